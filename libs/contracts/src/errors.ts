@@ -1,0 +1,66 @@
+/**
+ * Error codes shared by every stage and every edge. A DomainError is what a
+ * library throws when it knows what went wrong; `retryable` decides the ack
+ * outcome (nak with backoff vs term), the code decides the HTTP/gRPC status.
+ */
+
+export const ERROR_CODES = [
+  'INVALID_ARGUMENT',
+  'NOT_FOUND',
+  'CONFLICT',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA',
+  'INVALID_VIDEO',
+  'UNKNOWN_PIPELINE',
+  'MODEL_REJECTED_INPUT',
+  'FRAME_FAILED',
+  'MAX_RETRIES_EXCEEDED',
+  'STORAGE_UNAVAILABLE',
+  'DATABASE_UNAVAILABLE',
+  'BROKER_UNAVAILABLE',
+  'TIMEOUT',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'STORAGE_UNAVAILABLE',
+  'DATABASE_UNAVAILABLE',
+  'BROKER_UNAVAILABLE',
+  'TIMEOUT',
+  'INTERNAL',
+]);
+
+export function isRetryableCode(code: ErrorCode): boolean {
+  return RETRYABLE.has(code);
+}
+
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DomainError';
+    this.code = code;
+    this.retryable = isRetryableCode(code);
+    this.details = options?.details;
+  }
+}
+
+export function isDomainError(err: unknown): err is DomainError {
+  return err instanceof DomainError;
+}
+
+/** A readable one-line message for any thrown value. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  if (typeof err === 'string') return err;
+  try {
+    return JSON.stringify(err);
+  } catch {
+    return String(err);
+  }
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { ERROR_CODES } from './errors';
+import { jobIdSchema, pipelineIdSchema, videoMetadataSchema } from './jobs';
+
+/**
+ * Job events, published on fw.events.<job_id>.<type>. Versioned by `v`; a
+ * consumer that meets a version it does not know refuses it loudly.
+ */
+const base = {
+  v: z.literal(1),
+  job_id: jobIdSchema,
+  at: z.string().datetime({ offset: true }),
+  worker_id: z.string().optional(),
+};
+
+export const submittedEvent = z.object({
+  ...base,
+  type: z.literal('submitted'),
+  pipeline_id: pipelineIdSchema,
+  frame_stride: z.number().int().min(1),
+  max_frames: z.number().int().min(1).nullable(),
+});
+
+/** Extraction started: the video was probed. */
+export const extractingEvent = z.object({
+  ...base,
+  type: z.literal('extracting'),
+  video: videoMetadataSchema,
+});
+
+/** Decoding ended: `frames_total` sampled frames were published to fw.work.infer. */
+export const extractedEvent = z.object({
+  ...base,
+  type: z.literal('extracted'),
+  frames_total: z.number().int().nonnegative(),
+  frames_decoded: z.number().int().nonnegative(),
+});
+
+/** Progress: frames persisted. Counts are informative; the projection re-reads frame_results. */
+export const framesEvent = z.object({
+  ...base,
+  type: z.literal('frames'),
+  frames_done: z.number().int().nonnegative(),
+  frames_failed: z.number().int().nonnegative(),
+});
+
+export const completedEvent = z.object({
+  ...base,
+  type: z.literal('completed'),
+  frames_total: z.number().int().nonnegative(),
+  frames_done: z.number().int().nonnegative(),
+  frames_failed: z.number().int().nonnegative(),
+  processing_ms: z.number().nonnegative(),
+});
+
+export const failedEvent = z.object({
+  ...base,
+  type: z.literal('failed'),
+  stage: z.enum(['intake', 'extractor', 'inference', 'persister', 'status']),
+  error_code: z.enum(ERROR_CODES),
+  error_message: z.string(),
+});
+
+export const cancelledEvent = z.object({
+  ...base,
+  type: z.literal('cancelled'),
+  reason: z.string().nullable(),
+});
+
+export const jobEventSchema = z.discriminatedUnion('type', [
+  submittedEvent,
+  extractingEvent,
+  extractedEvent,
+  framesEvent,
+  completedEvent,
+  failedEvent,
+  cancelledEvent,
+]);
+
+export type JobEvent = z.infer<typeof jobEventSchema>;
+export type JobEventType = JobEvent['type'];
+export type EventOf<T extends JobEventType> = Extract<JobEvent, { type: T }>;
+export const JOB_EVENT_TYPES: readonly JobEventType[] = jobEventSchema.options.map((o) => o.shape.type.value);
+
+/** Build an event with `v` and `at` filled in. */
+export function makeEvent<T extends JobEventType>(
+  type: T,
+  jobId: string,
+  fields: Omit<EventOf<T>, 'v' | 'type' | 'job_id' | 'at'>,
+  at: Date = new Date(),
+): EventOf<T> {
+  return { ...fields, v: 1, type, job_id: jobId, at: at.toISOString() } as EventOf<T>;
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { jobIdSchema, pipelineIdSchema } from './jobs';
+import { WORK_SUBJECTS } from './subjects';
+
+/** fw.work.extract — decode one job's video. Carries ids and facts, never entities. */
+export const extractRequestV1 = z.object({
+  v: z.literal(1),
+  job_id: jobIdSchema,
+  input_key: z.string().min(1),
+  pipeline_id: pipelineIdSchema,
+  frame_stride: z.number().int().min(1),
+  max_frames: z.number().int().min(1).nullable(),
+});
+export type ExtractRequestV1 = z.infer<typeof extractRequestV1>;
+
+/**
+ * fw.work.infer — one sampled frame. The JPEG travels inside the message
+ * (see frame-codec.ts) while it fits, or as an object-store key otherwise.
+ */
+export const frameRefSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('inline'), bytes: z.number().int().positive() }),
+  z.object({ kind: z.literal('object'), key: z.string().min(1), bytes: z.number().int().positive() }),
+]);
+export type FrameRef = z.infer<typeof frameRefSchema>;
+
+export const inferRequestV1 = z.object({
+  v: z.literal(1),
+  job_id: jobIdSchema,
+  pipeline_id: pipelineIdSchema,
+  frame_index: z.number().int().nonnegative(),
+  pts_ms: z.number().nonnegative(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  frame: frameRefSchema,
+});
+export type InferRequestV1 = z.infer<typeof inferRequestV1>;
+
+/** fw.work.persist — one frame's outcome. `result` is the pipeline's JSON output, never image bytes. */
+export const frameResultV1 = z.object({
+  v: z.literal(1),
+  job_id: jobIdSchema,
+  frame_index: z.number().int().nonnegative(),
+  pts_ms: z.number().nonnegative(),
+  result: z.unknown().nullable(),
+  error: z.string().nullable(),
+  timings_ms: z.record(z.string(), z.number().nonnegative()),
+  worker_id: z.string(),
+});
+export type FrameResultV1 = z.infer<typeof frameResultV1>;
+
+/** The typed catalogue: subject → payload schema. */
+export const WORK_PAYLOADS = {
+  [WORK_SUBJECTS.extract]: extractRequestV1,
+  [WORK_SUBJECTS.infer]: inferRequestV1,
+  [WORK_SUBJECTS.persist]: frameResultV1,
+} as const;
+
+export type WorkPayloads = typeof WORK_PAYLOADS;
+export type PayloadOf<S extends keyof WorkPayloads> = z.infer<WorkPayloads[S]>;
