@@ -1,0 +1,107 @@
+import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
+import {
+  DomainError,
+  describeError,
+  eventSubject,
+  HEADERS,
+  jobEventSchema,
+  msgIds,
+  type JobEvent,
+} from '@framewire/contracts';
+import { currentContext, newTraceId, type Logger } from '@framewire/runtime';
+
+export interface BrokerOptions {
+  servers: string;
+  name: string;
+  logger: Logger;
+  /** Per-publish timeout before the publish counts as failed (transient). */
+  publishTimeoutMs?: number;
+}
+
+export interface PublishOptions {
+  msgId: string;
+  jobId?: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The one NATS connection of a process and the way everything is published:
+ * with a Nats-Msg-Id, the job and trace ids in headers, and the publish
+ * acknowledged by the stream before the caller goes on.
+ */
+export class Broker {
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly js: JetStreamClient,
+    readonly jsm: JetStreamManager,
+    private readonly logger: Logger,
+    private readonly publishTimeoutMs: number,
+  ) {}
+
+  static async connect(opts: BrokerOptions): Promise<Broker> {
+    const nc = await connect({
+      servers: opts.servers.split(',').map((s) => s.trim()),
+      name: opts.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1000,
+      waitOnFirstConnect: true,
+    });
+    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+    const js = jetstream(nc, { timeout: opts.publishTimeoutMs ?? 10_000 });
+    const broker = new Broker(nc, js, jsm, opts.logger, opts.publishTimeoutMs ?? 10_000);
+    broker.watchStatus();
+    return broker;
+  }
+
+  private watchStatus(): void {
+    void (async () => {
+      for await (const s of this.nc.status()) {
+        const level = s.type === 'disconnect' || s.type === 'error' ? 'warn' : 'info';
+        this.logger[level]({ nats_status: s.type, server: 'server' in s ? s.server : undefined }, `nats ${s.type}`);
+      }
+    })().catch((err: unknown) => this.logger.error({ err }, 'nats status watcher stopped'));
+  }
+
+  async publish(subject: string, data: Uint8Array | string, opts: PublishOptions): Promise<PubAck> {
+    const h = natsHeaders();
+    const ctx = currentContext();
+    h.set(HEADERS.traceId, ctx?.traceId ?? newTraceId());
+    const jobId = opts.jobId ?? ctx?.jobId;
+    if (jobId) h.set(HEADERS.jobId, jobId);
+    for (const [k, v] of Object.entries(opts.headers ?? {})) h.set(k, v);
+    try {
+      return await this.js.publish(subject, data, { msgID: opts.msgId, headers: h, timeout: this.publishTimeoutMs });
+    } catch (err) {
+      throw new DomainError('BROKER_UNAVAILABLE', `publish to ${subject} failed: ${describeError(err)}`, { cause: err });
+    }
+  }
+
+  async publishJson(subject: string, payload: unknown, opts: PublishOptions): Promise<PubAck> {
+    return this.publish(subject, JSON.stringify(payload), opts);
+  }
+
+  /** Publish a job event on fw.events.<job_id>.<type>, validated against its contract first. */
+  async publishEvent(event: JobEvent, discriminator = ''): Promise<PubAck> {
+    const checked = jobEventSchema.parse(event);
+    return this.publishJson(eventSubject(checked.job_id, checked.type), checked, {
+      msgId: msgIds.event(checked.job_id, checked.type, discriminator),
+      jobId: checked.job_id,
+    });
+  }
+
+  isConnected(): boolean {
+    return !this.nc.isClosed() && !this.nc.isDraining();
+  }
+
+  /** Flush what was published, let subscriptions finish, close. */
+  async drain(): Promise<void> {
+    if (this.nc.isClosed()) return;
+    await this.nc.drain();
+  }
+}
+
+export function headerValue(h: MsgHdrs | undefined, name: string): string | undefined {
+  const v = h?.get(name);
+  return v ? v : undefined;
+}

@@ -1,0 +1,29 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import {
+  decodeFrameMessage,
+  extractRequestV1,
+  frameResultV1,
+  jobEventSchema,
+  type EncodedFrame,
+  type ExtractRequestV1,
+  type FrameResultV1,
+  type JobEvent,
+} from '@framewire/contracts';
+
+/** What each consumer hands its handler: the validated payload of its subject. */
+export interface ConsumedPayloads {
+  extract: ExtractRequestV1;
+  infer: EncodedFrame;
+  persist: FrameResultV1;
+  events: JobEvent;
+}
+export type ConsumedKind = keyof ConsumedPayloads;
+
+type Decoder<K extends ConsumedKind> = { decode(msg: JsMsg): ConsumedPayloads[K]; jobIdOf(p: ConsumedPayloads[K]): string };
+
+export const DECODERS: { [K in ConsumedKind]: Decoder<K> } = {
+  extract: { decode: (m) => extractRequestV1.parse(m.json()), jobIdOf: (p) => p.job_id },
+  infer: { decode: (m) => decodeFrameMessage(m.data), jobIdOf: (p) => p.header.job_id },
+  persist: { decode: (m) => frameResultV1.parse(m.json()), jobIdOf: (p) => p.job_id },
+  events: { decode: (m) => jobEventSchema.parse(m.json()), jobIdOf: (p) => p.job_id },
+};

@@ -1,0 +1,140 @@
+import {
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { STREAMS, type WorkKind } from '@framewire/contracts';
+import type { Logger } from '@framewire/runtime';
+import { DEFAULT_RETRY } from './ack-policy';
+import { Broker } from './broker';
+import { CONSUMER_METADATA, type ConsumerSpec } from './decorators';
+import { type ConsumedKind, DECODERS } from './decoders';
+import { DEFAULT_TOPOLOGY, provisionConsumer, provisionStreams, statusConsumerConfig, type TopologySettings, workConsumerConfig } from './topology';
+import { type Handler, type HandlerContext, JetStreamWorker, type WorkerStats, type Delivery } from './worker';
+
+export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
+
+export interface MessagingOptions {
+  stage: 'intake' | 'extractor' | 'inference' | 'persister' | 'status';
+  workerId: string;
+  servers: string;
+  logger: Logger;
+  /** The consumers this app runs; each needs exactly one @Consume handler. */
+  consumes: ConsumedKind[];
+  topology?: Partial<TopologySettings>;
+  shutdownTimeoutMs: number;
+}
+
+type AnyHandlerFn = (...args: unknown[]) => Promise<void>;
+
+/** Provisions streams and consumers, wires @Consume handlers to JetStream workers, and drains on shutdown. */
+@Injectable()
+export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly workers = new Map<ConsumedKind, JetStreamWorker<unknown>>();
+  readonly topology: TopologySettings;
+
+  constructor(
+    @Inject(MESSAGING_OPTIONS) private readonly opts: MessagingOptions,
+    private readonly broker: Broker,
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+  ) {
+    this.topology = { ...DEFAULT_TOPOLOGY, ...opts.topology };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await provisionStreams(this.broker.jsm, this.topology);
+    const handlers = this.findHandlers();
+    for (const kind of this.opts.consumes) {
+      const found = handlers.get(kind) ?? [];
+      if (found.length !== 1) {
+        throw new Error(`${this.opts.stage}: consumer '${kind}' needs exactly one @Consume handler, found ${found.length}`);
+      }
+    }
+    for (const [kind, found] of handlers) {
+      if (!this.opts.consumes.includes(kind)) throw new Error(`${this.opts.stage}: @Consume('${kind}') found but this app does not consume '${kind}'`);
+      const [{ spec, fn }] = found;
+      await this.startWorker(kind, spec, fn);
+    }
+  }
+
+  private findHandlers(): Map<ConsumedKind, Array<{ spec: ConsumerSpec; fn: AnyHandlerFn }>> {
+    const out = new Map<ConsumedKind, Array<{ spec: ConsumerSpec; fn: AnyHandlerFn }>>();
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance: unknown = wrapper.instance;
+      if (!instance || typeof instance !== 'object') continue;
+      const proto = Object.getPrototypeOf(instance) as object;
+      for (const name of this.scanner.getAllMethodNames(proto)) {
+        const method = (instance as Record<string, unknown>)[name];
+        if (typeof method !== 'function') continue;
+        const spec = Reflect.getMetadata(CONSUMER_METADATA, method) as ConsumerSpec | undefined;
+        if (!spec) continue;
+        const list = out.get(spec.kind) ?? [];
+        list.push({ spec, fn: (method as AnyHandlerFn).bind(instance) });
+        out.set(spec.kind, list);
+      }
+    }
+    return out;
+  }
+
+  private async startWorker(kind: ConsumedKind, spec: ConsumerSpec, fn: AnyHandlerFn): Promise<void> {
+    const isEvents = kind === 'events';
+    const stream = isEvents ? STREAMS.events : STREAMS.work;
+    const cfg = isEvents ? statusConsumerConfig(this.topology) : workConsumerConfig(kind as WorkKind, this.topology);
+    await provisionConsumer(this.broker.jsm, stream, cfg);
+    const consumer = await this.broker.js.consumers.get(stream, cfg.durable_name);
+    const decoder = DECODERS[kind] as { decode: Handler<unknown>['decode']; jobIdOf: Handler<unknown>['jobIdOf'] };
+    const handler: Handler<unknown> =
+      spec.mode === 'single'
+        ? { mode: 'single', concurrency: spec.concurrency ?? 1, ...decoder, handle: (p: unknown, ctx: HandlerContext) => fn(p, ctx) }
+        : { mode: 'batch', maxBatch: spec.maxBatch, maxWaitMs: spec.maxWaitMs, ...decoder, handleBatch: (items: Array<Delivery<unknown>>) => fn(items) };
+    const worker = new JetStreamWorker(handler, {
+      stage: this.opts.stage === 'intake' ? 'status' : this.opts.stage,
+      kind: isEvents ? null : (kind as WorkKind),
+      workerId: this.opts.workerId,
+      broker: this.broker,
+      consumer,
+      retry: { ...DEFAULT_RETRY, ...this.topology.retry },
+      logger: this.opts.logger.child({ consumer: cfg.durable_name }),
+      heartbeatMs: Math.max(1000, Math.floor(this.topology.ackWaitMs / 3)),
+      failJobOnGiveUp: !isEvents,
+    });
+    await worker.start();
+    this.workers.set(kind, worker);
+    this.opts.logger.info({ consumer: cfg.durable_name, stream }, `consuming ${kind}`);
+  }
+
+  stats(): Record<string, WorkerStats> {
+    return Object.fromEntries([...this.workers].map(([k, w]) => [k, { ...w.stats }]));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((w) => w.stop(this.opts.shutdownTimeoutMs)));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.broker.drain();
+  }
+}
+
+@Module({})
+export class MessagingModule {
+  static forRoot(opts: MessagingOptions): DynamicModule {
+    return {
+      module: MessagingModule,
+      global: true,
+      imports: [DiscoveryModule],
+      providers: [
+        { provide: MESSAGING_OPTIONS, useValue: opts },
+        { provide: Broker, useFactory: () => Broker.connect({ servers: opts.servers, name: `${opts.workerId}`, logger: opts.logger }) },
+        MessagingRuntime,
+      ],
+      exports: [Broker, MessagingRuntime],
+    };
+  }
+}

@@ -1,0 +1,128 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  type JetStreamManager,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type ConsumerConfig,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { DLQ_PREFIX, EVENTS_WILDCARD, STATUS_CONSUMER, STREAMS, WORK_CONSUMERS, WORK_SUBJECTS, type WorkKind } from '@framewire/contracts';
+import { type RetryPolicy, serverBackoff } from './ack-policy';
+
+const NS_PER_MS = 1_000_000;
+const DAY_MS = 24 * 3600 * 1000;
+
+export interface TopologySettings {
+  retry: RetryPolicy;
+  /** AckWait of work consumers; long work calls working() well inside it. */
+  ackWaitMs: number;
+  /** How long job events stay replayable. */
+  eventsMaxAgeMs: number;
+  dlqMaxAgeMs: number;
+  duplicateWindowMs: number;
+  /** Max unacked messages per work consumer, across all its replicas. */
+  maxAckPending: Partial<Record<WorkKind, number>>;
+}
+
+export const DEFAULT_TOPOLOGY: TopologySettings = {
+  retry: { maxDeliver: 4, baseDelayMs: 1000, maxDelayMs: 60_000 },
+  ackWaitMs: 30_000,
+  eventsMaxAgeMs: 7 * DAY_MS,
+  dlqMaxAgeMs: 30 * DAY_MS,
+  duplicateWindowMs: 2 * 60_000,
+  maxAckPending: { extract: 64, infer: 256, persist: 4096 },
+};
+
+export function streamConfigs(s: TopologySettings): Array<Partial<StreamConfig> & { name: string; subjects: string[] }> {
+  const ns = (ms: number) => ms * NS_PER_MS;
+  return [
+    {
+      name: STREAMS.work,
+      subjects: Object.values(WORK_SUBJECTS),
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      duplicate_window: ns(s.duplicateWindowMs),
+      num_replicas: 1,
+    },
+    {
+      name: STREAMS.events,
+      subjects: [EVENTS_WILDCARD],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      max_age: ns(s.eventsMaxAgeMs),
+      duplicate_window: ns(s.duplicateWindowMs),
+      num_replicas: 1,
+    },
+    {
+      name: STREAMS.dlq,
+      subjects: [`${DLQ_PREFIX}.>`],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      max_age: ns(s.dlqMaxAgeMs),
+      num_replicas: 1,
+    },
+  ];
+}
+
+export function workConsumerConfig(kind: WorkKind, s: TopologySettings): Partial<ConsumerConfig> & { durable_name: string } {
+  return {
+    durable_name: WORK_CONSUMERS[kind],
+    filter_subject: WORK_SUBJECTS[kind],
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: s.ackWaitMs * NS_PER_MS,
+    max_deliver: s.retry.maxDeliver,
+    backoff: serverBackoff(s.retry, s.ackWaitMs).map((ms) => ms * NS_PER_MS),
+    max_ack_pending: s.maxAckPending[kind] ?? 1000,
+  };
+}
+
+export function statusConsumerConfig(s: TopologySettings): Partial<ConsumerConfig> & { durable_name: string } {
+  return {
+    durable_name: STATUS_CONSUMER,
+    filter_subject: EVENTS_WILDCARD,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: s.ackWaitMs * NS_PER_MS,
+    // Events must not be dropped for a passing outage: retry far longer than work.
+    max_deliver: -1,
+    max_ack_pending: 1000,
+  };
+}
+
+/** Create or update the streams; idempotent and safe to run from every replica at start. */
+export async function provisionStreams(jsm: JetStreamManager, s: TopologySettings): Promise<void> {
+  for (const cfg of streamConfigs(s)) {
+    try {
+      const info = await jsm.streams.info(cfg.name);
+      await jsm.streams.update(cfg.name, { ...info.config, ...cfg });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await jsm.streams.add(cfg);
+    }
+  }
+}
+
+/** Create or update one durable consumer. */
+export async function provisionConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  cfg: Partial<ConsumerConfig> & { durable_name: string },
+): Promise<void> {
+  try {
+    await jsm.consumers.info(stream, cfg.durable_name);
+    await jsm.consumers.update(stream, cfg.durable_name, cfg);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.consumers.add(stream, cfg);
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  if (err instanceof JetStreamApiError) return err.status === 404 || /not found/i.test(err.message);
+  return err instanceof Error && /not found/i.test(err.message);
+}

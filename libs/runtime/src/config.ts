@@ -1,0 +1,81 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * One typed config object per app, read once from environment variables at
+ * start. Each field names its variable; a bad value stops the app with a
+ * message naming that variable.
+ */
+export type ConfigSpec = Record<string, { env: string; schema: z.ZodType; doc: string }>;
+export type ConfigOf<S extends ConfigSpec> = { [K in keyof S]: z.output<S[K]['schema']> };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig<S extends ConfigSpec>(spec: S, env: NodeJS.ProcessEnv = process.env): ConfigOf<S> {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [field, { env: name, schema }] of Object.entries(spec)) {
+    const raw = env[name];
+    const parsed = schema.safeParse(raw === '' ? undefined : raw);
+    if (parsed.success) out[field] = parsed.data;
+    else problems.push(`${name}: ${parsed.error.issues.map((i) => i.message).join('; ')} (got ${raw === undefined ? 'nothing' : JSON.stringify(raw)})`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return out as ConfigOf<S>;
+}
+
+/** Field builders for the common shapes of environment values. */
+export const env = {
+  string: (def?: string) => (def === undefined ? z.string().min(1) : z.string().min(1).default(def)),
+  int: (def: number, min: number, max: number) =>
+    z.coerce
+      .number({ message: 'must be an integer' })
+      .int('must be an integer')
+      .min(min, `must be >= ${min}`)
+      .max(max, `must be <= ${max}`)
+      .default(def),
+  port: (def: number) => env.int(def, 1, 65535),
+  bool: (def: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+      .transform((v) => v === 'true' || v === '1' || v === 'yes')
+      .default(def),
+  enumOf: <T extends readonly [string, ...string[]]>(values: T, def: T[number]) =>
+    z.enum(values, { message: `must be one of ${values.join(', ')}` }).default(def as never),
+  url: (def: string, protocols: string[]) =>
+    z
+      .string()
+      .default(def)
+      .refine((v) => v.split(',').every((u) => protocols.some((p) => u.trim().startsWith(`${p}://`))), {
+        message: `must be a ${protocols.join(' or ')} URL`,
+      }),
+};
+
+/** Variables every app reads. */
+export const COMMON_CONFIG = {
+  natsUrl: { env: 'FW_NATS_URL', schema: env.url('nats://127.0.0.1:4222', ['nats', 'tls']), doc: 'NATS server URL(s), comma-separated' },
+  logLevel: {
+    env: 'FW_LOG_LEVEL',
+    schema: env.enumOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    doc: 'log level',
+  },
+  logFormat: { env: 'FW_LOG_FORMAT', schema: env.enumOf(['json', 'pretty', 'auto'] as const, 'auto'), doc: 'json, pretty, or auto (pretty on a terminal)' },
+  workerId: { env: 'FW_WORKER_ID', schema: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of [A-Za-z0-9._-]').optional(), doc: 'replica id (default: <stage>-<host>-<random>)' },
+  shutdownTimeoutMs: { env: 'FW_SHUTDOWN_TIMEOUT_MS', schema: env.int(20_000, 100, 600_000), doc: 'how long a graceful shutdown may take before the process exits anyway' },
+} satisfies ConfigSpec;
+
+export const DATABASE_CONFIG = {
+  databaseUrl: { env: 'FW_DATABASE_URL', schema: env.url('postgres://postgres@127.0.0.1:5432/framewire', ['postgres', 'postgresql']), doc: 'Postgres connection URL' },
+  databasePoolSize: { env: 'FW_DATABASE_POOL_SIZE', schema: env.int(10, 1, 200), doc: 'connections in the pool' },
+} satisfies ConfigSpec;
+
+export function defaultWorkerId(stage: string): string {
+  const host = hostname().replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 32);
+  return `${stage}-${host}-${process.pid}-${randomBytes(2).toString('hex')}`;
+}

@@ -1,0 +1,4 @@
+export { currentContext, newTraceId, runInContext, type WorkContext } from './context';
+export { createLogger, type Logger, type LoggerSettings } from './logger';
+export { PinoNestLogger } from './nest-logger';
+export { COMMON_CONFIG, ConfigError, DATABASE_CONFIG, defaultWorkerId, env, loadConfig, type ConfigOf, type ConfigSpec } from './config';
