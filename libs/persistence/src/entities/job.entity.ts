@@ -1,0 +1,103 @@
+import 'reflect-metadata';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { JobStatus } from '@framewire/contracts';
+import { bigintToNumber } from './transformers';
+
+/**
+ * The `jobs` table: the projection the status service maintains. Stays inside
+ * this lib; repositories return `JobRecord`s.
+ *
+ * Column order in the ORM cannot express index ordering: the listing index is
+ * declared here by its columns and created `(created_at DESC, id DESC)` by the
+ * migration (TypeORM's schema diff compares index columns, not their order).
+ */
+@Entity({ name: 'jobs' })
+@Check('CHK_jobs_status', `"status" IN ('pending', 'running', 'completed', 'failed', 'cancelled')`)
+@Index('IDX_jobs_created_at_id', ['createdAt', 'id'])
+@Index('IDX_jobs_status', ['status'])
+@Index('UQ_jobs_idempotency_key', ['idempotencyKey'], { unique: true, where: `"idempotency_key" IS NOT NULL` })
+export class JobEntity {
+  @PrimaryColumn({ name: 'id', type: 'uuid', primaryKeyConstraintName: 'PK_jobs' })
+  id!: string;
+
+  @Column({ name: 'status', type: 'text', default: 'pending' })
+  status!: JobStatus;
+
+  @Column({ name: 'pipeline_id', type: 'text' })
+  pipelineId!: string;
+
+  @Column({ name: 'pipeline_version', type: 'text', nullable: true })
+  pipelineVersion!: string | null;
+
+  @Column({ name: 'models', type: 'jsonb', nullable: true })
+  models!: { name: string; sha256: string }[] | null;
+
+  @Column({ name: 'input_key', type: 'text' })
+  inputKey!: string;
+
+  @Column({ name: 'input_size', type: 'bigint', transformer: bigintToNumber })
+  inputSize!: number;
+
+  @Column({ name: 'input_sha256', type: 'text' })
+  inputSha256!: string;
+
+  @Column({ name: 'frame_stride', type: 'integer' })
+  frameStride!: number;
+
+  @Column({ name: 'max_frames', type: 'integer', nullable: true })
+  maxFrames!: number | null;
+
+  @Column({ name: 'duration_ms', type: 'double precision', nullable: true })
+  durationMs!: number | null;
+
+  @Column({ name: 'fps', type: 'double precision', nullable: true })
+  fps!: number | null;
+
+  @Column({ name: 'width', type: 'integer', nullable: true })
+  width!: number | null;
+
+  @Column({ name: 'height', type: 'integer', nullable: true })
+  height!: number | null;
+
+  @Column({ name: 'codec', type: 'text', nullable: true })
+  codec!: string | null;
+
+  @Column({ name: 'frame_count', type: 'integer', nullable: true })
+  frameCount!: number | null;
+
+  @Column({ name: 'frames_total', type: 'integer', nullable: true })
+  framesTotal!: number | null;
+
+  @Column({ name: 'frames_done', type: 'integer', default: 0 })
+  framesDone!: number;
+
+  @Column({ name: 'frames_failed', type: 'integer', default: 0 })
+  framesFailed!: number;
+
+  @Column({ name: 'error_code', type: 'text', nullable: true })
+  errorCode!: string | null;
+
+  @Column({ name: 'error_message', type: 'text', nullable: true })
+  errorMessage!: string | null;
+
+  @Column({ name: 'idempotency_key', type: 'text', nullable: true })
+  idempotencyKey!: string | null;
+
+  @Column({ name: 'client_tag', type: 'text', nullable: true })
+  clientTag!: string | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt!: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ name: 'extracted_at', type: 'timestamptz', nullable: true })
+  extractedAt!: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt!: Date | null;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt!: Date;
+}

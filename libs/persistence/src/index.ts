@@ -1,0 +1,35 @@
+/**
+ * @framewire/persistence — Postgres through TypeORM: entities (internal),
+ * committed migrations, repositories that return plain records.
+ */
+export { createDataSource, openDataSource, runMigrations, MIGRATIONS_TABLE, MIGRATION_LOCK_KEY } from './data-source';
+export type { DataSourceOptions } from './data-source';
+export { ensureDatabase } from './ensure-database';
+export { PersistenceModule } from './persistence.module';
+export type { PersistenceModuleOptions } from './persistence.module';
+
+export { JobsRepository, MAX_LIST_LIMIT } from './jobs.repository';
+export { FrameResultsRepository, MAX_RESULTS_PAGE, UPSERT_CHUNK_ROWS } from './frame-results.repository';
+export { JobEventsRepository } from './job-events.repository';
+export { ProjectionStore } from './projection-store';
+export type { ApplyEventResult, JobPatch, JobProjectionState, ProjectionRules, TerminalStatus } from './projection-store';
+
+export type {
+  CreateJobInput,
+  CreateJobResult,
+  FrameCounts,
+  FrameResultInput,
+  FrameResultRecord,
+  FrameResultsPage,
+  FrameResultsQuery,
+  JobEventRecord,
+  JobRecord,
+  JobsPage,
+  ListJobsQuery,
+  ModelRef,
+} from './records';
+
+export { isDatabaseUnavailable, toDatabaseError, withDatabaseErrors } from './errors';
+
+export { createTestDatabase, TEST_SERVER_URL } from './testing';
+export type { TestDatabase } from './testing';

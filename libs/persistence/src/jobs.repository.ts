@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { DomainError } from '@framewire/contracts';
+import { decodeJobCursor, encodeJobCursor } from './cursor';
+import { sqlState } from './errors';
+import { toJobRecord } from './records';
+import type { CreateJobInput, CreateJobResult, JobRecord, JobsPage, ListJobsQuery } from './records';
+import { withConnection } from './sql';
+import type { Sql } from './sql';
+
+const UUID_ANY_CASE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const MAX_LIST_LIMIT = 1000;
+
+/** created_at as microsecond UTC text, the cursor's own precision. */
+const CURSOR_TS = `to_char("created_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursor_ts"`;
+
+/** Reads and creates jobs. Status changes belong to the status service (ProjectionStore). */
+export class JobsRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  /**
+   * Inserts a pending job. With an idempotency key that is already stored, the
+   * existing job is returned instead (`created: false`), whatever its state; the
+   * caller decides whether differing parameters are a conflict. A duplicate id
+   * is DomainError('CONFLICT').
+   */
+  createPending(input: CreateJobInput): Promise<CreateJobResult> {
+    return withConnection(this.ds, async (sql) => {
+      const id = input.id ?? randomUUID();
+      const key = input.idempotency_key ?? null;
+      let inserted;
+      try {
+        inserted = await sql.query(
+          `INSERT INTO "jobs" ("id", "status", "pipeline_id", "pipeline_version", "models", "input_key",
+             "input_size", "input_sha256", "frame_stride", "max_frames", "idempotency_key", "client_tag")
+           VALUES ($1, 'pending', $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11)
+           ON CONFLICT ("idempotency_key") WHERE "idempotency_key" IS NOT NULL DO NOTHING
+           RETURNING *`,
+          [
+            id,
+            input.pipeline_id,
+            input.pipeline_version ?? null,
+            input.models == null ? null : JSON.stringify(input.models),
+            input.input_key,
+            input.input_size,
+            input.input_sha256,
+            input.frame_stride,
+            input.max_frames,
+            key,
+            input.client_tag ?? null,
+          ],
+        );
+      } catch (err) {
+        if (sqlState(err) === '23505') {
+          throw new DomainError('CONFLICT', `job ${id} already exists`, { cause: err });
+        }
+        throw err;
+      }
+      const row = inserted.rows[0];
+      if (row) return { job: toJobRecord(row), created: true };
+      // The key is taken. ON CONFLICT waited for the other insert to commit, so this statement sees it.
+      const existing = await sql.query(`SELECT * FROM "jobs" WHERE "idempotency_key" = $1`, [key]);
+      const found = existing.rows[0];
+      if (!found) {
+        throw new DomainError('CONFLICT', 'idempotency key was taken by a job that no longer exists; retry');
+      }
+      return { job: toJobRecord(found), created: false };
+    });
+  }
+
+  /**
+   * Remove a job that was created but never queued (its work could not be
+   * published): only while it is still pending and no event was recorded for it.
+   */
+  async deleteUnqueued(id: string): Promise<boolean> {
+    return withConnection(this.ds, async (sql) => {
+      const res = await sql.query(
+        `DELETE FROM "jobs" WHERE "id" = $1 AND "status" = 'pending'
+           AND NOT EXISTS (SELECT 1 FROM "job_events" WHERE "job_id" = $1)`,
+        [id],
+      );
+      return (res.rowCount ?? 0) > 0;
+    });
+  }
+
+  /** The job, or null when there is none (including ids that are not uuids). */
+  async get(id: string): Promise<JobRecord | null> {
+    if (!UUID_ANY_CASE.test(id)) return null;
+    return withConnection(this.ds, (sql) => getJob(sql, id));
+  }
+
+  /** Newest first, keyset-paginated on (created_at, id): no gaps or repeats while jobs are being added. */
+  async list(query: ListJobsQuery): Promise<JobsPage> {
+    const { limit } = query;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+      throw new DomainError('INVALID_ARGUMENT', `limit must be an integer in 1..${MAX_LIST_LIMIT}`);
+    }
+    const cursor = query.cursor ? decodeJobCursor(query.cursor) : null;
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.status) {
+      params.push(query.status);
+      where.push(`"status" = $${params.length}`);
+    }
+    if (cursor) {
+      params.push(cursor.created_at, cursor.id);
+      where.push(`("created_at", "id") < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(limit + 1);
+    const text =
+      `SELECT *, ${CURSOR_TS} FROM "jobs"` +
+      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+      ` ORDER BY "created_at" DESC, "id" DESC LIMIT $${params.length}`;
+    return withConnection(this.ds, async (sql) => {
+      const { rows } = await sql.query(text, params);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map(toJobRecord),
+        next_cursor: rows.length > limit && last ? encodeJobCursor({ created_at: String(last.cursor_ts), id: String(last.id) }) : null,
+      };
+    });
+  }
+}
+
+/** Shared with ProjectionStore. */
+export async function getJob(sql: Sql, id: string, lock = false): Promise<JobRecord | null> {
+  const { rows } = await sql.query(`SELECT * FROM "jobs" WHERE "id" = $1${lock ? ' FOR NO KEY UPDATE' : ''}`, [id]);
+  const row = rows[0];
+  return row ? toJobRecord(row) : null;
+}

@@ -1,0 +1,5 @@
+import type { MigrationInterface } from 'typeorm';
+import { InitialSchema1795971600000 } from './1795971600000-InitialSchema';
+
+/** Committed migrations, oldest first. Add new ones at the end; never edit one that has shipped. */
+export const MIGRATIONS: readonly (new () => MigrationInterface)[] = [InitialSchema1795971600000];

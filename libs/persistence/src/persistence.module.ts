@@ -1,0 +1,50 @@
+import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { openDataSource, runMigrations } from './data-source';
+import { ensureDatabase } from './ensure-database';
+import { FrameResultsRepository } from './frame-results.repository';
+import { JobEventsRepository } from './job-events.repository';
+import { JobsRepository } from './jobs.repository';
+
+export interface PersistenceModuleOptions {
+  url: string;
+  poolSize: number;
+  applicationName: string;
+  /** Create the database if missing and apply committed migrations at start (under an advisory lock). */
+  migrate: boolean;
+}
+
+@Injectable()
+class DataSourceLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
+  async onApplicationShutdown(): Promise<void> {
+    if (this.ds.isInitialized) await this.ds.destroy();
+  }
+}
+
+/** The Postgres pool and the repositories, for the apps that read or write the database. */
+@Module({})
+export class PersistenceModule {
+  static forRoot(opts: PersistenceModuleOptions): DynamicModule {
+    return {
+      module: PersistenceModule,
+      global: true,
+      providers: [
+        {
+          provide: DataSource,
+          useFactory: async () => {
+            if (opts.migrate) await ensureDatabase(opts.url);
+            const ds = await openDataSource({ url: opts.url, poolSize: opts.poolSize, applicationName: opts.applicationName });
+            if (opts.migrate) await runMigrations(ds);
+            return ds;
+          },
+        },
+        { provide: JobsRepository, useFactory: (ds: DataSource) => new JobsRepository(ds), inject: [DataSource] },
+        { provide: FrameResultsRepository, useFactory: (ds: DataSource) => new FrameResultsRepository(ds), inject: [DataSource] },
+        { provide: JobEventsRepository, useFactory: (ds: DataSource) => new JobEventsRepository(ds), inject: [DataSource] },
+        DataSourceLifecycle,
+      ],
+      exports: [DataSource, JobsRepository, FrameResultsRepository, JobEventsRepository],
+    };
+  }
+}

@@ -1,0 +1,215 @@
+import { ERROR_CODES, JOB_STATUSES } from '@framewire/contracts';
+import type { ErrorCode, JobEventType, JobStatus, VideoMetadata } from '@framewire/contracts';
+
+/**
+ * What the repositories hand out: plain, typed, snake_case records shaped like
+ * the contracts. No entity leaves this lib.
+ */
+
+export interface ModelRef {
+  name: string;
+  sha256: string;
+}
+
+export interface JobRecord {
+  id: string;
+  status: JobStatus;
+  pipeline_id: string;
+  pipeline_version: string | null;
+  models: ModelRef[] | null;
+  input_key: string;
+  input_size: number;
+  input_sha256: string;
+  frame_stride: number;
+  max_frames: number | null;
+  /** Null until the extractor has probed the video. */
+  video: VideoMetadata | null;
+  /** Null until extraction has ended. */
+  frames_total: number | null;
+  frames_done: number;
+  frames_failed: number;
+  error_code: ErrorCode | null;
+  error_message: string | null;
+  idempotency_key: string | null;
+  client_tag: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  extracted_at: Date | null;
+  finished_at: Date | null;
+  updated_at: Date;
+}
+
+export interface CreateJobInput {
+  /** Defaults to a random uuid; intake may choose it up front to key the upload. */
+  id?: string;
+  pipeline_id: string;
+  pipeline_version?: string | null;
+  models?: ModelRef[] | null;
+  input_key: string;
+  input_size: number;
+  input_sha256: string;
+  frame_stride: number;
+  max_frames: number | null;
+  idempotency_key?: string | null;
+  client_tag?: string | null;
+}
+
+export interface CreateJobResult {
+  job: JobRecord;
+  /** False when a job with the same idempotency key already existed; `job` is that job. */
+  created: boolean;
+}
+
+export interface ListJobsQuery {
+  status?: JobStatus;
+  /** 1..1000 */
+  limit: number;
+  /** `next_cursor` of the previous page. */
+  cursor?: string | null;
+}
+
+export interface JobsPage {
+  items: JobRecord[];
+  /** Null on the last page. */
+  next_cursor: string | null;
+}
+
+/** One frame's outcome as the persister writes it (FrameResultV1 without `v`). */
+export interface FrameResultInput {
+  job_id: string;
+  frame_index: number;
+  pts_ms: number;
+  /** The pipeline's JSON output; null when the frame failed. */
+  result: unknown;
+  error: string | null;
+  timings_ms: Record<string, number>;
+  worker_id: string;
+}
+
+export interface FrameResultRecord extends FrameResultInput {
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface FrameResultsQuery {
+  /** Exclusive; omit for the first page. */
+  afterFrameIndex?: number | null;
+  /** 1..10000 */
+  limit: number;
+}
+
+export interface FrameResultsPage {
+  items: FrameResultRecord[];
+  /** Pass as `afterFrameIndex` for the next page; null on the last page. */
+  next_after_frame_index: number | null;
+}
+
+export interface FrameCounts {
+  /** Rows without an error. */
+  done: number;
+  /** Rows with an error. */
+  failed: number;
+}
+
+export interface JobEventRecord {
+  id: number;
+  job_id: string;
+  type: JobEventType;
+  event_key: string;
+  payload: unknown;
+  occurred_at: Date;
+  recorded_at: Date;
+}
+
+// ---------------------------------------------------------------------------
+// Row mapping (internal)
+
+type Row = Record<string, unknown>;
+
+const STATUS_SET: ReadonlySet<string> = new Set(JOB_STATUSES);
+const ERROR_CODE_SET: ReadonlySet<string> = new Set(ERROR_CODES);
+
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : Number(v);
+}
+function numOrNull(v: unknown): number | null {
+  return v === null || v === undefined ? null : num(v);
+}
+function str(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint') return v.toString();
+  throw new TypeError(`expected text from the database, got ${typeof v}`);
+}
+function strOrNull(v: unknown): string | null {
+  return v === null || v === undefined ? null : str(v);
+}
+function dateOrNull(v: unknown): Date | null {
+  return v === null || v === undefined ? null : v instanceof Date ? v : new Date(str(v));
+}
+
+export function toJobRecord(row: Row): JobRecord {
+  const status = str(row.status);
+  if (!STATUS_SET.has(status)) throw new Error(`jobs row ${str(row.id)} has unknown status "${status}"`);
+  const errorCode = strOrNull(row.error_code);
+  return {
+    id: str(row.id),
+    status: status as JobStatus,
+    pipeline_id: str(row.pipeline_id),
+    pipeline_version: strOrNull(row.pipeline_version),
+    models: (row.models ?? null) as ModelRef[] | null,
+    input_key: str(row.input_key),
+    input_size: num(row.input_size),
+    input_sha256: str(row.input_sha256),
+    frame_stride: num(row.frame_stride),
+    max_frames: numOrNull(row.max_frames),
+    video:
+      row.width === null || row.width === undefined
+        ? null
+        : {
+            duration_ms: numOrNull(row.duration_ms),
+            fps: numOrNull(row.fps),
+            width: num(row.width),
+            height: num(row.height),
+            codec: str(row.codec),
+            frame_count: numOrNull(row.frame_count),
+          },
+    frames_total: numOrNull(row.frames_total),
+    frames_done: num(row.frames_done),
+    frames_failed: num(row.frames_failed),
+    error_code: errorCode === null ? null : ERROR_CODE_SET.has(errorCode) ? (errorCode as ErrorCode) : 'INTERNAL',
+    error_message: strOrNull(row.error_message),
+    idempotency_key: strOrNull(row.idempotency_key),
+    client_tag: strOrNull(row.client_tag),
+    created_at: dateOrNull(row.created_at) as Date,
+    started_at: dateOrNull(row.started_at),
+    extracted_at: dateOrNull(row.extracted_at),
+    finished_at: dateOrNull(row.finished_at),
+    updated_at: dateOrNull(row.updated_at) as Date,
+  };
+}
+
+export function toFrameResultRecord(row: Row): FrameResultRecord {
+  return {
+    job_id: str(row.job_id),
+    frame_index: num(row.frame_index),
+    pts_ms: num(row.pts_ms),
+    result: row.result ?? null,
+    error: strOrNull(row.error),
+    timings_ms: (row.timings_ms ?? {}) as Record<string, number>,
+    worker_id: str(row.worker_id),
+    created_at: dateOrNull(row.created_at) as Date,
+    updated_at: dateOrNull(row.updated_at) as Date,
+  };
+}
+
+export function toJobEventRecord(row: Row): JobEventRecord {
+  return {
+    id: num(row.id),
+    job_id: str(row.job_id),
+    type: str(row.type) as JobEventType,
+    event_key: str(row.event_key),
+    payload: row.payload,
+    occurred_at: dateOrNull(row.occurred_at) as Date,
+    recorded_at: dateOrNull(row.recorded_at) as Date,
+  };
+}

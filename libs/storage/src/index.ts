@@ -1,0 +1,31 @@
+export type {
+  MaterializedObject,
+  ObjectStore,
+  PutBody,
+  PutFileOptions,
+  PutOptions,
+  StoredObject,
+} from './object-store';
+export {
+  FRAME_INDEX_DIGITS,
+  MAX_KEY_LENGTH,
+  MAX_KEY_SEGMENT_LENGTH,
+  RESERVED_KEY_PREFIX,
+  isValidKey,
+  objectKeys,
+  validateKey,
+} from './keys';
+export { FsObjectStore, type FsObjectStoreOptions } from './fs-object-store';
+export { S3ObjectStore, type S3ObjectStoreOptions } from './s3-object-store';
+export {
+  DEFAULT_S3_REGION,
+  DEFAULT_STORAGE_ROOT,
+  storageConfigFromEnv,
+  storageEnvSchema,
+  type FsStorageConfig,
+  type S3StorageConfig,
+  type StorageConfig,
+  type StorageEnv,
+} from './config';
+export { createObjectStore, initObjectStore, type ObjectStoreTuning } from './factory';
+export { OBJECT_STORE, StorageModule } from './storage.module';

@@ -1,0 +1,392 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  type BucketLocationConstraint,
+  type CompletedPart,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { DomainError } from '@framewire/contracts';
+import { Meter, PartBuffer, chunksOf, readAll, withMappedErrors } from './body';
+import { classifyS3Error } from './errors';
+import { assertRegularFile } from './fs-object-store';
+import { validateKey } from './keys';
+import type { MaterializedObject, ObjectStore, PutBody, PutFileOptions, PutOptions, StoredObject } from './object-store';
+
+const MiB = 1024 * 1024;
+/** S3 rejects parts under 5 MiB (but the last) and uploads of more than 10 000 parts. */
+const MIN_PART_SIZE = 5 * MiB;
+const MAX_PARTS = 10_000;
+
+export interface S3ObjectStoreOptions {
+  bucket: string;
+  region: string;
+  /** An S3-compatible server (MinIO, s3rver, ...); AWS when absent. */
+  endpoint?: string;
+  /** Static credentials; the SDK's default provider chain when absent. */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  /** `http://host/bucket/key` addressing, which MinIO and s3rver need. */
+  forcePathStyle?: boolean;
+  /** Bytes per multipart part (default 8 MiB, at least 5 MiB; raised when maxBytes needs more than 10 000 parts). */
+  partSize?: number;
+  /** Parts uploaded at once per put (default 2). Memory per put is about (partConcurrency + 1) × partSize. */
+  partConcurrency?: number;
+  /** SDK attempts per request, retries included (default 3). */
+  maxAttempts?: number;
+  /** Give up connecting after this long (default 5 s). */
+  connectionTimeoutMs?: number;
+  /** Fail a request whose socket is idle this long (default 120 s). */
+  socketTimeoutMs?: number;
+  /** Where materialized copies go (default the OS temp dir). */
+  tmpDir?: string;
+}
+
+/**
+ * Objects in one S3 bucket (AWS or any S3-compatible server). Puts stream: a
+ * body that fits in one part is sent with one PutObject, anything longer as a
+ * multipart upload of `partSize` parts, so memory stays bounded whatever the
+ * size, and an upload that fails or runs over maxBytes is aborted before it
+ * completes, so no object appears.
+ */
+export class S3ObjectStore implements ObjectStore {
+  readonly kind = 's3' as const;
+  readonly bucket: string;
+  private readonly client: S3Client;
+  private readonly region: string;
+  private readonly partSize: number;
+  private readonly partConcurrency: number;
+  private readonly tmpDir: string;
+  private readiness: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(options: S3ObjectStoreOptions) {
+    if (!options.bucket) throw new DomainError('INVALID_ARGUMENT', 'the S3 object store needs a bucket');
+    if (!options.region) throw new DomainError('INVALID_ARGUMENT', 'the S3 object store needs a region');
+    if ((options.accessKeyId === undefined) !== (options.secretAccessKey === undefined)) {
+      throw new DomainError('INVALID_ARGUMENT', 'S3 accessKeyId and secretAccessKey go together: give both or neither');
+    }
+    this.bucket = options.bucket;
+    this.region = options.region;
+    this.partSize = Math.max(MIN_PART_SIZE, Math.floor(options.partSize ?? 8 * MiB));
+    this.partConcurrency = Math.max(1, Math.floor(options.partConcurrency ?? 2));
+    this.tmpDir = options.tmpDir ?? tmpdir();
+    const config: S3ClientConfig = {
+      region: options.region,
+      forcePathStyle: options.forcePathStyle ?? false,
+      maxAttempts: options.maxAttempts ?? 3,
+      // Without these the SDK adds CRC32 trailers and sends streamed bodies aws-chunked, which
+      // S3-compatible servers (s3rver, older MinIO) store framing and all.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: {
+        connectionTimeout: options.connectionTimeoutMs ?? 5_000,
+        socketTimeout: options.socketTimeoutMs ?? 120_000,
+      },
+    };
+    if (options.endpoint !== undefined) config.endpoint = options.endpoint;
+    if (options.accessKeyId !== undefined && options.secretAccessKey !== undefined) {
+      config.credentials = { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey };
+    }
+    this.client = new S3Client(config);
+  }
+
+  /** Ensures the bucket exists (creates it when missing). Called on first use; call it at start to fail fast. */
+  init(): Promise<void> {
+    this.readiness ??= this.ensureBucket().catch((err: unknown) => {
+      this.readiness = undefined;
+      throw err;
+    });
+    return this.readiness;
+  }
+
+  async put(key: string, body: PutBody, opts: PutOptions = {}): Promise<StoredObject> {
+    validateKey(key);
+    const meter = new Meter(key, opts.maxBytes);
+    if (opts.maxBytes !== undefined && (Buffer.isBuffer(body) || body instanceof Uint8Array) && body.byteLength > opts.maxBytes) {
+      throw new DomainError('PAYLOAD_TOO_LARGE', `object ${key} exceeds the limit of ${opts.maxBytes} bytes`, {
+        details: { key, maxBytes: opts.maxBytes },
+      });
+    }
+    await this.init();
+    const upload = new MultipartUpload(this.client, this.bucket, key, opts.contentType, this.partSizeFor(opts.maxBytes), this.partConcurrency);
+    const buffer = new PartBuffer(upload.partSize);
+    try {
+      for await (const chunk of chunksOf(body)) {
+        meter.update(chunk);
+        buffer.push(chunk);
+        while (buffer.hasSpareFullPart()) await upload.addPart(buffer.takePart());
+      }
+      const rest = buffer.takeRest();
+      if (upload.started) {
+        await upload.addPart(rest);
+        await upload.complete();
+      } else {
+        await this.send('PutObject', key, () =>
+          this.client.send(
+            new PutObjectCommand({
+              Bucket: this.bucket,
+              Key: key,
+              Body: rest,
+              ContentLength: rest.length,
+              ContentType: opts.contentType,
+            }),
+          ),
+        );
+      }
+      return { key, size: meter.size, sha256: meter.digest() };
+    } catch (err) {
+      await upload.abort();
+      throw classifyS3Error(err, { operation: 'put', bucket: this.bucket, key });
+    }
+  }
+
+  async get(key: string): Promise<Readable> {
+    const body = await this.openBody(key, 'GetObject');
+    return withMappedErrors(body, (err) => classifyS3Error(err, { operation: 'GetObject (reading body)', bucket: this.bucket, key }));
+  }
+
+  async getBytes(key: string): Promise<Buffer> {
+    return readAll(await this.get(key));
+  }
+
+  async head(key: string): Promise<{ size: number } | null> {
+    validateKey(key);
+    await this.init();
+    try {
+      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { size: res.ContentLength ?? 0 };
+    } catch (err) {
+      const mapped = classifyS3Error(err, { operation: 'HeadObject', bucket: this.bucket, key });
+      if (mapped.code === 'NOT_FOUND') return null;
+      throw mapped;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    validateKey(key);
+    await this.init();
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (err) {
+      const mapped = classifyS3Error(err, { operation: 'DeleteObject', bucket: this.bucket, key });
+      if (mapped.code !== 'NOT_FOUND') throw mapped;
+    }
+  }
+
+  async materialize(key: string): Promise<MaterializedObject> {
+    const body = await this.openBody(key, 'GetObject');
+    let dir: string | undefined;
+    try {
+      dir = await mkdtemp(path.join(this.tmpDir, 'fw-materialize-'));
+      const file = path.join(dir, path.posix.basename(key));
+      await pipeline(body, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+      const owned = dir;
+      return { path: file, release: () => rm(owned, { recursive: true, force: true }) };
+    } catch (err) {
+      body.destroy();
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      const code = (err as { code?: unknown }).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EACCES' || code === 'EROFS' || code === 'EIO') {
+        throw new DomainError('STORAGE_UNAVAILABLE', `cannot materialize ${key} in ${this.tmpDir}: ${String(code)}`, {
+          cause: err,
+          details: { driver: 's3', key, tmpDir: this.tmpDir },
+        });
+      }
+      throw classifyS3Error(err, { operation: 'materialize', bucket: this.bucket, key });
+    }
+  }
+
+  async putFile(key: string, localPath: string, opts: PutFileOptions = {}): Promise<StoredObject> {
+    validateKey(key);
+    const source = path.resolve(localPath);
+    await assertRegularFile(source);
+    const stored = await this.put(key, createReadStream(source));
+    if (opts.move) await rm(source, { force: true });
+    return stored;
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.client.destroy();
+    }
+    return Promise.resolve();
+  }
+
+  /** Runs one SDK call, mapping whatever it throws. */
+  private async send<T>(operation: string, key: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      throw classifyS3Error(err, { operation, bucket: this.bucket, key });
+    }
+  }
+
+  private partSizeFor(maxBytes: number | undefined): number {
+    if (maxBytes === undefined) return this.partSize;
+    return Math.max(this.partSize, Math.ceil(maxBytes / MAX_PARTS / MiB) * MiB);
+  }
+
+  private async openBody(key: string, operation: string): Promise<Readable> {
+    validateKey(key);
+    await this.init();
+    const res = await this.send(operation, key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
+    const body = res.Body;
+    if (!(body instanceof Readable)) {
+      throw new DomainError('INTERNAL', `object store returned no readable body for ${key}`, { details: { driver: 's3', key } });
+    }
+    return body;
+  }
+
+  private async ensureBucket(): Promise<void> {
+    const head = async (): Promise<boolean> => {
+      try {
+        await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+        return true;
+      } catch (err) {
+        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        const name = (err as { name?: unknown }).name;
+        if (status === 404 || name === 'NotFound' || name === 'NoSuchBucket') return false;
+        throw classifyS3Error(err, { operation: 'HeadBucket', bucket: this.bucket });
+      }
+    };
+    if (await head()) return;
+    try {
+      await this.client.send(
+        new CreateBucketCommand({
+          Bucket: this.bucket,
+          ...(this.region === 'us-east-1'
+            ? {}
+            : { CreateBucketConfiguration: { LocationConstraint: this.region as BucketLocationConstraint } }),
+        }),
+      );
+    } catch (err) {
+      const name = (err as { name?: unknown }).name;
+      // Created meanwhile (by another replica, or already ours): fine if we can reach it.
+      if ((name === 'BucketAlreadyOwnedByYou' || name === 'BucketAlreadyExists') && (await head())) return;
+      throw classifyS3Error(err, { operation: 'CreateBucket', bucket: this.bucket });
+    }
+  }
+}
+
+/** One put's multipart upload, started lazily when the body turns out longer than one part. */
+class MultipartUpload {
+  private uploadId: string | undefined;
+  private readonly parts: CompletedPart[] = [];
+  private readonly inflight = new Set<Promise<void>>();
+  private failure: unknown;
+  private nextPartNumber = 1;
+
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly key: string,
+    private readonly contentType: string | undefined,
+    readonly partSize: number,
+    private readonly concurrency: number,
+  ) {}
+
+  get started(): boolean {
+    return this.uploadId !== undefined;
+  }
+
+  /** Queues a part; waits while `concurrency` parts are already on the wire. */
+  async addPart(part: Buffer): Promise<void> {
+    if (this.nextPartNumber > MAX_PARTS) {
+      throw new DomainError('PAYLOAD_TOO_LARGE', `object ${this.key} exceeds ${MAX_PARTS} parts of ${this.partSize} bytes`, {
+        details: { key: this.key, partSize: this.partSize },
+      });
+    }
+    this.uploadId ??= await this.create();
+    while (this.inflight.size >= this.concurrency) await Promise.race(this.inflight);
+    this.throwIfFailed();
+    const uploadId = this.uploadId;
+    const partNumber = this.nextPartNumber++;
+    const sending: Promise<void> = this.call('UploadPart', () =>
+      this.client.send(
+        new UploadPartCommand({
+          Bucket: this.bucket,
+          Key: this.key,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          Body: part,
+          ContentLength: part.length,
+        }),
+      ),
+    )
+      .then((res) => {
+        if (!res.ETag) throw new DomainError('INTERNAL', `object store returned no ETag for part ${partNumber} of ${this.key}`);
+        this.parts.push({ PartNumber: partNumber, ETag: res.ETag });
+      })
+      .catch((err: unknown) => {
+        this.failure ??= err;
+      })
+      .finally(() => this.inflight.delete(sending));
+    this.inflight.add(sending);
+  }
+
+  async complete(): Promise<void> {
+    await Promise.all(this.inflight);
+    this.throwIfFailed();
+    const parts = [...this.parts].sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+    await this.call('CompleteMultipartUpload', () =>
+      this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: this.key,
+          UploadId: this.uploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      ),
+    );
+    this.uploadId = undefined;
+  }
+
+  /** Best effort: waits for parts on the wire, then aborts the upload so its parts are discarded. */
+  async abort(): Promise<void> {
+    await Promise.allSettled(this.inflight);
+    const uploadId = this.uploadId;
+    if (uploadId === undefined) return;
+    this.uploadId = undefined;
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: uploadId }));
+    } catch {
+      // It never completed, so no object exists either way; the server (or a bucket lifecycle rule) expires the parts.
+    }
+  }
+
+  private async create(): Promise<string> {
+    const res = await this.call('CreateMultipartUpload', () =>
+      this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, ContentType: this.contentType })),
+    );
+    if (!res.UploadId) throw new DomainError('INTERNAL', `object store returned no upload id for ${this.key}`);
+    return res.UploadId;
+  }
+
+  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw classifyS3Error(err, { operation, bucket: this.bucket, key: this.key });
+    }
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+}

@@ -1,0 +1,33 @@
+import { type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { StorageConfig } from './config';
+import { createObjectStore, initObjectStore } from './factory';
+import type { ObjectStore } from './object-store';
+
+/** Injection token of the process's object store. */
+export const OBJECT_STORE = Symbol('OBJECT_STORE');
+
+@Injectable()
+class ObjectStoreLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(OBJECT_STORE) private readonly store: ObjectStore) {}
+
+  /** Fail fast at start when the store is unreachable or misconfigured. */
+  async onApplicationBootstrap(): Promise<void> {
+    await initObjectStore(this.store);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+@Module({})
+export class StorageModule {
+  static forRoot(config: StorageConfig): DynamicModule {
+    return {
+      module: StorageModule,
+      global: true,
+      providers: [{ provide: OBJECT_STORE, useFactory: () => createObjectStore(config) }, ObjectStoreLifecycle],
+      exports: [OBJECT_STORE],
+    };
+  }
+}
