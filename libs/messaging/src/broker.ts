@@ -1,14 +1,6 @@
 import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
-import {
-  DomainError,
-  describeError,
-  eventSubject,
-  HEADERS,
-  jobEventSchema,
-  msgIds,
-  type JobEvent,
-} from '@framewire/contracts';
+import { DomainError, describeError, eventSubject, HEADERS, jobEventSchema, msgIds, type JobEvent } from '@framewire/contracts';
 import { currentContext, newTraceId, type Logger } from '@framewire/runtime';
 
 export interface BrokerOptions {

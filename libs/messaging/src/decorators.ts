@@ -4,8 +4,7 @@ import type { ConsumedKind } from './decoders';
 export const CONSUMER_METADATA = 'framewire:jetstream-consumer';
 
 export type ConsumerSpec =
-  | { kind: ConsumedKind; mode: 'single'; concurrency?: number }
-  | { kind: ConsumedKind; mode: 'batch'; maxBatch: number; maxWaitMs: number };
+  { kind: ConsumedKind; mode: 'single'; concurrency?: number } | { kind: ConsumedKind; mode: 'batch'; maxBatch: number; maxWaitMs: number };
 
 /**
  * Marks a provider method as the handler of one consumer. The messaging module

@@ -8,13 +8,20 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { STREAMS, type WorkKind } from '@framewire/contracts';
+import { STREAMS } from '@framewire/contracts';
 import type { Logger } from '@framewire/runtime';
 import { DEFAULT_RETRY } from './ack-policy';
 import { Broker } from './broker';
 import { CONSUMER_METADATA, type ConsumerSpec } from './decorators';
 import { type ConsumedKind, DECODERS } from './decoders';
-import { DEFAULT_TOPOLOGY, provisionConsumer, provisionStreams, statusConsumerConfig, type TopologySettings, workConsumerConfig } from './topology';
+import {
+  DEFAULT_TOPOLOGY,
+  provisionConsumer,
+  provisionStreams,
+  statusConsumerConfig,
+  type TopologySettings,
+  workConsumerConfig,
+} from './topology';
 import { type Handler, type HandlerContext, JetStreamWorker, type WorkerStats, type Delivery } from './worker';
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
@@ -27,6 +34,10 @@ export interface MessagingOptions {
   /** The consumers this app runs; each needs exactly one @Consume handler. */
   consumes: ConsumedKind[];
   topology?: Partial<TopologySettings>;
+  /** Messages handled at once per consumer, overriding the handler's declared concurrency (from config). */
+  concurrency?: Partial<Record<ConsumedKind, number>>;
+  /** Batch sizes per batch consumer, overriding the handler's declared ones (from config). */
+  batch?: Partial<Record<ConsumedKind, { maxBatch: number; maxWaitMs: number }>>;
   shutdownTimeoutMs: number;
 }
 
@@ -57,7 +68,8 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       }
     }
     for (const [kind, found] of handlers) {
-      if (!this.opts.consumes.includes(kind)) throw new Error(`${this.opts.stage}: @Consume('${kind}') found but this app does not consume '${kind}'`);
+      if (!this.opts.consumes.includes(kind))
+        throw new Error(`${this.opts.stage}: @Consume('${kind}') found but this app does not consume '${kind}'`);
       const [{ spec, fn }] = found;
       await this.startWorker(kind, spec, fn);
     }
@@ -85,17 +97,28 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   private async startWorker(kind: ConsumedKind, spec: ConsumerSpec, fn: AnyHandlerFn): Promise<void> {
     const isEvents = kind === 'events';
     const stream = isEvents ? STREAMS.events : STREAMS.work;
-    const cfg = isEvents ? statusConsumerConfig(this.topology) : workConsumerConfig(kind as WorkKind, this.topology);
+    const cfg = isEvents ? statusConsumerConfig(this.topology) : workConsumerConfig(kind, this.topology);
     await provisionConsumer(this.broker.jsm, stream, cfg);
     const consumer = await this.broker.js.consumers.get(stream, cfg.durable_name);
     const decoder = DECODERS[kind] as { decode: Handler<unknown>['decode']; jobIdOf: Handler<unknown>['jobIdOf'] };
     const handler: Handler<unknown> =
       spec.mode === 'single'
-        ? { mode: 'single', concurrency: spec.concurrency ?? 1, ...decoder, handle: (p: unknown, ctx: HandlerContext) => fn(p, ctx) }
-        : { mode: 'batch', maxBatch: spec.maxBatch, maxWaitMs: spec.maxWaitMs, ...decoder, handleBatch: (items: Array<Delivery<unknown>>) => fn(items) };
+        ? {
+            mode: 'single',
+            concurrency: this.opts.concurrency?.[kind] ?? spec.concurrency ?? 1,
+            ...decoder,
+            handle: (p: unknown, ctx: HandlerContext) => fn(p, ctx),
+          }
+        : {
+            mode: 'batch',
+            ...{ maxBatch: spec.maxBatch, maxWaitMs: spec.maxWaitMs },
+            ...this.opts.batch?.[kind],
+            ...decoder,
+            handleBatch: (items: Array<Delivery<unknown>>) => fn(items),
+          };
     const worker = new JetStreamWorker(handler, {
       stage: this.opts.stage === 'intake' ? 'status' : this.opts.stage,
-      kind: isEvents ? null : (kind as WorkKind),
+      kind: isEvents ? null : kind,
       workerId: this.opts.workerId,
       broker: this.broker,
       consumer,

@@ -8,6 +8,10 @@ import { type Broker, headerValue } from './broker';
 export interface HandlerContext {
   readonly subject: string;
   readonly deliveryCount: number;
+  /** Stable across redeliveries of the same message. */
+  readonly streamSequence: number;
+  /** The message's Nats-Msg-Id (what it means), or `seq:<stream sequence>` when it has none. */
+  readonly msgId: string;
   readonly jobId: string | undefined;
   readonly traceId: string;
   /** Tell the server the message is still being worked on (resets AckWait). */
@@ -163,6 +167,8 @@ export class JetStreamWorker<T> {
     return {
       subject: msg.subject,
       deliveryCount: msg.info.deliveryCount,
+      streamSequence: msg.info.streamSequence,
+      msgId: headerValue(msg.headers, 'Nats-Msg-Id') ?? `seq:${msg.info.streamSequence}`,
       jobId,
       traceId: headerValue(msg.headers, HEADERS.traceId) ?? newTraceId(),
       working: () => msg.working(),
@@ -193,7 +199,9 @@ export class JetStreamWorker<T> {
         outcome = { kind: 'ack' };
       } catch (err) {
         error = err;
-        outcome = this.abort.signal.aborted ? { kind: 'nak', delayMs: 0, reason: 'worker shutting down' } : outcomeForError(err, msg.info.deliveryCount, this.opts.retry);
+        outcome = this.abort.signal.aborted
+          ? { kind: 'nak', delayMs: 0, reason: 'worker shutting down' }
+          : outcomeForError(err, msg.info.deliveryCount, this.opts.retry);
       } finally {
         clearInterval(heartbeat);
       }
@@ -233,7 +241,10 @@ export class JetStreamWorker<T> {
         this.stats.acked++;
         return;
       case 'nak':
-        log.warn({ err: error, delivery: msg.info.deliveryCount, retry_in_ms: outcome.delayMs }, `transient failure, will retry: ${outcome.reason}`);
+        log.warn(
+          { err: error, delivery: msg.info.deliveryCount, retry_in_ms: outcome.delayMs },
+          `transient failure, will retry: ${outcome.reason}`,
+        );
         msg.nak(outcome.delayMs);
         this.stats.naked++;
         return;
@@ -246,7 +257,12 @@ export class JetStreamWorker<T> {
           if (jobId && this.opts.failJobOnGiveUp) {
             const code = dead ? 'MAX_RETRIES_EXCEEDED' : isDomainError(error) ? error.code : 'INTERNAL';
             await this.opts.broker.publishEvent(
-              makeEvent('failed', jobId, { stage: this.opts.stage, error_code: code, error_message: message, worker_id: this.opts.workerId }),
+              makeEvent('failed', jobId, {
+                stage: this.opts.stage,
+                error_code: code,
+                error_message: message,
+                worker_id: this.opts.workerId,
+              }),
             );
           }
         } catch (err) {

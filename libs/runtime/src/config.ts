@@ -24,7 +24,10 @@ export function loadConfig<S extends ConfigSpec>(spec: S, env: NodeJS.ProcessEnv
     const raw = env[name];
     const parsed = schema.safeParse(raw === '' ? undefined : raw);
     if (parsed.success) out[field] = parsed.data;
-    else problems.push(`${name}: ${parsed.error.issues.map((i) => i.message).join('; ')} (got ${raw === undefined ? 'nothing' : JSON.stringify(raw)})`);
+    else
+      problems.push(
+        `${name}: ${parsed.error.issues.map((i) => i.message).join('; ')} (got ${raw === undefined ? 'nothing' : JSON.stringify(raw)})`,
+      );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return out as ConfigOf<S>;
@@ -65,17 +68,48 @@ export const COMMON_CONFIG = {
     schema: env.enumOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     doc: 'log level',
   },
-  logFormat: { env: 'FW_LOG_FORMAT', schema: env.enumOf(['json', 'pretty', 'auto'] as const, 'auto'), doc: 'json, pretty, or auto (pretty on a terminal)' },
-  workerId: { env: 'FW_WORKER_ID', schema: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of [A-Za-z0-9._-]').optional(), doc: 'replica id (default: <stage>-<host>-<random>)' },
-  shutdownTimeoutMs: { env: 'FW_SHUTDOWN_TIMEOUT_MS', schema: env.int(20_000, 100, 600_000), doc: 'how long a graceful shutdown may take before the process exits anyway' },
+  logFormat: {
+    env: 'FW_LOG_FORMAT',
+    schema: env.enumOf(['json', 'pretty', 'auto'] as const, 'auto'),
+    doc: 'json, pretty, or auto (pretty on a terminal)',
+  },
+  workerId: {
+    env: 'FW_WORKER_ID',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of [A-Za-z0-9._-]')
+      .optional(),
+    doc: 'replica id (default: <stage>-<host>-<random>)',
+  },
+  shutdownTimeoutMs: {
+    env: 'FW_SHUTDOWN_TIMEOUT_MS',
+    schema: env.int(20_000, 100, 600_000),
+    doc: 'how long a graceful shutdown may take before the process exits anyway',
+  },
 } satisfies ConfigSpec;
 
 export const DATABASE_CONFIG = {
-  databaseUrl: { env: 'FW_DATABASE_URL', schema: env.url('postgres://postgres@127.0.0.1:5432/framewire', ['postgres', 'postgresql']), doc: 'Postgres connection URL' },
+  databaseUrl: {
+    env: 'FW_DATABASE_URL',
+    schema: env.url('postgres://postgres@127.0.0.1:5432/framewire', ['postgres', 'postgresql']),
+    doc: 'Postgres connection URL',
+  },
   databasePoolSize: { env: 'FW_DATABASE_POOL_SIZE', schema: env.int(10, 1, 200), doc: 'connections in the pool' },
 } satisfies ConfigSpec;
 
 export function defaultWorkerId(stage: string): string {
-  const host = hostname().replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 32);
+  const host = hostname()
+    .replace(/[^A-Za-z0-9.-]/g, '-')
+    .slice(0, 32);
   return `${stage}-${host}-${process.pid}-${randomBytes(2).toString('hex')}`;
+}
+
+/** Read a part of the config with a reader of its own (it throws an Error naming the variable). */
+export function configPart<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError([err instanceof Error ? err.message : String(err)]);
+  }
 }

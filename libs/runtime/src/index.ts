@@ -1,4 +1,16 @@
 export { currentContext, newTraceId, runInContext, type WorkContext } from './context';
 export { createLogger, type Logger, type LoggerSettings } from './logger';
 export { PinoNestLogger } from './nest-logger';
-export { COMMON_CONFIG, ConfigError, DATABASE_CONFIG, defaultWorkerId, env, loadConfig, type ConfigOf, type ConfigSpec } from './config';
+export {
+  COMMON_CONFIG,
+  ConfigError,
+  configPart,
+  DATABASE_CONFIG,
+  defaultWorkerId,
+  env,
+  loadConfig,
+  type ConfigOf,
+  type ConfigSpec,
+} from './config';
+export { runApp, type AppSpec, type CommonConfig } from './bootstrap';
+export { APP_CONFIG, LOGGER, RuntimeModule, WORKER_ID } from './runtime.module';

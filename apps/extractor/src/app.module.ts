@@ -1,0 +1,30 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { MediaToolkit } from '@framewire/media';
+import { MessagingModule } from '@framewire/messaging';
+import { RuntimeModule, type Logger } from '@framewire/runtime';
+import { StorageModule } from '@framewire/storage';
+import type { ExtractorConfig } from './config';
+import { ExtractService } from './extract.service';
+
+@Module({})
+export class ExtractorModule {
+  static forConfig(config: ExtractorConfig, logger: Logger, workerId: string): DynamicModule {
+    return {
+      module: ExtractorModule,
+      imports: [
+        RuntimeModule.forRoot({ logger, workerId, config }),
+        StorageModule.forRoot(config.storage),
+        MessagingModule.forRoot({
+          stage: 'extractor',
+          workerId,
+          servers: config.natsUrl,
+          logger,
+          consumes: ['extract'],
+          concurrency: { extract: config.concurrency },
+          shutdownTimeoutMs: config.shutdownTimeoutMs,
+        }),
+      ],
+      providers: [{ provide: MediaToolkit, useValue: new MediaToolkit() }, ExtractService],
+    };
+  }
+}

@@ -1,0 +1,116 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { encodeFrameMessage, makeEvent, msgIds, WORK_SUBJECTS, type ExtractRequestV1, type InferRequestV1 } from '@framewire/contracts';
+import { MediaToolkit, type DecodedFrame } from '@framewire/media';
+import { Broker, Consume, type HandlerContext } from '@framewire/messaging';
+import { APP_CONFIG, LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
+import { OBJECT_STORE, objectKeys, type ObjectStore } from '@framewire/storage';
+import type { ExtractorConfig } from './config';
+
+/**
+ * fw.work.extract: probe the video, decode it, publish one fw.work.infer
+ * message per sampled frame, then tell the job's frame total. Redelivery is
+ * safe: every publish is deduplicated by what it means, and every write
+ * downstream is an upsert.
+ */
+@Injectable()
+export class ExtractService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: ExtractorConfig,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(WORKER_ID) private readonly workerId: string,
+    private readonly broker: Broker,
+    private readonly media: MediaToolkit,
+  ) {}
+
+  @Consume({ kind: 'extract', mode: 'single' })
+  async extract(req: ExtractRequestV1, ctx: HandlerContext): Promise<void> {
+    const local = await this.store.materialize(req.input_key);
+    try {
+      const video = await this.media.probeVideo(local.path);
+      await this.broker.publishEvent(makeEvent('extracting', req.job_id, { video, worker_id: this.workerId }));
+      this.logger.info({ video, stride: req.frame_stride, max_frames: req.max_frames }, 'decoding');
+
+      let decoded = 0;
+      let sampled = 0;
+      const window = new PublishWindow(this.config.publishWindow);
+      const frames = this.media.decodeFrames(local.path, {
+        stride: req.frame_stride,
+        maxFrames: req.max_frames,
+        signal: ctx.signal,
+        jpegQuality: this.config.jpegQuality,
+        maxWidth: this.config.maxFrameWidth,
+        onProgress: (p) => {
+          decoded = Math.max(decoded, p.decodedFrames);
+          ctx.working();
+        },
+      });
+      for await (const frame of frames) {
+        await window.add(this.publishFrame(req, frame));
+        sampled++;
+      }
+      await window.drain();
+      decoded = Math.max(decoded, sampled === 0 ? 0 : (sampled - 1) * req.frame_stride + 1);
+      await this.broker.publishEvent(
+        makeEvent('extracted', req.job_id, { frames_total: sampled, frames_decoded: decoded, worker_id: this.workerId }),
+      );
+      this.logger.info({ frames_total: sampled, frames_decoded: decoded }, 'extracted');
+    } finally {
+      await local.release();
+    }
+  }
+
+  private async publishFrame(req: ExtractRequestV1, frame: DecodedFrame): Promise<void> {
+    const inline = frame.jpeg.length <= this.config.inlineFrameMaxBytes;
+    const header: InferRequestV1 = {
+      v: 1,
+      job_id: req.job_id,
+      pipeline_id: req.pipeline_id,
+      frame_index: frame.index,
+      pts_ms: frame.ptsMs,
+      width: frame.width,
+      height: frame.height,
+      frame: inline
+        ? { kind: 'inline', bytes: frame.jpeg.length }
+        : { kind: 'object', key: objectKeys.frameKey(req.job_id, frame.index), bytes: frame.jpeg.length },
+    };
+    if (header.frame.kind === 'object') await this.store.put(header.frame.key, frame.jpeg, { contentType: 'image/jpeg' });
+    await this.broker.publish(WORK_SUBJECTS.infer, encodeFrameMessage(header, inline ? frame.jpeg : null), {
+      msgId: msgIds.infer(req.job_id, frame.index),
+      jobId: req.job_id,
+    });
+  }
+}
+
+/** Keeps up to `size` publishes awaiting their acknowledgement; the first failure fails the whole extraction. */
+class PublishWindow {
+  private readonly pending = new Set<Promise<void>>();
+  private failure: Error | null = null;
+
+  constructor(private readonly size: number) {}
+
+  async add(p: Promise<void>): Promise<void> {
+    this.throwIfFailed();
+    const tracked = p.then(
+      () => {
+        this.pending.delete(tracked);
+      },
+      (err: unknown) => {
+        this.pending.delete(tracked);
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
+      },
+    );
+    this.pending.add(tracked);
+    if (this.pending.size >= this.size) await Promise.race(this.pending);
+    this.throwIfFailed();
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.pending);
+    this.throwIfFailed();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== null) throw this.failure;
+  }
+}

@@ -1,0 +1,61 @@
+import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError, UUID } from '@framewire/contracts';
+import { QueryService } from '../jobs/query.service';
+import { SubmitService } from '../jobs/submit.service';
+import { legacyStatusView } from '../jobs/views';
+import { Inject } from '@nestjs/common';
+import { INTAKE_CONFIG } from '../tokens';
+import type { IntakeConfig } from '../config';
+
+/**
+ * The original system's routes, with its response shapes: `{job_id}`,
+ * `{job_id, status, progress, created_at, updated_at}` and
+ * `{job_id, results: [{frame_index, result}], created_at, updated_at}`;
+ * errors are `{detail}` (404 "Job not found" / "Job not completed").
+ */
+@Controller('v1/video')
+export class LegacyVideoController {
+  constructor(
+    private readonly submitter: SubmitService,
+    private readonly queries: QueryService,
+    @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
+  ) {}
+
+  @Post('submit')
+  @HttpCode(200)
+  async submit(@Req() req: Request) {
+    const { job } = await this.submitter.submitUpload(req, { defaults: { pipeline_id: this.config.defaultPipeline } });
+    return { job_id: job.id };
+  }
+
+  @Get('status/:id')
+  async status(@Param('id') id: string) {
+    return legacyStatusView(await this.find(id));
+  }
+
+  @Get('results/:id')
+  async results(@Param('id') id: string, @Res() res: Response) {
+    const job = await this.find(id);
+    if (job.status !== 'completed') throw new DomainError('NOT_FOUND', 'Job not completed');
+    // Stream the array page by page: a long job's results are never held in memory whole.
+    res.status(200).type('application/json');
+    res.write(`{"job_id":${JSON.stringify(job.id)},"results":[`);
+    let first = true;
+    for await (const r of this.queries.allResults(job.id)) {
+      res.write(`${first ? '' : ','}${JSON.stringify({ frame_index: r.frame_index, result: r.result })}`);
+      first = false;
+    }
+    res.end(`],"created_at":${JSON.stringify(job.created_at.toISOString())},"updated_at":${JSON.stringify(job.updated_at.toISOString())}}`);
+  }
+
+  private async find(id: string) {
+    if (!UUID.test(id)) throw new DomainError('NOT_FOUND', 'Job not found');
+    try {
+      return await this.queries.getJob(id);
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'NOT_FOUND') throw new DomainError('NOT_FOUND', 'Job not found');
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Inject, Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import {
+  DomainError,
+  makeEvent,
+  msgIds,
+  submitParamsSchema,
+  WORK_SUBJECTS,
+  type ExtractRequestV1,
+  type SubmitParams,
+} from '@framewire/contracts';
+import { Broker } from '@framewire/messaging';
+import { JobsRepository, type JobRecord } from '@framewire/persistence';
+import { objectKeys, type ObjectStore } from '@framewire/storage';
+import { LOGGER, type Logger } from '@framewire/runtime';
+import { OBJECT_STORE } from '@framewire/storage';
+import { INTAKE_CONFIG, PIPELINE_CATALOG } from '../tokens';
+import type { IntakeConfig } from '../config';
+import type { PipelineCatalog } from './pipeline-catalog';
+import { receiveUpload, type ReceivedUpload } from '../upload/multipart';
+import { MediaToolkit } from '@framewire/media';
+
+export interface SubmitOutcome {
+  job: JobRecord;
+  /** False when an Idempotency-Key matched an earlier submission. */
+  created: boolean;
+}
+
+/**
+ * The submit use case: receive the upload (streamed to a temp file), check it
+ * by content, store it, record the job as pending, queue extraction. Any
+ * refusal leaves nothing stored and nothing queued.
+ */
+@Injectable()
+export class SubmitService {
+  constructor(
+    @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(PIPELINE_CATALOG) private readonly pipelines: PipelineCatalog,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly jobs: JobsRepository,
+    private readonly broker: Broker,
+    private readonly media: MediaToolkit,
+  ) {}
+
+  async submitUpload(
+    req: IncomingMessage,
+    opts: { defaults?: Partial<Record<string, string>>; idempotencyKey?: string | null },
+  ): Promise<SubmitOutcome> {
+    const upload = await receiveUpload(req, this.config.uploadTmpDir, {
+      maxFileBytes: this.config.maxUploadBytes,
+      maxFields: 16,
+      maxFieldBytes: 4096,
+      headBytes: 4096,
+    });
+    try {
+      const params = this.parseParams({ ...opts.defaults, ...upload.fields });
+      const file = await this.checkVideo(upload);
+      return await this.createJob(params, file, opts.idempotencyKey ?? null);
+    } finally {
+      await upload.discard();
+    }
+  }
+
+  parseParams(fields: Record<string, string | undefined>): SubmitParams {
+    const unknown = Object.keys(fields).filter((k) => !KNOWN_FIELDS.has(k));
+    if (unknown.length > 0) {
+      throw new DomainError('INVALID_ARGUMENT', `unknown field(s): ${unknown.join(', ')}`, {
+        details: { errors: unknown.map((k) => `${k}: unknown field`) },
+      });
+    }
+    const parsed = submitParamsSchema.safeParse({
+      pipeline_id: fields.pipeline_id,
+      frame_stride: fields.frame_stride,
+      max_frames: fields.max_frames,
+      client_tag: fields.client_tag,
+    });
+    if (!parsed.success) {
+      const errors = parsed.error.issues.map((i) => `${i.path.join('.')}: ${fieldMessage(i)}`);
+      throw new DomainError('INVALID_ARGUMENT', `invalid parameters: ${errors.join('; ')}`, { details: { errors } });
+    }
+    if (!this.pipelines.has(parsed.data.pipeline_id)) {
+      throw new DomainError(
+        'UNKNOWN_PIPELINE',
+        `unknown pipeline '${parsed.data.pipeline_id}' (known: ${this.pipelines.ids().join(', ')})`,
+      );
+    }
+    return parsed.data;
+  }
+
+  private async checkVideo(upload: ReceivedUpload): Promise<NonNullable<ReceivedUpload['file']>> {
+    const file = upload.file;
+    if (!file) throw new DomainError('INVALID_ARGUMENT', 'missing file: send the video in a multipart part named "file"');
+    if (file.size === 0) throw new DomainError('INVALID_VIDEO', 'file is empty');
+    if (this.media.sniffContainer(file.head) === null) {
+      throw new DomainError(
+        'UNSUPPORTED_MEDIA',
+        'file is not a video: its content matches no known video container (MP4, MOV, MKV, WebM, AVI, MPEG-TS, FLV, Ogg, ASF)',
+      );
+    }
+    // ffprobe reads headers only: it catches audio-only and truncated files before anything is queued.
+    await this.media.probeVideo(file.path);
+    return file;
+  }
+
+  private async createJob(
+    params: SubmitParams,
+    file: NonNullable<ReceivedUpload['file']>,
+    idempotencyKey: string | null,
+  ): Promise<SubmitOutcome> {
+    const id = randomUUID();
+    const inputKey = objectKeys.inputKey(id);
+    const pinned = this.pipelines.describe(params.pipeline_id);
+    const stored = await this.store.putFile(inputKey, file.path, { move: true });
+    let outcome: SubmitOutcome;
+    try {
+      const res = await this.jobs.createPending({
+        id,
+        pipeline_id: params.pipeline_id,
+        pipeline_version: pinned.version,
+        models: pinned.models,
+        input_key: inputKey,
+        input_size: stored.size,
+        input_sha256: stored.sha256,
+        frame_stride: params.frame_stride,
+        max_frames: params.max_frames,
+        idempotency_key: idempotencyKey,
+        client_tag: params.client_tag,
+      });
+      outcome = { job: res.job, created: res.created };
+    } catch (err) {
+      await this.store.delete(inputKey).catch((e: unknown) => this.logger.warn({ err: e }, 'could not remove the stored input'));
+      throw err;
+    }
+    if (!outcome.created) {
+      await this.store.delete(inputKey);
+      return outcome;
+    }
+    try {
+      await this.enqueue(outcome.job);
+    } catch (err) {
+      // Not queued: take the job back so the client's retry is the only copy.
+      this.logger.warn({ err, job_id: id }, 'could not queue the job; withdrawing it');
+      await this.jobs
+        .deleteUnqueued(id)
+        .catch((e: unknown) => this.logger.error({ err: e, job_id: id }, 'could not withdraw the unqueued job'));
+      await this.store.delete(inputKey).catch((e: unknown) => this.logger.warn({ err: e }, 'could not remove the stored input'));
+      throw err;
+    }
+    this.logger.info({ job_id: id, pipeline_id: params.pipeline_id, size: stored.size }, 'job submitted');
+    return outcome;
+  }
+
+  /** Queue extraction and announce the job. Idempotent (Nats-Msg-Id), so a retry is safe. */
+  async enqueue(job: JobRecord): Promise<void> {
+    const work: ExtractRequestV1 = {
+      v: 1,
+      job_id: job.id,
+      input_key: job.input_key,
+      pipeline_id: job.pipeline_id,
+      frame_stride: job.frame_stride,
+      max_frames: job.max_frames,
+    };
+    await this.broker.publishJson(WORK_SUBJECTS.extract, work, { msgId: msgIds.extract(job.id), jobId: job.id });
+    await this.broker.publishEvent(
+      makeEvent(
+        'submitted',
+        job.id,
+        { pipeline_id: job.pipeline_id, frame_stride: job.frame_stride, max_frames: job.max_frames },
+        job.created_at,
+      ),
+    );
+  }
+}
+
+const KNOWN_FIELDS = new Set(['pipeline_id', 'frame_stride', 'max_frames', 'client_tag']);
+
+function fieldMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  return issue.message;
+}

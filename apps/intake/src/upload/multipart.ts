@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import busboy from 'busboy';
+import { DomainError } from '@framewire/contracts';
+
+export interface UploadLimits {
+  maxFileBytes: number;
+  maxFields: number;
+  maxFieldBytes: number;
+  /** How many leading bytes to keep for content sniffing. */
+  headBytes: number;
+}
+
+/** A multipart upload, its file streamed to a temp file while being hashed; nothing is buffered whole. */
+export interface ReceivedUpload {
+  fields: Record<string, string>;
+  file: { path: string; size: number; sha256: string; head: Buffer; filename: string | null; mimeType: string | null } | null;
+  /** Remove the temp file; safe to call twice. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Parse a multipart/form-data request. The part named `file` is written to
+ * `tmpDir` and refused (PAYLOAD_TOO_LARGE) as soon as it passes the limit,
+ * while it streams, never after buffering it.
+ */
+export async function receiveUpload(req: IncomingMessage, tmpDir: string, limits: UploadLimits): Promise<ReceivedUpload> {
+  const type = req.headers['content-type'] ?? '';
+  if (!/^multipart\/form-data/i.test(type)) {
+    throw new DomainError('UNSUPPORTED_MEDIA', 'request must be multipart/form-data with the video in a part named "file"');
+  }
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limits.maxFileBytes + 1024 * 1024) {
+    req.resume();
+    throw new DomainError('PAYLOAD_TOO_LARGE', `upload is ${declared} bytes; the limit is ${limits.maxFileBytes} bytes`);
+  }
+
+  const fields: Record<string, string> = {};
+  let file: ReceivedUpload['file'] = null;
+  let tmpPath: string | null = null;
+  const discard = async () => {
+    if (tmpPath) await rm(tmpPath, { force: true });
+  };
+
+  let bb: busboy.Busboy;
+  try {
+    bb = busboy({
+      headers: req.headers,
+      limits: {
+        fileSize: limits.maxFileBytes,
+        files: 1,
+        fields: limits.maxFields,
+        fieldSize: limits.maxFieldBytes,
+        parts: limits.maxFields + 1,
+      },
+    });
+  } catch (err) {
+    throw new DomainError('INVALID_ARGUMENT', `malformed multipart request: ${(err as Error).message}`);
+  }
+
+  const done = new Promise<void>((resolve, reject) => {
+    let fileWrite: Promise<void> | null = null;
+    let failure: DomainError | null = null;
+    const fail = (e: DomainError) => {
+      failure ??= e;
+    };
+
+    bb.on('field', (name, value, info) => {
+      if (info.valueTruncated) fail(new DomainError('INVALID_ARGUMENT', `field '${name}' is longer than ${limits.maxFieldBytes} bytes`));
+      else fields[name] = value;
+    });
+    bb.on('file', (name, stream, info) => {
+      if (name !== 'file' || file !== null || fileWrite !== null) {
+        stream.resume();
+        fail(new DomainError('INVALID_ARGUMENT', `unexpected file part '${name}'; send one video in a part named "file"`));
+        return;
+      }
+      tmpPath = join(tmpDir, `upload-${randomUUID()}`);
+      const meter = new Meter(limits.headBytes);
+      let truncated = false;
+      stream.on('limit', () => {
+        truncated = true;
+        fail(new DomainError('PAYLOAD_TOO_LARGE', `file is larger than the limit of ${limits.maxFileBytes} bytes`));
+        // Stop reading the rest of the body: answer now.
+        stream.unpipe();
+        stream.resume();
+      });
+      const path = tmpPath;
+      fileWrite = pipeline(stream, meter, createWriteStream(path)).then(() => {
+        if (!truncated) {
+          file = {
+            path,
+            size: meter.size,
+            sha256: meter.digest(),
+            head: meter.head(),
+            filename: info.filename ?? null,
+            mimeType: info.mimeType ?? null,
+          };
+        }
+      });
+      fileWrite.catch(() => undefined);
+    });
+    bb.on('filesLimit', () => fail(new DomainError('INVALID_ARGUMENT', 'send exactly one file')));
+    bb.on('fieldsLimit', () => fail(new DomainError('INVALID_ARGUMENT', `too many fields (limit ${limits.maxFields})`)));
+    bb.on('partsLimit', () => fail(new DomainError('INVALID_ARGUMENT', 'too many parts')));
+    bb.on('error', (err: Error) => reject(new DomainError('INVALID_ARGUMENT', `malformed multipart request: ${err.message}`)));
+    bb.on('close', () => {
+      Promise.resolve(fileWrite)
+        .then(() => (failure ? reject(failure) : resolve()))
+        .catch((err: unknown) => reject(failure ?? new DomainError('INVALID_ARGUMENT', `upload interrupted: ${(err as Error).message}`)));
+    });
+    req.on('aborted', () => reject(new DomainError('INVALID_ARGUMENT', 'client aborted the upload')));
+  });
+
+  req.pipe(bb);
+  try {
+    await done;
+  } catch (err) {
+    req.unpipe(bb);
+    req.resume();
+    await discard();
+    throw err;
+  }
+  return { fields, file, discard };
+}
+
+/** Counts, hashes and keeps the first bytes of what flows through. */
+class Meter extends Transform {
+  size = 0;
+  private readonly hash = createHash('sha256');
+  private readonly headChunks: Buffer[] = [];
+  private headLen = 0;
+
+  constructor(private readonly headBytes: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.size += chunk.length;
+    this.hash.update(chunk);
+    if (this.headLen < this.headBytes) {
+      const part = chunk.subarray(0, this.headBytes - this.headLen);
+      this.headChunks.push(Buffer.from(part));
+      this.headLen += part.length;
+    }
+    cb(null, chunk);
+  }
+
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+
+  head(): Buffer {
+    return Buffer.concat(this.headChunks);
+  }
+}

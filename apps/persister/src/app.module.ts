@@ -1,0 +1,29 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { MessagingModule } from '@framewire/messaging';
+import { PersistenceModule } from '@framewire/persistence';
+import { RuntimeModule, type Logger } from '@framewire/runtime';
+import type { PersisterConfig } from './config';
+import { PersistService } from './persist.service';
+
+@Module({})
+export class PersisterModule {
+  static forConfig(config: PersisterConfig, logger: Logger, workerId: string): DynamicModule {
+    return {
+      module: PersisterModule,
+      imports: [
+        RuntimeModule.forRoot({ logger, workerId, config }),
+        PersistenceModule.forRoot({ url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: workerId, migrate: true }),
+        MessagingModule.forRoot({
+          stage: 'persister',
+          workerId,
+          servers: config.natsUrl,
+          logger,
+          consumes: ['persist'],
+          batch: { persist: { maxBatch: config.batchSize, maxWaitMs: config.batchWaitMs } },
+          shutdownTimeoutMs: config.shutdownTimeoutMs,
+        }),
+      ],
+      providers: [PersistService],
+    };
+  }
+}

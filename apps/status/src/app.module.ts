@@ -1,0 +1,34 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { MessagingModule } from '@framewire/messaging';
+import { PersistenceModule, ProjectionStore } from '@framewire/persistence';
+import { RuntimeModule, type Logger } from '@framewire/runtime';
+import type { StatusConfig } from './config';
+import { projectionRules } from './projection';
+import { ProjectorService } from './projector.service';
+
+@Module({})
+export class StatusModule {
+  static forConfig(config: StatusConfig, logger: Logger, workerId: string): DynamicModule {
+    return {
+      module: StatusModule,
+      imports: [
+        RuntimeModule.forRoot({ logger, workerId, config }),
+        PersistenceModule.forRoot({ url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: workerId, migrate: true }),
+        MessagingModule.forRoot({
+          stage: 'status',
+          workerId,
+          servers: config.natsUrl,
+          logger,
+          consumes: ['events'],
+          concurrency: { events: config.concurrency },
+          shutdownTimeoutMs: config.shutdownTimeoutMs,
+        }),
+      ],
+      providers: [
+        { provide: ProjectionStore, useFactory: (ds: DataSource) => new ProjectionStore(ds, projectionRules), inject: [DataSource] },
+        ProjectorService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,54 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError, makeEvent, type JobEvent } from '@framewire/contracts';
+import { Broker, Consume, type HandlerContext } from '@framewire/messaging';
+import { ProjectionStore, type JobRecord } from '@framewire/persistence';
+import { LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
+
+/**
+ * fw.events.>: the only writer of job status. Projects each event into the
+ * jobs row (idempotent, monotonic) and announces completion when every
+ * sampled frame is persisted.
+ */
+@Injectable()
+export class ProjectorService {
+  constructor(
+    private readonly projection: ProjectionStore,
+    private readonly broker: Broker,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(WORKER_ID) private readonly workerId: string,
+  ) {}
+
+  @Consume({ kind: 'events', mode: 'single', concurrency: 8 })
+  async onEvent(event: JobEvent, ctx: HandlerContext): Promise<void> {
+    const res = await this.projection.applyEvent(event, ctx.msgId);
+    switch (res.outcome) {
+      case 'job_not_found':
+        throw new DomainError('NOT_FOUND', `event ${event.type} for unknown job ${event.job_id}`);
+      case 'duplicate':
+        // A redelivery after the projection committed but before `completed` was published: publish it now (deduplicated).
+        if (res.job.status === 'completed' && event.type !== 'completed') await this.announceCompleted(res.job);
+        return;
+      case 'applied':
+        if (res.becameTerminal === 'completed' && event.type !== 'completed') {
+          await this.announceCompleted(res.job);
+        } else if (res.becameTerminal) {
+          this.logger.info({ status: res.becameTerminal, error: res.job.error_message }, `job ${res.becameTerminal}`);
+        }
+        return;
+    }
+  }
+
+  private async announceCompleted(job: JobRecord): Promise<void> {
+    const processingMs = job.started_at && job.finished_at ? job.finished_at.getTime() - job.started_at.getTime() : 0;
+    await this.broker.publishEvent(
+      makeEvent('completed', job.id, {
+        frames_total: job.frames_total ?? 0,
+        frames_done: job.frames_done,
+        frames_failed: job.frames_failed,
+        processing_ms: processingMs,
+        worker_id: this.workerId,
+      }),
+    );
+    this.logger.info({ frames_total: job.frames_total, frames_failed: job.frames_failed, processing_ms: processingMs }, 'job completed');
+  }
+}

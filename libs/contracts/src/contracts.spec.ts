@@ -1,0 +1,57 @@
+import { eventSubject, jobEventSchema, JOB_EVENT_TYPES, makeEvent, msgIds, submitParamsSchema } from './index';
+
+const JOB = '0b7e6f3e-4a53-4c38-9a4b-1f2d3c4e5f60';
+
+describe('contracts', () => {
+  it('names event subjects by job and type', () => {
+    expect(eventSubject(JOB, 'frames')).toBe(`fw.events.${JOB}.frames`);
+    expect(msgIds.infer(JOB, 7)).toBe(`${JOB}:7:infer`);
+  });
+
+  it('builds versioned events that validate', () => {
+    const ev = makeEvent(
+      'failed',
+      JOB,
+      { stage: 'extractor', error_code: 'INVALID_VIDEO', error_message: 'file is not a video' },
+      new Date(0),
+    );
+    expect(jobEventSchema.parse(ev)).toEqual({
+      v: 1,
+      type: 'failed',
+      job_id: JOB,
+      at: '1970-01-01T00:00:00.000Z',
+      stage: 'extractor',
+      error_code: 'INVALID_VIDEO',
+      error_message: 'file is not a video',
+    });
+    expect(JOB_EVENT_TYPES).toEqual(['submitted', 'extracting', 'extracted', 'frames', 'completed', 'failed', 'cancelled']);
+  });
+
+  it('refuses an event of an unknown version', () => {
+    const ev = { ...makeEvent('frames', JOB, { frames_done: 1, frames_failed: 0 }), v: 2 };
+    expect(jobEventSchema.safeParse(ev).success).toBe(false);
+  });
+
+  it.each([
+    [{ pipeline_id: 'ocr' }, { pipeline_id: 'ocr', frame_stride: 1, max_frames: null, client_tag: null }],
+    [
+      { pipeline_id: 'ocr', frame_stride: '7', max_frames: '5' },
+      { pipeline_id: 'ocr', frame_stride: 7, max_frames: 5, client_tag: null },
+    ],
+  ])('parses submit parameters %j', (input, expected) => {
+    expect(submitParamsSchema.parse(input)).toEqual(expected);
+  });
+
+  it.each([
+    [{ pipeline_id: '../etc/passwd' }, /pipeline id/],
+    [{ pipeline_id: 'ocr', frame_stride: '0' }, /frame_stride must be >= 1/],
+    [{ pipeline_id: 'ocr', frame_stride: '1.5' }, /integer/],
+    [{ pipeline_id: 'ocr', frame_stride: 'abc' }, /integer/],
+    [{ pipeline_id: 'ocr', max_frames: '0' }, /max_frames must be >= 1/],
+    [{ pipeline_id: 'ocr', max_frames: '99999999999' }, /max_frames must be <=/],
+  ])('refuses submit parameters %j', (input, message) => {
+    const r = submitParamsSchema.safeParse(input);
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => i.message).join('; ')).toMatch(message);
+  });
+});

@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+export const APPS = ['status', 'persister', 'inference', 'extractor', 'intake'] as const;
+export type App = (typeof APPS)[number];
+
+export interface Supervisor {
+  /** Resolves with the exit code once every app has exited. */
+  done: Promise<number>;
+  /** SIGTERM every app (graceful shutdown). */
+  stop(code?: number): void;
+}
+
+/**
+ * Runs each app as its own process, the way they run in production; when one
+ * exits unexpectedly the rest are stopped too.
+ */
+export function superviseApps(
+  counts: Record<App, number>,
+  opts: { env?: NodeJS.ProcessEnv; stdio?: 'inherit' | 'ignore' } = {},
+): Supervisor {
+  const children = new Set<ChildProcess>();
+  let stopping = false;
+  let exitCode = 0;
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((r) => (resolveDone = r));
+
+  const stop = (code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    exitCode = code;
+    for (const c of children) c.kill('SIGTERM');
+    if (children.size === 0) resolveDone(exitCode);
+  };
+
+  for (const app of APPS) {
+    for (let i = 0; i < counts[app]; i++) {
+      const entry = join(__dirname, '..', 'apps', app, 'src', 'main.js');
+      const child = spawn(process.execPath, [entry], { stdio: opts.stdio ?? 'inherit', env: { ...process.env, ...opts.env } });
+      children.add(child);
+      child.on('exit', (code, signal) => {
+        children.delete(child);
+        if (!stopping) {
+          process.stderr.write(`${app} exited (${signal ?? code}); stopping the rest\n`);
+          stop(1);
+        }
+        if (stopping && children.size === 0) resolveDone(exitCode);
+      });
+    }
+  }
+  return { done, stop };
+}

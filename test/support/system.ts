@@ -1,0 +1,147 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createTestDatabase, type TestDatabase } from '@framewire/persistence';
+import { freePort, startNatsServer, type TestNats } from './nats-server';
+
+export const APPS = ['status', 'persister', 'inference', 'extractor', 'intake'] as const;
+export type AppName = (typeof APPS)[number];
+
+const ROOT = resolve(__dirname, '..', '..');
+
+export interface RunningApp {
+  app: AppName;
+  proc: ChildProcess;
+  logs: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * The whole system as separate processes, each app started the way it runs in
+ * production (`node dist/apps/<app>/src/main.js`), against a private NATS
+ * server, a fresh database and a temporary object store.
+ */
+export interface TestSystem {
+  baseUrl: string;
+  nats: TestNats;
+  db: TestDatabase;
+  dataDir: string;
+  env: Record<string, string>;
+  apps: RunningApp[];
+  start(app: AppName, extraEnv?: Record<string, string>): Promise<RunningApp>;
+  stop(): Promise<void>;
+  logsOf(app: AppName): string;
+}
+
+export async function startSystem(
+  opts: { replicas?: Partial<Record<AppName, number>>; env?: Record<string, string> } = {},
+): Promise<TestSystem> {
+  const nats = await startNatsServer();
+  const db = await createTestDatabase({ migrate: false });
+  const dataDir = await mkdtemp(join(tmpdir(), 'fw-e2e-'));
+  const port = await freePort();
+  const env: Record<string, string> = {
+    FW_NATS_URL: nats.url,
+    FW_DATABASE_URL: db.url,
+    FW_STORAGE_DRIVER: 'fs',
+    FW_STORAGE_ROOT: join(dataDir, 'objects'),
+    FW_UPLOAD_TMP_DIR: join(dataDir, 'uploads'),
+    FW_HTTP_PORT: String(port),
+    FW_HTTP_HOST: '127.0.0.1',
+    FW_LOG_FORMAT: 'json',
+    FW_LOG_LEVEL: process.env.FW_TEST_APP_LOG_LEVEL ?? 'info',
+    FW_SHUTDOWN_TIMEOUT_MS: '5000',
+    ...opts.env,
+  };
+  const apps: RunningApp[] = [];
+
+  const start = async (app: AppName, extraEnv: Record<string, string> = {}): Promise<RunningApp> => {
+    const entry = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
+    const proc = spawn(process.execPath, [entry], {
+      cwd: dataDir,
+      env: { ...process.env, ...env, ...extraEnv, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const logs: string[] = [];
+    const keep = (d: Buffer) => {
+      logs.push(d.toString());
+      if (logs.length > 2000) logs.splice(0, logs.length - 2000);
+    };
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      proc.once('exit', (code, signal) => r({ code, signal })),
+    );
+    const running = { app, proc, logs, exited };
+    apps.push(running);
+    await waitForLog(running, /"msg":"[a-z]+ started"/, 60_000);
+    return running;
+  };
+
+  // Start in dependency order; migrations run under an advisory lock either way.
+  for (const app of APPS) {
+    const n = opts.replicas?.[app] ?? 1;
+    await Promise.all(Array.from({ length: n }, () => start(app)));
+  }
+
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    nats,
+    db,
+    dataDir,
+    env,
+    apps,
+    start,
+    logsOf: (app) =>
+      apps
+        .filter((a) => a.app === app)
+        .map((a) => a.logs.join(''))
+        .join('\n'),
+    async stop() {
+      await Promise.all(
+        apps.map(async (a) => {
+          if (a.proc.exitCode === null && a.proc.signalCode === null) a.proc.kill('SIGTERM');
+          const t = setTimeout(() => a.proc.kill('SIGKILL'), 10_000);
+          await a.exited;
+          clearTimeout(t);
+        }),
+      );
+      await nats.stop();
+      await db.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitForLog(app: RunningApp, pattern: RegExp, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (pattern.test(app.logs.join(''))) return;
+    if (app.proc.exitCode !== null || app.proc.signalCode !== null) {
+      throw new Error(
+        `${app.app} exited (${app.proc.exitCode ?? app.proc.signalCode}) before ${pattern}:\n${app.logs.join('').slice(-4000)}`,
+      );
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${app.app} did not log ${pattern} within ${timeoutMs} ms:\n${app.logs.join('').slice(-4000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Poll until `fn` returns a value, or fail after the timeout with the last value seen. */
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
