@@ -1,7 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { DeliverPolicy } from '@nats-io/jetstream';
-import { DomainError, dlqSubject, makeEvent, STREAMS, WORK_SUBJECTS, msgIds, type ExtractRequestV1, type JobEvent } from '@framewire/contracts';
-import { Broker, DECODERS, DEFAULT_TOPOLOGY, JetStreamWorker, provisionConsumer, provisionStreams, workConsumerConfig, type HandlerContext, type TopologySettings } from '@framewire/messaging';
+import {
+  DomainError,
+  dlqSubject,
+  makeEvent,
+  STREAMS,
+  WORK_SUBJECTS,
+  msgIds,
+  type ExtractRequestV1,
+  type JobEvent,
+} from '@framewire/contracts';
+import {
+  Broker,
+  DECODERS,
+  DEFAULT_TOPOLOGY,
+  JetStreamWorker,
+  provisionConsumer,
+  provisionStreams,
+  workConsumerConfig,
+  type HandlerContext,
+  type TopologySettings,
+} from '@framewire/messaging';
 import pino from 'pino';
 import { startNatsServer, type TestNats } from '../support/nats-server';
 
@@ -31,11 +50,24 @@ describe('messaging: the ack policy against a real JetStream server', () => {
   });
 
   /** Run a worker on the extract consumer until `done` resolves. */
-  async function withWorker(handle: (p: ExtractRequestV1, ctx: HandlerContext) => Promise<void>, done: Promise<unknown>): Promise<JetStreamWorker<ExtractRequestV1>> {
+  async function withWorker(
+    handle: (p: ExtractRequestV1, ctx: HandlerContext) => Promise<void>,
+    done: Promise<unknown>,
+  ): Promise<JetStreamWorker<ExtractRequestV1>> {
     const consumer = await broker.js.consumers.get(STREAMS.work, 'extractor');
     const worker = new JetStreamWorker<ExtractRequestV1>(
       { mode: 'single', concurrency: 2, ...DECODERS.extract, handle },
-      { stage: 'extractor', kind: 'extract', workerId: 'w1', broker, consumer, retry: topology.retry, logger, heartbeatMs: 500, failJobOnGiveUp: true },
+      {
+        stage: 'extractor',
+        kind: 'extract',
+        workerId: 'w1',
+        broker,
+        consumer,
+        retry: topology.retry,
+        logger,
+        heartbeatMs: 500,
+        failJobOnGiveUp: true,
+      },
     );
     await worker.start();
     await done;
@@ -44,7 +76,10 @@ describe('messaging: the ack policy against a real JetStream server', () => {
   }
 
   async function eventsOf(jobId: string): Promise<JobEvent[]> {
-    const oc = await broker.js.consumers.get(STREAMS.events, { filter_subjects: `fw.events.${jobId}.>`, deliver_policy: DeliverPolicy.All });
+    const oc = await broker.js.consumers.get(STREAMS.events, {
+      filter_subjects: `fw.events.${jobId}.>`,
+      deliver_policy: DeliverPolicy.All,
+    });
     const out: JobEvent[] = [];
     const info = await broker.jsm.streams.info(STREAMS.events, { subjects_filter: `fw.events.${jobId}.>` });
     const total = Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
@@ -90,16 +125,21 @@ describe('messaging: the ack policy against a real JetStream server', () => {
     let calls = 0;
     await broker.publishJson(WORK_SUBJECTS.extract, extractMsg(jobId), { msgId: msgIds.extract(jobId) });
     let resolve!: () => void;
-    const w = await withWorker(async () => {
-      calls++;
-      resolve();
-      throw new DomainError('INVALID_VIDEO', 'file is not a video');
-    }, new Promise<void>((r) => (resolve = r)));
+    const w = await withWorker(
+      async () => {
+        calls++;
+        resolve();
+        throw new DomainError('INVALID_VIDEO', 'file is not a video');
+      },
+      new Promise<void>((r) => (resolve = r)),
+    );
     await new Promise((r) => setTimeout(r, 1500));
     expect(calls).toBe(1);
     expect(w.stats.termed).toBe(1);
     const events = await eventsOf(jobId);
-    expect(events).toEqual([expect.objectContaining({ type: 'failed', error_code: 'INVALID_VIDEO', error_message: 'file is not a video', stage: 'extractor' })]);
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'failed', error_code: 'INVALID_VIDEO', error_message: 'file is not a video', stage: 'extractor' }),
+    ]);
     expect(await workLeft()).toBe(0);
   });
 
@@ -108,15 +148,18 @@ describe('messaging: the ack policy against a real JetStream server', () => {
     const seen: number[] = [];
     await broker.publishJson(WORK_SUBJECTS.extract, extractMsg(jobId), { msgId: msgIds.extract(jobId) });
     let resolve!: () => void;
-    await withWorker(async (_p, ctx) => {
-      seen.push(Date.now());
-      expect(ctx.deliveryCount).toBe(seen.length);
-      if (seen.length < 3) throw new DomainError('STORAGE_UNAVAILABLE', 'object store unreachable');
-      resolve();
-    }, new Promise<void>((r) => (resolve = r)));
+    await withWorker(
+      async (_p, ctx) => {
+        seen.push(Date.now());
+        expect(ctx.deliveryCount).toBe(seen.length);
+        if (seen.length < 3) throw new DomainError('STORAGE_UNAVAILABLE', 'object store unreachable');
+        resolve();
+      },
+      new Promise<void>((r) => (resolve = r)),
+    );
     expect(seen).toHaveLength(3);
-    expect(seen[1]! - seen[0]!).toBeGreaterThanOrEqual(180);
-    expect(seen[2]! - seen[1]!).toBeGreaterThanOrEqual(380);
+    expect(seen[1] - seen[0]).toBeGreaterThanOrEqual(180);
+    expect(seen[2] - seen[1]).toBeGreaterThanOrEqual(380);
     expect(await workLeft()).toBe(0);
   });
 
@@ -125,11 +168,14 @@ describe('messaging: the ack policy against a real JetStream server', () => {
     let calls = 0;
     await broker.publishJson(WORK_SUBJECTS.extract, extractMsg(jobId), { msgId: msgIds.extract(jobId), jobId });
     let resolve!: () => void;
-    const w = await withWorker(async () => {
-      calls++;
-      if (calls === topology.retry.maxDeliver) setTimeout(resolve, 500);
-      throw new Error('database unreachable');
-    }, new Promise<void>((r) => (resolve = r)));
+    const w = await withWorker(
+      async () => {
+        calls++;
+        if (calls === topology.retry.maxDeliver) setTimeout(resolve, 500);
+        throw new Error('database unreachable');
+      },
+      new Promise<void>((r) => (resolve = r)),
+    );
     expect(calls).toBe(4);
     expect(w.stats.deadLettered).toBe(1);
     const dlq = await broker.jsm.streams.getMessage(STREAMS.dlq, { last_by_subj: dlqSubject('extract') });
@@ -137,15 +183,24 @@ describe('messaging: the ack policy against a real JetStream server', () => {
     expect(dlq?.header.get('Fw-Dlq-Deliveries')).toBe('4');
     expect(dlq?.json<ExtractRequestV1>().job_id).toBe(jobId);
     const events = await eventsOf(jobId);
-    expect(events).toEqual([expect.objectContaining({ type: 'failed', error_code: 'MAX_RETRIES_EXCEEDED', error_message: 'max retries exceeded: database unreachable' })]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'failed',
+        error_code: 'MAX_RETRIES_EXCEEDED',
+        error_message: 'max retries exceeded: database unreachable',
+      }),
+    ]);
   });
 
   it('dead-letters a malformed message without calling the handler', async () => {
     await broker.publish(WORK_SUBJECTS.extract, '{"v":1,"job_id":"../etc"}', { msgId: 'malformed-1' });
     let calls = 0;
-    const w = await withWorker(async () => {
-      calls++;
-    }, new Promise((r) => setTimeout(r, 1000)));
+    const w = await withWorker(
+      async () => {
+        calls++;
+      },
+      new Promise((r) => setTimeout(r, 1000)),
+    );
     expect(calls).toBe(0);
     expect(w.stats.deadLettered).toBe(1);
     expect(await workLeft()).toBe(0);
@@ -171,6 +226,6 @@ describe('messaging: the ack policy against a real JetStream server', () => {
     const ev = makeEvent('extracted', jobId, { frames_total: 3, frames_decoded: 3 });
     expect((await broker.publishEvent(ev)).duplicate).toBe(false);
     expect((await broker.publishEvent(ev)).duplicate).toBe(true);
-    await expect(broker.publishEvent({ ...ev, frames_total: -1 } as JobEvent)).rejects.toThrow();
+    await expect(broker.publishEvent({ ...ev, frames_total: -1 })).rejects.toThrow();
   });
 });

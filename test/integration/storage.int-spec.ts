@@ -177,7 +177,9 @@ function objectStoreContract(name: string, setup: () => Promise<Harness>, teardo
       expect(err).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('source went away') });
       expect(await h.store.getBytes(key)).toEqual(Buffer.from('old'));
       const fresh = 'errors/source-fresh';
-      await expect(h.store.put(fresh, streamOf(randomBytes(12 * MiB), { failAfter: 11 * MiB }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(h.store.put(fresh, streamOf(randomBytes(12 * MiB), { failAfter: 11 * MiB }))).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
       expect(await h.store.head(fresh)).toBeNull();
       expect(await h.leftovers()).toEqual([]);
     });
@@ -245,7 +247,11 @@ function objectStoreContract(name: string, setup: () => Promise<Harness>, teardo
 
       const moved = path.join(scratch, 'move-me.bin');
       await writeFile(moved, bytes);
-      expect(await h.store.putFile('files/moved', moved, { move: true })).toEqual({ key: 'files/moved', size: bytes.length, sha256: sha256(bytes) });
+      expect(await h.store.putFile('files/moved', moved, { move: true })).toEqual({
+        key: 'files/moved',
+        size: bytes.length,
+        sha256: sha256(bytes),
+      });
       expect(existsSync(moved)).toBe(false);
       expect((await h.store.getBytes('files/moved')).equals(bytes)).toBe(true);
       expect((await h.store.getBytes('files/copied')).equals(bytes)).toBe(true);
@@ -255,18 +261,17 @@ function objectStoreContract(name: string, setup: () => Promise<Harness>, teardo
     });
 
     it.each(
-      ['../escape', '/abs/path', 'a/../../etc/passwd', 'a//b', 'a/./b', 'back\\slash', 'sp ace', '', 'x'.repeat(513), '.fw-tmp/x'].map((key) => [
-        key.length > 40 ? `${key.length} characters` : JSON.stringify(key),
-        key,
-      ]),
+      ['../escape', '/abs/path', 'a/../../etc/passwd', 'a//b', 'a/./b', 'back\\slash', 'sp ace', '', 'x'.repeat(513), '.fw-tmp/x'].map(
+        (key) => [key.length > 40 ? `${key.length} characters` : JSON.stringify(key), key],
+      ),
     )('rejects the invalid key %s everywhere', async (_label, key) => {
-        expect(await codeOf(h.store.put(key, Buffer.from('x')))).toBe('INVALID_ARGUMENT');
-        expect(await codeOf(h.store.get(key))).toBe('INVALID_ARGUMENT');
-        expect(await codeOf(h.store.getBytes(key))).toBe('INVALID_ARGUMENT');
-        expect(await codeOf(h.store.head(key))).toBe('INVALID_ARGUMENT');
-        expect(await codeOf(h.store.delete(key))).toBe('INVALID_ARGUMENT');
-        expect(await codeOf(h.store.materialize(key))).toBe('INVALID_ARGUMENT');
-        expect(await codeOf(h.store.putFile(key, __filename))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(h.store.put(key, Buffer.from('x')))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(h.store.get(key))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(h.store.getBytes(key))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(h.store.head(key))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(h.store.delete(key))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(h.store.materialize(key))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(h.store.putFile(key, __filename))).toBe('INVALID_ARGUMENT');
     });
   });
 }
@@ -408,7 +413,15 @@ describe('S3ObjectStore specifics', () => {
   });
 
   const make = (bucket: string, extra: Partial<ConstructorParameters<typeof S3ObjectStore>[0]> = {}): S3ObjectStore =>
-    new S3ObjectStore({ bucket, region: 'us-east-1', endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true, ...extra });
+    new S3ObjectStore({
+      bucket,
+      region: 'us-east-1',
+      endpoint,
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 'S3RVER',
+      forcePathStyle: true,
+      ...extra,
+    });
 
   it('creates a missing bucket on first use, and tolerates one that exists', async () => {
     const a = make('lazily-created');

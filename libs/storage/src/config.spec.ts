@@ -9,7 +9,10 @@ describe('storageConfigFromEnv', () => {
   });
 
   it('reads the filesystem root', () => {
-    expect(storageConfigFromEnv({ FW_STORAGE_DRIVER: 'fs', FW_STORAGE_ROOT: '/var/lib/fw' })).toEqual({ driver: 'fs', root: '/var/lib/fw' });
+    expect(storageConfigFromEnv({ FW_STORAGE_DRIVER: 'fs', FW_STORAGE_ROOT: '/var/lib/fw' })).toEqual({
+      driver: 'fs',
+      root: '/var/lib/fw',
+    });
   });
 
   it('treats blank variables as unset', () => {
@@ -17,7 +20,10 @@ describe('storageConfigFromEnv', () => {
   });
 
   it('ignores S3 variables for the filesystem driver', () => {
-    expect(storageConfigFromEnv({ FW_STORAGE_DRIVER: 'fs', FW_S3_ACCESS_KEY_ID: 'only-one' })).toEqual({ driver: 'fs', root: '.data/objects' });
+    expect(storageConfigFromEnv({ FW_STORAGE_DRIVER: 'fs', FW_S3_ACCESS_KEY_ID: 'only-one' })).toEqual({
+      driver: 'fs',
+      root: '.data/objects',
+    });
   });
 
   it('reads a full S3 config', () => {
@@ -88,7 +94,13 @@ describe('createObjectStore', () => {
     const fs = createObjectStore({ driver: 'fs', root: '/tmp/fw-config-spec' });
     expect(fs).toBeInstanceOf(FsObjectStore);
     expect(fs.kind).toBe('fs');
-    const s3 = createObjectStore({ driver: 's3', bucket: 'b12', region: 'us-east-1', endpoint: 'http://127.0.0.1:1', forcePathStyle: true });
+    const s3 = createObjectStore({
+      driver: 's3',
+      bucket: 'b12',
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:1',
+      forcePathStyle: true,
+    });
     expect(s3).toBeInstanceOf(S3ObjectStore);
     expect(s3.kind).toBe('s3');
     await s3.close();

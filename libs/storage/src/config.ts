@@ -30,11 +30,7 @@ export const storageEnvSchema = z
   .object({
     FW_STORAGE_DRIVER: optional(z.enum(['fs', 's3'], { error: 'must be "fs" or "s3"' })),
     FW_STORAGE_ROOT: optional(z.string()),
-    FW_S3_BUCKET: optional(
-      z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name (3-63 of a-z 0-9 . -)'),
-    ),
+    FW_S3_BUCKET: optional(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name (3-63 of a-z 0-9 . -)')),
     FW_S3_REGION: optional(z.string().regex(/^[a-z0-9-]+$/, 'must be a region name such as us-east-1')),
     FW_S3_ENDPOINT: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
     FW_S3_ACCESS_KEY_ID: optional(z.string()),

@@ -3,7 +3,12 @@ import { classifyFsError, classifyS3Error } from './errors';
 const ctx = { operation: 'GetObject', bucket: 'b12', key: 'inputs/j/video' };
 
 function sdkError(name: string, status: number | undefined, extra: Record<string, unknown> = {}): Error {
-  return Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status }, $response: { body: 'secret-ish' }, ...extra });
+  return Object.assign(new Error(`${name} happened`), {
+    name,
+    $metadata: { httpStatusCode: status },
+    $response: { body: 'secret-ish' },
+    ...extra,
+  });
 }
 
 describe('classifyS3Error', () => {
@@ -34,7 +39,13 @@ describe('classifyS3Error', () => {
     const mapped = classifyS3Error(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), ctx);
     expect(mapped.retryable).toBe(true);
     expect(mapped.message).toBe('object store unavailable (GetObject s3://b12/inputs/j/video): connect ECONNREFUSED 127.0.0.1:9');
-    expect(mapped.details).toMatchObject({ driver: 's3', operation: 'GetObject', bucket: 'b12', key: 'inputs/j/video', errno: 'ECONNREFUSED' });
+    expect(mapped.details).toMatchObject({
+      driver: 's3',
+      operation: 'GetObject',
+      bucket: 'b12',
+      key: 'inputs/j/video',
+      errno: 'ECONNREFUSED',
+    });
   });
 
   it('treats a 404 without a key (a bucket call) as unavailable, not as a missing object', () => {

@@ -57,7 +57,7 @@ interface ErrorShape {
 }
 
 function shape(err: unknown): ErrorShape {
-  return typeof err === 'object' && err !== null ? (err as ErrorShape) : {};
+  return typeof err === 'object' && err !== null ? err : {};
 }
 
 function str(value: unknown): string | undefined {
@@ -121,7 +121,9 @@ export function classifyS3Error(err: unknown, ctx: S3ErrorContext): DomainError 
   const reason = status !== undefined && (message === 'Unknown' || message === name) ? `HTTP ${status} (${name})` : message;
 
   if (name === 'NoSuchBucket') {
-    return new DomainError('STORAGE_UNAVAILABLE', `object store unavailable: bucket ${ctx.bucket} does not exist (${ctx.operation})`, { details });
+    return new DomainError('STORAGE_UNAVAILABLE', `object store unavailable: bucket ${ctx.bucket} does not exist (${ctx.operation})`, {
+      details,
+    });
   }
   if (name === 'NoSuchKey' || name === 'NotFound' || (status === 404 && ctx.key !== undefined)) {
     return new DomainError('NOT_FOUND', `object not found: ${ctx.key ?? target}`, { details });

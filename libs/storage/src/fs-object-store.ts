@@ -45,10 +45,14 @@ export class FsObjectStore implements ObjectStore {
   init(): Promise<void> {
     this.readiness ??= this.prepare().catch((err: unknown) => {
       this.readiness = undefined;
-      throw new DomainError('STORAGE_UNAVAILABLE', `object store root ${this.root} is not usable: ${errnoCode(err) ?? describeError(err)}`, {
-        cause: err,
-        details: { driver: 'fs', operation: 'init', path: this.root },
-      });
+      throw new DomainError(
+        'STORAGE_UNAVAILABLE',
+        `object store root ${this.root} is not usable: ${errnoCode(err) ?? describeError(err)}`,
+        {
+          cause: err,
+          details: { driver: 'fs', operation: 'init', path: this.root },
+        },
+      );
     });
     return this.readiness;
   }
@@ -194,7 +198,10 @@ export class FsObjectStore implements ObjectStore {
       } catch (err) {
         if (errnoCode(err) === 'ENOENT' && attempt < 5 && (await exists(from))) continue;
         if (errnoCode(err) === 'EISDIR' || errnoCode(err) === 'ENOTEMPTY' || errnoCode(err) === 'EEXIST') {
-          throw new DomainError('CONFLICT', `object key ${key} is already a prefix of other keys`, { cause: err, details: { driver: 'fs', key } });
+          throw new DomainError('CONFLICT', `object key ${key} is already a prefix of other keys`, {
+            cause: err,
+            details: { driver: 'fs', key },
+          });
         }
         throw err;
       }

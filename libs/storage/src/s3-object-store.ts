@@ -123,7 +123,14 @@ export class S3ObjectStore implements ObjectStore {
       });
     }
     await this.init();
-    const upload = new MultipartUpload(this.client, this.bucket, key, opts.contentType, this.partSizeFor(opts.maxBytes), this.partConcurrency);
+    const upload = new MultipartUpload(
+      this.client,
+      this.bucket,
+      key,
+      opts.contentType,
+      this.partSizeFor(opts.maxBytes),
+      this.partConcurrency,
+    );
     const buffer = new PartBuffer(upload.partSize);
     try {
       for await (const chunk of chunksOf(body)) {
@@ -289,7 +296,7 @@ class MultipartUpload {
   private uploadId: string | undefined;
   private readonly parts: CompletedPart[] = [];
   private readonly inflight = new Set<Promise<void>>();
-  private failure: unknown;
+  private failure: Error | undefined;
   private nextPartNumber = 1;
 
   constructor(
@@ -334,7 +341,7 @@ class MultipartUpload {
         this.parts.push({ PartNumber: partNumber, ETag: res.ETag });
       })
       .catch((err: unknown) => {
-        this.failure ??= err;
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
       })
       .finally(() => this.inflight.delete(sending));
     this.inflight.add(sending);

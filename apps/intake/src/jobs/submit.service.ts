@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import { z } from 'zod';
 import {
   DomainError,
   makeEvent,
@@ -78,7 +77,9 @@ export class SubmitService {
       client_tag: fields.client_tag,
     });
     if (!parsed.success) {
-      const errors = parsed.error.issues.map((i) => `${i.path.join('.')}: ${fieldMessage(i)}`);
+      const errors = parsed.error.issues.map(
+        (i) => `${i.path.join('.')}: ${fields[String(i.path[0])] === undefined ? 'is required' : i.message}`,
+      );
       throw new DomainError('INVALID_ARGUMENT', `invalid parameters: ${errors.join('; ')}`, { details: { errors } });
     }
     if (!this.pipelines.has(parsed.data.pipeline_id)) {
@@ -176,8 +177,3 @@ export class SubmitService {
 }
 
 const KNOWN_FIELDS = new Set(['pipeline_id', 'frame_stride', 'max_frames', 'client_tag']);
-
-function fieldMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
-  return issue.message;
-}

@@ -1,0 +1,271 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { type Readable } from 'node:stream';
+import { DomainError } from '@framewire/contracts';
+import { resolveFfmpegPath } from './binaries';
+import { buildDecodeArgs } from './decode-args';
+import { classifyDecodeLine, frameTimeMs, parseProgressLine, type ShowinfoFrame } from './decode-log';
+import { LineSplitter, LineTail, summarizeStderr } from './ffmpeg-log';
+import { nonVideoFormatReason } from './formats';
+import { JpegSplitter, JpegStreamError, type SplitJpeg } from './jpeg-splitter';
+import { abortReason, type ExitInfo, killIfRunning, spawnFailure, watchExit } from './process';
+
+export const DEFAULT_JPEG_QUALITY = 85;
+
+export interface DecodedFrame {
+  /** Original decoded-frame index, 0-based (a multiple of the stride). */
+  index: number;
+  /** Presentation time in ms from the start of the video (µs precision). */
+  ptsMs: number;
+  width: number;
+  height: number;
+  jpeg: Buffer;
+}
+
+export interface DecodeProgress {
+  /** Frames decoded so far, sampled or not (reported by ffmpeg about twice a second). */
+  decodedFrames: number;
+  /** Sampled frames handed to the caller so far. */
+  sampledFrames: number;
+}
+
+export interface DecodeOptions {
+  /** Keep frames whose decoded index is a multiple of this (≥ 1). */
+  stride: number;
+  /** Stop after this many sampled frames (ffmpeg is stopped, the rest is not decoded); null = all. */
+  maxFrames: number | null;
+  /** Aborting kills ffmpeg; the iterator then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** 1–100, default 85. */
+  jpegQuality?: number;
+  /** Frames wider than this are scaled down (aspect kept) before encoding. */
+  maxWidth?: number;
+  /**
+   * Called about twice a second while ffmpeg decodes, also between sampled
+   * frames that are far apart: the place to extend a work lease. A throw
+   * stops the decode and the iterator rejects with it.
+   */
+  onProgress?: (progress: DecodeProgress) => void;
+  /** Defaults to resolveFfmpegPath(). */
+  ffmpegPath?: string;
+}
+
+/**
+ * Decodes the first video stream of the file at `path` (a path, never a pipe:
+ * an MP4 with its moov atom at the end cannot be read from one) and yields the
+ * sampled frames as JPEG, in order. ffmpeg runs as long as the iteration does:
+ * stopping early (break, maxFrames, abort, error) kills it.
+ *
+ * Throws DomainError INVALID_VIDEO ("could not decode video: …") when ffmpeg
+ * cannot read the file, INVALID_ARGUMENT for bad options.
+ */
+export async function* decodeFrames(path: string, opts: DecodeOptions): AsyncGenerator<DecodedFrame, void, undefined> {
+  validateDecodeOptions(opts);
+  if (opts.signal?.aborted) throw abortReason(opts.signal);
+  const session = new DecodeSession(path, opts);
+  try {
+    for (let k = 0; opts.maxFrames === null || k < opts.maxFrames; k++) {
+      const frame = await session.nextFrame();
+      if (!frame) break;
+      if (k + 1 === opts.maxFrames) session.stop();
+      yield frame;
+    }
+    await session.finish();
+  } finally {
+    await session.dispose();
+  }
+}
+
+export function validateDecodeOptions(opts: DecodeOptions): void {
+  const bad = (message: string): never => {
+    throw new DomainError('INVALID_ARGUMENT', message);
+  };
+  if (!Number.isInteger(opts.stride) || opts.stride < 1) bad('stride must be an integer >= 1');
+  if (opts.maxFrames !== null && (!Number.isInteger(opts.maxFrames) || opts.maxFrames < 1))
+    bad('maxFrames must be null or an integer >= 1');
+  const q = opts.jpegQuality;
+  if (q !== undefined && (!Number.isInteger(q) || q < 1 || q > 100)) bad('jpegQuality must be an integer from 1 to 100');
+  const w = opts.maxWidth;
+  if (w !== undefined && (!Number.isInteger(w) || w < 1)) bad('maxWidth must be an integer >= 1');
+}
+
+/** Encoded frames buffered ahead of the caller before ffmpeg's stdout is paused. */
+const READ_AHEAD_FRAMES = 4;
+
+/**
+ * One ffmpeg process: pairs showinfo lines (stderr) with JPEGs (stdout),
+ * keeps stdout paused beyond a small read-ahead, and turns the process's end
+ * into either "no more frames" or a DomainError.
+ */
+class DecodeSession {
+  private readonly child: ChildProcess;
+  private readonly stdout: Readable;
+  private readonly exited: Promise<void>;
+  private readonly splitter = new JpegSplitter();
+  private readonly jpegs: SplitJpeg[] = [];
+  private readonly infos: ShowinfoFrame[] = [];
+  private readonly stderrTail = new LineTail();
+  private timeBase: { num: number; den: number } | null = null;
+  private exit: ExitInfo | null = null;
+  private failure: Error | null = null;
+  private stopped = false;
+  private sampled = 0;
+  private lastPtsMs = 0;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly path: string,
+    private readonly opts: DecodeOptions,
+  ) {
+    const command = opts.ffmpegPath ?? resolveFfmpegPath();
+    const args = buildDecodeArgs({
+      path,
+      stride: opts.stride,
+      maxFrames: opts.maxFrames,
+      jpegQuality: opts.jpegQuality ?? DEFAULT_JPEG_QUALITY,
+      maxWidth: opts.maxWidth,
+    });
+    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    this.stdout = this.child.stdout as Readable;
+    this.exited = watchExit(this.child).then(
+      (info) => this.onExit(info),
+      (err: unknown) => this.onExit({ code: null, signal: null }, spawnFailure(command, err)),
+    );
+    this.listen();
+  }
+
+  private listen(): void {
+    const stderr = new LineSplitter((line) => this.onStderrLine(line));
+    const progress = new LineSplitter((line) => this.onProgressLine(line));
+    const progressPipe = this.child.stdio[3] as Readable;
+    this.child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk)).on('end', () => stderr.end());
+    progressPipe.on('data', (chunk: Buffer) => progress.push(chunk));
+    this.stdout.on('data', (chunk: Buffer) => this.onJpegBytes(chunk));
+    for (const stream of [this.stdout, this.child.stderr, progressPipe]) stream?.on('error', (err) => this.fail(err));
+    this.opts.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** The next sampled frame; null when ffmpeg has finished. */
+  async nextFrame(): Promise<DecodedFrame | null> {
+    for (;;) {
+      if (this.opts.signal?.aborted) throw abortReason(this.opts.signal);
+      if (this.failure) throw this.failure;
+      const frame = this.takeFrame();
+      if (frame) return frame;
+      if (this.exit) return null;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  /** No more frames wanted: kill ffmpeg now rather than let it decode on. */
+  stop(): void {
+    this.stopped = true;
+    killIfRunning(this.child);
+  }
+
+  /** After the last frame: surfaces a failed or empty decode. */
+  async finish(): Promise<void> {
+    if (this.stopped) return;
+    await this.exited;
+    if (this.failure) throw this.failure;
+    const exit = this.exit as ExitInfo;
+    if (exit.code !== 0) {
+      const reason = summarizeStderr(this.stderrTail.toArray(), this.path);
+      throw new DomainError('INVALID_VIDEO', `could not decode video: ${reason}`, {
+        details: { exit_code: exit.code, signal: exit.signal },
+      });
+    }
+    if (this.splitter.pendingBytes > 0 || this.jpegs.length > 0) {
+      throw new DomainError('INTERNAL', 'ffmpeg output ended inside a frame, or with frames showinfo did not report');
+    }
+    if (this.sampled === 0) throw new DomainError('INVALID_VIDEO', 'could not decode video: no frame could be decoded');
+  }
+
+  /** Kills ffmpeg if it still runs, drops its unread output, and waits for it to be gone. */
+  async dispose(): Promise<void> {
+    this.opts.signal?.removeEventListener('abort', this.onAbort);
+    killIfRunning(this.child);
+    for (const stream of this.child.stdio) stream?.destroy();
+    await this.exited;
+  }
+
+  private takeFrame(): DecodedFrame | null {
+    if (this.jpegs.length === 0 || this.infos.length === 0) return null;
+    const jpeg = this.jpegs.shift() as SplitJpeg;
+    const info = this.infos.shift() as ShowinfoFrame;
+    if (this.jpegs.length < READ_AHEAD_FRAMES) this.stdout.resume();
+    if (info.n !== this.sampled) {
+      throw new DomainError('INTERNAL', `frame bookkeeping out of step: showinfo frame ${info.n}, output frame ${this.sampled}`);
+    }
+    const index = this.sampled * this.opts.stride;
+    this.sampled += 1;
+    this.lastPtsMs = frameTimeMs(info, this.timeBase) ?? this.lastPtsMs;
+    return { index, ptsMs: this.lastPtsMs, width: jpeg.width, height: jpeg.height, jpeg: jpeg.bytes };
+  }
+
+  private onJpegBytes(chunk: Buffer): void {
+    try {
+      this.jpegs.push(...this.splitter.push(chunk));
+    } catch (err) {
+      const reason = err instanceof JpegStreamError ? err.message : String(err);
+      this.fail(new DomainError('INTERNAL', `unreadable JPEG stream from ffmpeg: ${reason}`, { cause: err }));
+      return;
+    }
+    if (this.jpegs.length >= READ_AHEAD_FRAMES) this.stdout.pause();
+    this.notify();
+  }
+
+  private onStderrLine(line: string): void {
+    const entry = classifyDecodeLine(line);
+    if (!entry) return;
+    switch (entry.kind) {
+      case 'frame':
+        this.infos.push(entry.frame);
+        this.notify();
+        return;
+      case 'timebase':
+        this.timeBase = { num: entry.num, den: entry.den };
+        return;
+      case 'input': {
+        const reason = nonVideoFormatReason(entry.format);
+        if (reason) this.fail(new DomainError('INVALID_VIDEO', `could not decode video: ${reason}`));
+        return;
+      }
+      case 'other':
+        this.stderrTail.push(entry.line);
+        return;
+    }
+  }
+
+  private onProgressLine(line: string): void {
+    const decodedFrames = parseProgressLine(line);
+    if (decodedFrames === null || !this.opts.onProgress) return;
+    try {
+      this.opts.onProgress({ decodedFrames, sampledFrames: this.sampled });
+    } catch (err) {
+      this.fail(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private readonly onAbort = (): void => {
+    killIfRunning(this.child);
+    this.notify();
+  };
+
+  private onExit(info: ExitInfo, failure?: Error): void {
+    this.exit = info;
+    if (failure) this.failure ??= failure;
+    this.notify();
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    killIfRunning(this.child);
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+}

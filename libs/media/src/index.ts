@@ -1,0 +1,23 @@
+export { resolveFfmpegPath, resolveFfprobePath } from './binaries';
+export { type ProbeOptions, buildProbeArgs, parseProbeOutput, parseRate, probeVideo } from './probe';
+export { parseFfmpegInputInfo } from './probe-ffmpeg';
+export { type ContainerName, SNIFF_HEAD_BYTES, sniffContainer } from './sniff';
+export {
+  DEFAULT_JPEG_QUALITY,
+  type DecodedFrame,
+  type DecodeOptions,
+  type DecodeProgress,
+  decodeFrames,
+  validateDecodeOptions,
+} from './decode';
+export {
+  type DecodePlan,
+  buildDecodeArgs,
+  buildFilter,
+  countSampledFrames,
+  expectedSampledIndices,
+  jpegQualityToQscale,
+} from './decode-args';
+export { type ShowinfoFrame, frameTimeMs, parseProgressLine, parseShowinfoLine } from './decode-log';
+export { nonVideoFormatReason } from './formats';
+export { type MediaToolkitOptions, MediaToolkit, readHead } from './toolkit';

@@ -1,0 +1,86 @@
+// Public API of @framewire/pipelines. Explicit names only: what is not listed here is internal.
+
+export { type BuiltinPluginOptions, builtinPlugins } from './builtin';
+export {
+  type BBox,
+  DB_DEFAULTS,
+  type DbPostprocessOptions,
+  type ProbabilityMap,
+  type TextRegion,
+  type TextRegions,
+  dbPostprocess,
+  sortReadingOrder,
+} from './db-postprocess';
+export {
+  type CompiledPipeline,
+  PIPELINE_ISSUE_CODES,
+  type PipelineDefinition,
+  type PipelineIssue,
+  type PipelineIssueCode,
+  type PipelineNodeDefinition,
+  type PlannedNode,
+  type ValidationResult,
+  pipelineDefinitionSchema,
+  validatePipelineDefinition,
+} from './definition';
+export {
+  FrameImage,
+  type FrameInput,
+  type ImageCodec,
+  type ResizeKernel,
+  type RgbImage,
+  SharpImageCodec,
+  type SharpImageCodecOptions,
+  defaultImageCodec,
+} from './frame';
+export {
+  DEFAULT_ONNX_SESSION_OPTIONS,
+  type InferenceModel,
+  type ModelLoader,
+  OnnxModel,
+  type OnnxSessionOptions,
+  type TensorData,
+  type TensorMap,
+  float32Tensor,
+  loadOnnxModel,
+} from './onnx';
+export {
+  FRAME_TYPES,
+  type ModelRef,
+  type Plugin,
+  type PluginInitContext,
+  type PluginManifest,
+  PluginRegistry,
+  type Tool,
+  type ToolCatalog,
+  type ToolContext,
+  type ToolInput,
+  type ToolManifest,
+  pluginManifestSchema,
+  toolManifestSchema,
+} from './plugin';
+export {
+  type ClassifyAngleParams,
+  type DetectTextParams,
+  type DetectTimings,
+  type OrientedTextRegion,
+  PADDLEOCR_MANIFEST,
+  PaddleOcrPlugin,
+  type PaddleOcrPluginOptions,
+  type RecognizeTextParams,
+  type TextLine,
+  type TextLines,
+  classifyAngleParamsSchema,
+  detectTextParamsSchema,
+  recognizeTextParamsSchema,
+} from './plugins/paddleocr/paddleocr.plugin';
+export { PADDLEOCR_MODEL_FILES, defaultPaddleOcrModelDir } from './plugins/paddleocr/models';
+export {
+  type DefinitionSource,
+  PipelineRegistry,
+  type PipelineSummary,
+  type SourcedIssue,
+  builtinDefinitionsDir,
+  readDefinitionFiles,
+} from './registry';
+export { type PipelineRunResult, PipelineRunner, type PipelineRunnerOptions, type PipelineVersionInfo } from './runner';
