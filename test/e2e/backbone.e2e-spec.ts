@@ -52,7 +52,8 @@ describe('backbone: a video job flows end to end through the five services', () 
   beforeAll(async () => {
     fixtures = await makeFixtureDir();
     video = await makeVideo({ path: join(fixtures, 'text.mp4'), width: W, height: H, fps: FPS, frames: FRAMES, texts: TEXTS });
-    sys = await startSystem();
+    // Two inference replicas share one durable consumer.
+    sys = await startSystem({ replicas: { inference: 2 } });
   });
 
   afterAll(async () => {
@@ -143,6 +144,10 @@ describe('backbone: a video job flows end to end through the five services', () 
 
     const results = await allResults(id, 7);
     expect(results.map((r) => r.frame_index)).toEqual(expected);
+    if (stride === 1) {
+      const workers = (await sys.db.dataSource.query('SELECT DISTINCT worker_id FROM frame_results WHERE job_id = $1', [id])) as unknown[];
+      expect(workers.length).toBe(2);
+    }
     for (const r of results) {
       expect(r.error).toBeNull();
       expect(r.pts_ms).toBeCloseTo((r.frame_index * 1000) / FPS, 0);
