@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MediaToolkit } from '@framewire/media';
-import { MessagingModule } from '@framewire/messaging';
+import { MessagingModule, topologyFromConfig } from '@framewire/messaging';
 import { RuntimeModule, type Logger } from '@framewire/runtime';
 import { StorageModule } from '@framewire/storage';
 import type { ExtractorConfig } from './config';
@@ -21,6 +21,7 @@ export class ExtractorModule {
           logger,
           consumes: ['extract'],
           concurrency: { extract: config.concurrency },
+          topology: topologyFromConfig(config),
           shutdownTimeoutMs: config.shutdownTimeoutMs,
         }),
       ],

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { encodeFrameMessage, makeEvent, msgIds, WORK_SUBJECTS, type ExtractRequestV1, type InferRequestV1 } from '@framewire/contracts';
 import { MediaToolkit, type DecodedFrame } from '@framewire/media';
-import { Broker, Consume, type HandlerContext } from '@framewire/messaging';
+import { Broker, CancellationRegistry, Consume, type HandlerContext } from '@framewire/messaging';
 import { APP_CONFIG, LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
 import { OBJECT_STORE, objectKeys, type ObjectStore } from '@framewire/storage';
 import type { ExtractorConfig } from './config';
@@ -21,10 +21,16 @@ export class ExtractService {
     @Inject(WORKER_ID) private readonly workerId: string,
     private readonly broker: Broker,
     private readonly media: MediaToolkit,
+    private readonly cancellations: CancellationRegistry,
   ) {}
 
   @Consume({ kind: 'extract', mode: 'single' })
   async extract(req: ExtractRequestV1, ctx: HandlerContext): Promise<void> {
+    if (this.cancellations.isCancelled(req.job_id)) {
+      this.logger.info('job was cancelled; not extracting');
+      return;
+    }
+    const cancel = this.cancellations.track(req.job_id);
     const local = await this.store.materialize(req.input_key);
     try {
       const video = await this.media.probeVideo(local.path);
@@ -37,7 +43,7 @@ export class ExtractService {
       const frames = this.media.decodeFrames(local.path, {
         stride: req.frame_stride,
         maxFrames: req.max_frames,
-        signal: ctx.signal,
+        signal: AbortSignal.any([ctx.signal, cancel.signal]),
         jpegQuality: this.config.jpegQuality,
         maxWidth: this.config.maxFrameWidth,
         onProgress: (p) => {
@@ -55,7 +61,15 @@ export class ExtractService {
         makeEvent('extracted', req.job_id, { frames_total: sampled, frames_decoded: decoded, worker_id: this.workerId }),
       );
       this.logger.info({ frames_total: sampled, frames_decoded: decoded }, 'extracted');
+    } catch (err) {
+      // A cancelled job's decode is stopped on purpose: the work is done, not failed.
+      if (cancel.signal.aborted) {
+        this.logger.info('job cancelled; stopped decoding');
+        return;
+      }
+      throw err;
     } finally {
+      cancel.release();
       await local.release();
     }
   }

@@ -1,5 +1,5 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { MessagingModule } from '@framewire/messaging';
+import { MessagingModule, topologyFromConfig } from '@framewire/messaging';
 import { builtinDefinitionsDir, builtinPlugins, PipelineRegistry, PipelineRunner, PluginRegistry } from '@framewire/pipelines';
 import { LOGGER, RuntimeModule, type Logger } from '@framewire/runtime';
 import { StorageModule } from '@framewire/storage';
@@ -60,6 +60,7 @@ export class InferenceModule {
           logger,
           consumes: ['infer'],
           concurrency: { infer: config.concurrency },
+          topology: topologyFromConfig(config),
           shutdownTimeoutMs: config.shutdownTimeoutMs,
         }),
       ],

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { MessagingModule } from '@framewire/messaging';
+import { MessagingModule, topologyFromConfig } from '@framewire/messaging';
 import { PersistenceModule } from '@framewire/persistence';
 import { RuntimeModule, type Logger } from '@framewire/runtime';
 import type { PersisterConfig } from './config';
@@ -20,6 +20,7 @@ export class PersisterModule {
           logger,
           consumes: ['persist'],
           batch: { persist: { maxBatch: config.batchSize, maxWaitMs: config.batchWaitMs } },
+          topology: topologyFromConfig(config),
           shutdownTimeoutMs: config.shutdownTimeoutMs,
         }),
       ],

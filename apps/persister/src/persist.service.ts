@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { makeEvent, type FrameResultV1 } from '@framewire/contracts';
-import { Broker, Consume, type Delivery } from '@framewire/messaging';
+import { Broker, CancellationRegistry, Consume, type Delivery } from '@framewire/messaging';
 import { FrameResultsRepository, type FrameResultInput } from '@framewire/persistence';
 import { LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
 
@@ -15,13 +15,16 @@ export class PersistService {
   constructor(
     private readonly results: FrameResultsRepository,
     private readonly broker: Broker,
+    private readonly cancellations: CancellationRegistry,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(WORKER_ID) private readonly workerId: string,
   ) {}
 
   @Consume({ kind: 'persist', mode: 'batch', maxBatch: 500, maxWaitMs: 25 })
   async persist(items: Array<Delivery<FrameResultV1>>): Promise<void> {
-    const rows: FrameResultInput[] = items.map(({ payload: p }) => ({
+    const live = items.filter(({ payload }) => !this.cancellations.isCancelled(payload.job_id));
+    if (live.length === 0) return;
+    const rows: FrameResultInput[] = live.map(({ payload: p }) => ({
       job_id: p.job_id,
       frame_index: p.frame_index,
       pts_ms: p.pts_ms,

@@ -1,11 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { MessagingModule } from '@framewire/messaging';
+import { MessagingModule, topologyFromConfig } from '@framewire/messaging';
 import { PersistenceModule, ProjectionStore } from '@framewire/persistence';
 import { RuntimeModule, type Logger } from '@framewire/runtime';
 import type { StatusConfig } from './config';
 import { projectionRules } from './projection';
 import { ProjectorService } from './projector.service';
+import { AdvisoriesService } from './advisories.service';
 
 @Module({})
 export class StatusModule {
@@ -20,14 +21,16 @@ export class StatusModule {
           workerId,
           servers: config.natsUrl,
           logger,
-          consumes: ['events'],
+          consumes: ['events', 'advisories'],
           concurrency: { events: config.concurrency },
+          topology: topologyFromConfig(config),
           shutdownTimeoutMs: config.shutdownTimeoutMs,
         }),
       ],
       providers: [
         { provide: ProjectionStore, useFactory: (ds: DataSource) => new ProjectionStore(ds, projectionRules), inject: [DataSource] },
         ProjectorService,
+        AdvisoriesService,
       ],
     };
   }

@@ -41,6 +41,6 @@ export function outcomeForError(err: unknown, deliveryCount: number, policy: Ret
 /** The consumer-side backoff list the server applies when AckWait expires (a dead worker). */
 export function serverBackoff(policy: RetryPolicy, ackWaitMs: number): number[] {
   const out: number[] = [];
-  for (let n = 1; n < policy.maxDeliver; n++) out.push(Math.max(ackWaitMs, backoffDelay(n, policy)));
+  for (let n = 1; n < policy.maxDeliver + 2; n++) out.push(Math.max(ackWaitMs, backoffDelay(n, policy)));
   return out;
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { JsMsg } from '@nats-io/jetstream';
 import {
   decodeFrameMessage,
@@ -16,14 +17,26 @@ export interface ConsumedPayloads {
   infer: EncodedFrame;
   persist: FrameResultV1;
   events: JobEvent;
+  advisories: MaxDeliveriesAdvisory;
 }
+
+/** The server's io.nats.jetstream.advisory.v1.max_deliver advisory (the fields we read). */
+export const maxDeliveriesAdvisory = z.looseObject({
+  type: z.literal('io.nats.jetstream.advisory.v1.max_deliver'),
+  stream: z.string(),
+  consumer: z.string(),
+  stream_seq: z.number().int().positive(),
+  deliveries: z.number().int().nonnegative(),
+});
+export type MaxDeliveriesAdvisory = z.infer<typeof maxDeliveriesAdvisory>;
 export type ConsumedKind = keyof ConsumedPayloads;
 
-type Decoder<K extends ConsumedKind> = { decode(msg: JsMsg): ConsumedPayloads[K]; jobIdOf(p: ConsumedPayloads[K]): string };
+type Decoder<K extends ConsumedKind> = { decode(msg: JsMsg): ConsumedPayloads[K]; jobIdOf(p: ConsumedPayloads[K]): string | undefined };
 
 export const DECODERS: { [K in ConsumedKind]: Decoder<K> } = {
   extract: { decode: (m) => extractRequestV1.parse(m.json()), jobIdOf: (p) => p.job_id },
   infer: { decode: (m) => decodeFrameMessage(m.data), jobIdOf: (p) => p.header.job_id },
   persist: { decode: (m) => frameResultV1.parse(m.json()), jobIdOf: (p) => p.job_id },
   events: { decode: (m) => jobEventSchema.parse(m.json()), jobIdOf: (p) => p.job_id },
+  advisories: { decode: (m) => maxDeliveriesAdvisory.parse(m.json()), jobIdOf: () => undefined },
 };

@@ -9,7 +9,12 @@ export {
   provisionStreams,
   statusConsumerConfig,
   streamConfigs,
+  topologyFromConfig,
   workConsumerConfig,
   type TopologySettings,
 } from './topology';
 export { JetStreamWorker, type Delivery, type Handler, type HandlerContext, type WorkerOptions, type WorkerStats } from './worker';
+export { CancellationRegistry, CANCEL_BUCKET } from './cancellation';
+export { DLQ_HEADERS, publishDeadLetter, type DeadLetter } from './dead-letter';
+export { maxDeliveriesAdvisory, type MaxDeliveriesAdvisory } from './decoders';
+export { ADVISORY_CONSUMER, CRASH_SLACK_DELIVERIES, MAX_DELIVERIES_ADVISORY, advisoryConsumerConfig } from './topology';

@@ -12,12 +12,14 @@ import { STREAMS } from '@framewire/contracts';
 import type { Logger } from '@framewire/runtime';
 import { DEFAULT_RETRY } from './ack-policy';
 import { Broker } from './broker';
+import { CancellationRegistry } from './cancellation';
 import { CONSUMER_METADATA, type ConsumerSpec } from './decorators';
 import { type ConsumedKind, DECODERS } from './decoders';
 import {
   DEFAULT_TOPOLOGY,
   provisionConsumer,
   provisionStreams,
+  advisoryConsumerConfig,
   statusConsumerConfig,
   type TopologySettings,
   workConsumerConfig,
@@ -52,6 +54,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   constructor(
     @Inject(MESSAGING_OPTIONS) private readonly opts: MessagingOptions,
     private readonly broker: Broker,
+    private readonly cancellations: CancellationRegistry,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
   ) {
@@ -95,9 +98,14 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private async startWorker(kind: ConsumedKind, spec: ConsumerSpec, fn: AnyHandlerFn): Promise<void> {
-    const isEvents = kind === 'events';
-    const stream = isEvents ? STREAMS.events : STREAMS.work;
-    const cfg = isEvents ? statusConsumerConfig(this.topology) : workConsumerConfig(kind, this.topology);
+    const isEvents = kind === 'events' || kind === 'advisories';
+    const stream = kind === 'events' ? STREAMS.events : kind === 'advisories' ? STREAMS.dlq : STREAMS.work;
+    const cfg =
+      kind === 'events'
+        ? statusConsumerConfig(this.topology)
+        : kind === 'advisories'
+          ? advisoryConsumerConfig(this.topology)
+          : workConsumerConfig(kind, this.topology);
     await provisionConsumer(this.broker.jsm, stream, cfg);
     const consumer = await this.broker.js.consumers.get(stream, cfg.durable_name);
     const decoder = DECODERS[kind] as { decode: Handler<unknown>['decode']; jobIdOf: Handler<unknown>['jobIdOf'] };
@@ -141,6 +149,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.cancellations.close();
     await this.broker.drain();
   }
 }
@@ -155,9 +164,14 @@ export class MessagingModule {
       providers: [
         { provide: MESSAGING_OPTIONS, useValue: opts },
         { provide: Broker, useFactory: () => Broker.connect({ servers: opts.servers, name: `${opts.workerId}`, logger: opts.logger }) },
+        {
+          provide: CancellationRegistry,
+          useFactory: (broker: Broker) => CancellationRegistry.open(broker, opts.logger),
+          inject: [Broker],
+        },
         MessagingRuntime,
       ],
-      exports: [Broker, MessagingRuntime],
+      exports: [Broker, MessagingRuntime, CancellationRegistry],
     };
   }
 }

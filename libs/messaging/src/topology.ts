@@ -15,6 +15,20 @@ import { type RetryPolicy, serverBackoff } from './ack-policy';
 const NS_PER_MS = 1_000_000;
 const DAY_MS = 24 * 3600 * 1000;
 
+/**
+ * Deliveries the server allows beyond the handler's retry budget. The handler
+ * dead-letters a transient failure at `retry.maxDeliver`; the slack covers
+ * deliveries lost to crashed workers (no nak, AckWait expiry) and a failed
+ * dead-letter publish, so the handler, not the server, gives up first. When
+ * the server does give up, its MAX_DELIVERIES advisory is captured in FW_DLQ
+ * and the status service fails the job.
+ */
+export const CRASH_SLACK_DELIVERIES = 2;
+
+/** Advisory subjects the server emits when a work consumer gives up on a message. */
+export const MAX_DELIVERIES_ADVISORY = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${STREAMS.work}.*`;
+export const ADVISORY_CONSUMER = 'status-advisories';
+
 export interface TopologySettings {
   retry: RetryPolicy;
   /** AckWait of work consumers; long work calls working() well inside it. */
@@ -59,7 +73,7 @@ export function streamConfigs(s: TopologySettings): Array<Partial<StreamConfig> 
     },
     {
       name: STREAMS.dlq,
-      subjects: [`${DLQ_PREFIX}.>`],
+      subjects: [`${DLQ_PREFIX}.>`, MAX_DELIVERIES_ADVISORY],
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
       max_age: ns(s.dlqMaxAgeMs),
@@ -75,7 +89,7 @@ export function workConsumerConfig(kind: WorkKind, s: TopologySettings): Partial
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: s.ackWaitMs * NS_PER_MS,
-    max_deliver: s.retry.maxDeliver,
+    max_deliver: s.retry.maxDeliver + CRASH_SLACK_DELIVERIES,
     backoff: serverBackoff(s.retry, s.ackWaitMs).map((ms) => ms * NS_PER_MS),
     max_ack_pending: s.maxAckPending[kind] ?? 1000,
   };
@@ -91,6 +105,18 @@ export function statusConsumerConfig(s: TopologySettings): Partial<ConsumerConfi
     // Events must not be dropped for a passing outage: retry far longer than work.
     max_deliver: -1,
     max_ack_pending: 1000,
+  };
+}
+
+export function advisoryConsumerConfig(s: TopologySettings): Partial<ConsumerConfig> & { durable_name: string } {
+  return {
+    durable_name: ADVISORY_CONSUMER,
+    filter_subject: MAX_DELIVERIES_ADVISORY,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: s.ackWaitMs * NS_PER_MS,
+    max_deliver: -1,
+    max_ack_pending: 100,
   };
 }
 
@@ -125,4 +151,12 @@ export async function provisionConsumer(
 function isNotFound(err: unknown): boolean {
   if (err instanceof JetStreamApiError) return err.status === 404 || /not found/i.test(err.message);
   return err instanceof Error && /not found/i.test(err.message);
+}
+
+/** The topology settings an app's config chooses (FW_ACK_WAIT_MS, FW_MAX_DELIVER, FW_RETRY_BASE_MS). */
+export function topologyFromConfig(c: { ackWaitMs: number; maxDeliver: number; retryBaseMs: number }): Partial<TopologySettings> {
+  return {
+    ackWaitMs: c.ackWaitMs,
+    retry: { maxDeliver: c.maxDeliver, baseDelayMs: c.retryBaseMs, maxDelayMs: Math.max(c.retryBaseMs, 60_000) },
+  };
 }

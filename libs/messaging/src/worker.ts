@@ -1,9 +1,10 @@
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { ZodError } from 'zod';
-import { dlqSubject, describeError, HEADERS, isDomainError, makeEvent, type WorkKind } from '@framewire/contracts';
+import { describeError, HEADERS, isDomainError, makeEvent, type WorkKind } from '@framewire/contracts';
 import { newTraceId, runInContext, type Logger } from '@framewire/runtime';
 import { type AckOutcome, outcomeForError, type RetryPolicy } from './ack-policy';
 import { type Broker, headerValue } from './broker';
+import { publishDeadLetter } from './dead-letter';
 
 export interface HandlerContext {
   readonly subject: string;
@@ -305,16 +306,15 @@ export class JetStreamWorker<T> {
   }
 
   private async deadLetter(msg: JsMsg, reason: string): Promise<void> {
-    const kind = this.opts.kind ?? 'events';
-    await this.opts.broker.publish(dlqSubject(kind as WorkKind), msg.data, {
-      msgId: `dlq:${msg.info.stream}:${msg.info.streamSequence}`,
-      headers: {
-        'Fw-Dlq-Reason': oneLine(reason).slice(0, 1000),
-        'Fw-Dlq-Subject': msg.subject,
-        'Fw-Dlq-Stream-Seq': String(msg.info.streamSequence),
-        'Fw-Dlq-Deliveries': String(msg.info.deliveryCount),
-        'Fw-Dlq-Worker': this.opts.workerId,
-      },
+    await publishDeadLetter(this.opts.broker, {
+      kind: this.opts.kind ?? 'events',
+      data: msg.data,
+      subject: msg.subject,
+      stream: msg.info.stream,
+      streamSeq: msg.info.streamSequence,
+      deliveries: msg.info.deliveryCount,
+      reason,
+      workerId: this.opts.workerId,
       jobId: headerValue(msg.headers, HEADERS.jobId),
     });
   }
@@ -324,11 +324,6 @@ export class JetStreamWorker<T> {
 function describeDecodeError(err: unknown): string {
   if (err instanceof ZodError) return err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
   return describeError(err);
-}
-
-/** Header values cannot carry line breaks. */
-function oneLine(s: string): string {
-  return s.replace(/[\r\n]+/g, ' ');
 }
 
 class Semaphore {

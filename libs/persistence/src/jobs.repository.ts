@@ -83,6 +83,15 @@ export class JobsRepository {
     });
   }
 
+  /** The job submitted with this idempotency key, or null. */
+  async findByIdempotencyKey(key: string): Promise<JobRecord | null> {
+    return withConnection(this.ds, async (sql) => {
+      const { rows } = await sql.query(`SELECT * FROM "jobs" WHERE "idempotency_key" = $1`, [key]);
+      const row = rows[0];
+      return row ? toJobRecord(row) : null;
+    });
+  }
+
   /** The job, or null when there is none (including ids that are not uuids). */
   async get(id: string): Promise<JobRecord | null> {
     if (!UUID_ANY_CASE.test(id)) return null;

@@ -81,6 +81,21 @@ export const COMMON_CONFIG = {
       .optional(),
     doc: 'replica id (default: <stage>-<host>-<random>)',
   },
+  ackWaitMs: {
+    env: 'FW_ACK_WAIT_MS',
+    schema: env.int(30_000, 1000, 3_600_000),
+    doc: 'how long a work message may go unacknowledged before another replica gets it (live workers heartbeat well within it)',
+  },
+  maxDeliver: {
+    env: 'FW_MAX_DELIVER',
+    schema: env.int(4, 1, 100),
+    doc: 'deliveries of a message with a transient failure before it is dead-lettered and its job fails',
+  },
+  retryBaseMs: {
+    env: 'FW_RETRY_BASE_MS',
+    schema: env.int(1000, 10, 600_000),
+    doc: 'first retry delay; each next retry waits twice as long',
+  },
   shutdownTimeoutMs: {
     env: 'FW_SHUTDOWN_TIMEOUT_MS',
     schema: env.int(20_000, 100, 600_000),

@@ -1,6 +1,7 @@
-import { Controller, Get, Headers, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { DomainError } from '@framewire/contracts';
+import { CancelService } from '../jobs/cancel.service';
 import { QueryService } from '../jobs/query.service';
 import { SubmitService } from '../jobs/submit.service';
 import { jobView, resultView } from '../jobs/views';
@@ -11,6 +12,7 @@ export class JobsController {
   constructor(
     private readonly submitter: SubmitService,
     private readonly queries: QueryService,
+    private readonly cancels: CancelService,
   ) {}
 
   @Post()
@@ -34,6 +36,20 @@ export class JobsController {
     return jobView(await this.queries.getJob(id));
   }
 
+  @Post(':id/cancel')
+  @HttpCode(202)
+  async cancel(@Param('id') id: string, @Body() body: unknown) {
+    const job = await this.cancels.cancel(id, cancelReason(body));
+    return { ...jobView(job), status: 'cancelled' as const };
+  }
+
+  @Delete(':id')
+  @HttpCode(202)
+  async remove(@Param('id') id: string) {
+    const job = await this.cancels.cancel(id, null);
+    return { ...jobView(job), status: 'cancelled' as const };
+  }
+
   @Get(':id/results')
   async results(@Param('id') id: string, @Query() query: Record<string, unknown>) {
     const page = await this.queries.resultsPage(id, query);
@@ -44,4 +60,12 @@ export class JobsController {
       next_cursor: page.next_cursor,
     };
   }
+}
+
+function cancelReason(body: unknown): string | null {
+  const reason = body && typeof body === 'object' ? (body as { reason?: unknown }).reason : undefined;
+  if (reason === undefined || reason === null) return null;
+  if (typeof reason !== 'string' || reason.length > 500)
+    throw new DomainError('INVALID_ARGUMENT', 'reason must be a string of at most 500 characters');
+  return reason;
 }

@@ -111,6 +111,10 @@ export class SubmitService {
     file: NonNullable<ReceivedUpload['file']>,
     idempotencyKey: string | null,
   ): Promise<SubmitOutcome> {
+    if (idempotencyKey !== null) {
+      const existing = await this.jobs.findByIdempotencyKey(idempotencyKey);
+      if (existing) return { job: sameRequestOrConflict(existing, params, file.sha256), created: false };
+    }
     const id = randomUUID();
     const inputKey = objectKeys.inputKey(id);
     const pinned = this.pipelines.describe(params.pipeline_id);
@@ -136,8 +140,9 @@ export class SubmitService {
       throw err;
     }
     if (!outcome.created) {
+      // Another request with the same key won the race.
       await this.store.delete(inputKey);
-      return outcome;
+      return { job: sameRequestOrConflict(outcome.job, params, stored.sha256), created: false };
     }
     try {
       await this.enqueue(outcome.job);
@@ -177,3 +182,17 @@ export class SubmitService {
 }
 
 const KNOWN_FIELDS = new Set(['pipeline_id', 'frame_stride', 'max_frames', 'client_tag']);
+
+/** An Idempotency-Key names one request: the same key with a different body is a conflict, never a second job. */
+export function sameRequestOrConflict(job: JobRecord, params: SubmitParams, sha256: string): JobRecord {
+  const differs: string[] = [];
+  if (job.pipeline_id !== params.pipeline_id) differs.push('pipeline_id');
+  if (job.frame_stride !== params.frame_stride) differs.push('frame_stride');
+  if (job.max_frames !== params.max_frames) differs.push('max_frames');
+  if (job.client_tag !== params.client_tag) differs.push('client_tag');
+  if (job.input_sha256 !== sha256) differs.push('file');
+  if (differs.length > 0) {
+    throw new DomainError('CONFLICT', `Idempotency-Key was already used for a different request (differs in: ${differs.join(', ')})`);
+  }
+  return job;
+}
