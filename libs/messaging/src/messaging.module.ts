@@ -130,7 +130,10 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       workerId: this.opts.workerId,
       broker: this.broker,
       consumer,
-      retry: { ...DEFAULT_RETRY, ...this.topology.retry },
+      // Events and advisories are facts, not work: they are retried until they apply (the server's MaxDeliver is unlimited too).
+      retry: isEvents
+        ? { ...DEFAULT_RETRY, ...this.topology.retry, maxDeliver: Number.POSITIVE_INFINITY }
+        : { ...DEFAULT_RETRY, ...this.topology.retry },
       logger: this.opts.logger.child({ consumer: cfg.durable_name }),
       heartbeatMs: Math.max(1000, Math.floor(this.topology.ackWaitMs / 3)),
       failJobOnGiveUp: !isEvents,

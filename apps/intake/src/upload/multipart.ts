@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
@@ -64,6 +64,7 @@ export async function receiveUpload(req: IncomingMessage, tmpDir: string, limits
     throw new DomainError('INVALID_ARGUMENT', `malformed multipart request: ${(err as Error).message}`);
   }
 
+  let tooLarge = false;
   const done = new Promise<void>((resolve, reject) => {
     let fileWrite: Promise<void> | null = null;
     let failure: DomainError | null = null;
@@ -86,10 +87,9 @@ export async function receiveUpload(req: IncomingMessage, tmpDir: string, limits
       let truncated = false;
       stream.on('limit', () => {
         truncated = true;
-        fail(new DomainError('PAYLOAD_TOO_LARGE', `file is larger than the limit of ${limits.maxFileBytes} bytes`));
-        // Stop reading the rest of the body: answer now.
-        stream.unpipe();
-        stream.resume();
+        // Answer now, without reading the rest of the body: the connection is closed after the answer.
+        tooLarge = true;
+        reject(new DomainError('PAYLOAD_TOO_LARGE', `file is larger than the limit of ${limits.maxFileBytes} bytes`));
       });
       const path = tmpPath;
       fileWrite = pipeline(stream, meter, createWriteStream(path)).then(() => {
@@ -123,7 +123,14 @@ export async function receiveUpload(req: IncomingMessage, tmpDir: string, limits
     await done;
   } catch (err) {
     req.unpipe(bb);
-    req.resume();
+    if (tooLarge) {
+      // Stop taking bytes: no draining of the rest of the body; the connection closes once the 413 is written.
+      req.pause();
+      bb.destroy();
+      const res = (req as IncomingMessage & { res?: ServerResponse }).res;
+      res?.setHeader('Connection', 'close');
+      res?.once('finish', () => req.socket.destroySoon());
+    } else req.resume();
     await discard();
     throw err;
   }
@@ -131,7 +138,7 @@ export async function receiveUpload(req: IncomingMessage, tmpDir: string, limits
 }
 
 /** Counts, hashes and keeps the first bytes of what flows through. */
-class Meter extends Transform {
+export class Meter extends Transform {
   size = 0;
   private readonly hash = createHash('sha256');
   private readonly headChunks: Buffer[] = [];
