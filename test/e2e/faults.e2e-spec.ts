@@ -51,6 +51,8 @@ describe('faults: crashes, shutdowns, outages, cancellation, idempotency, bad in
         FW_RETRY_BASE_MS: '200',
         FW_MAX_UPLOAD_BYTES: String(2 * 1024 * 1024),
         FW_SHUTDOWN_TIMEOUT_MS: '5000',
+        FW_JOB_FRAMES_IN_FLIGHT: '24',
+        FW_MAX_FRAMES_PER_JOB: '500',
       },
     });
   });
@@ -89,7 +91,7 @@ describe('faults: crashes, shutdowns, outages, cancellation, idempotency, bad in
       'SELECT count(*)::int AS total, count(DISTINCT frame_index)::int AS distinct, array_agg(frame_index ORDER BY frame_index) AS indices FROM frame_results WHERE job_id = $1',
       [id],
     )) as Array<{ total: number; distinct: number; indices: number[] | null }>;
-    return { total: r[0]!.total, distinct: r[0]!.distinct, indices: r[0]!.indices ?? [] };
+    return { total: r[0].total, distinct: r[0].distinct, indices: r[0].indices ?? [] };
   }
 
   function replicas(app: string): RunningApp[] {
@@ -102,7 +104,7 @@ describe('faults: crashes, shutdowns, outages, cancellation, idempotency, bad in
     const { body } = await submit(long, { pipeline_id: 'text_regions', frame_stride: '2' });
     const id = body.job_id as string;
     await until(id, (j) => j.progress.frames_done >= 5, 'some frames done');
-    const victim = replicas('inference')[0]!;
+    const victim = replicas('inference')[0];
     victim.proc.kill('SIGKILL');
     await victim.exited;
     await sys.start('inference');
@@ -115,7 +117,7 @@ describe('faults: crashes, shutdowns, outages, cancellation, idempotency, bad in
   it('SIGKILL of the extractor mid-decode: the job is extracted again elsewhere, exactly once in the results', async () => {
     const { body } = await submit(long, { pipeline_id: 'text_regions', frame_stride: '3' });
     const id = body.job_id as string;
-    const victim = replicas('extractor')[0]!;
+    const victim = replicas('extractor')[0];
     victim.proc.kill('SIGKILL');
     await victim.exited;
     await sys.start('extractor');
@@ -128,7 +130,7 @@ describe('faults: crashes, shutdowns, outages, cancellation, idempotency, bad in
     const { body } = await submit(long, { pipeline_id: 'text_regions', frame_stride: '4' });
     const id = body.job_id as string;
     await until(id, (j) => j.progress.frames_done >= 3, 'some frames done');
-    const victim = replicas('inference')[0]!;
+    const victim = replicas('inference')[0];
     const t0 = Date.now();
     victim.proc.kill('SIGTERM');
     const exit = await victim.exited;
@@ -200,8 +202,31 @@ describe('faults: crashes, shutdowns, outages, cancellation, idempotency, bad in
     const n = (await sys.db.dataSource.query('SELECT count(*)::int AS n FROM jobs WHERE idempotency_key = $1', [key])) as Array<{
       n: number;
     }>;
-    expect(n[0]!.n).toBe(1);
+    expect(n[0].n).toBe(1);
     await finished(a.body.job_id as string);
+  });
+
+  it('a huge job cannot starve a small one: frames in flight are bounded per job', async () => {
+    const hugeVideo = await makeVideo({ path: join(fixtures, 'huge.mp4'), width: 320, height: 240, frames: 180 });
+    const huge = await submit(hugeVideo, { pipeline_id: 'text_regions', frame_stride: '1' });
+    const hugeId = huge.body.job_id as string;
+    await until(hugeId, (j) => j.status === 'running', 'the huge job to start');
+    const smallJob = await submit(small, { pipeline_id: 'text_regions', frame_stride: '10' });
+    const smallId = smallJob.body.job_id as string;
+    const s = await finished(smallId);
+    const h = await getJob(hugeId);
+    expect(s.status).toBe('completed');
+    // The small job's 4 frames waited behind at most a window of the huge job's, not all 180.
+    expect(h.status).toBe('running');
+    expect(h.progress.frames_done).toBeLessThan(150);
+    await finished(hugeId);
+    expect(await rows(hugeId)).toEqual({ total: 180, distinct: 180, indices: range(180, 1) });
+  });
+
+  it('refuses a frame budget above the server limit', async () => {
+    const res = await submit(small, { pipeline_id: 'text_regions', max_frames: '501' });
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(/max_frames: must be <= 500/);
   });
 
   it('lists dead letters with their reason and replays one back to work', async () => {
@@ -229,7 +254,7 @@ describe('faults: crashes, shutdowns, outages, cancellation, idempotency, bad in
     expect(replay.status).toBe(202);
     expect(await replay.json()).toEqual({ seq: ack.seq, subject: 'fw.work.extract', job_id: id });
     // The replayed extraction re-runs; upserts keep exactly one row per frame.
-    await eventually(async () => (await sys.logsOf('extractor')).split(id).length > 2, 30_000, 'the replayed extraction');
+    await eventually(async () => sys.logsOf('extractor').split(id).length > 2, 30_000, 'the replayed extraction');
     await new Promise((r) => setTimeout(r, 1500));
     expect(await rows(id)).toEqual({ total: 4, distinct: 4, indices: [0, 10, 20, 30] });
     const after = (await (await fetch(`${sys.baseUrl}/v1/dlq?limit=500`)).json()) as { items: Array<{ seq: number }> };
@@ -297,7 +322,7 @@ describe('faults: crashes, shutdowns, outages, cancellation, idempotency, bad in
         body,
         headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
         duplex: 'half',
-      } as RequestInit);
+      });
       const answer = await res.json();
       expect({ status: res.status, answer }).toMatchObject({
         status: 413,

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DomainError } from '@framewire/contracts';
 import {
-  type OrientedTextRegion,
+  ModelFileHasher,
   PADDLEOCR_MODEL_FILES,
   PipelineRegistry,
   PipelineRunner,
@@ -17,39 +17,28 @@ import {
   type TextRegions,
   builtinPlugins,
   defaultPaddleOcrModelDir,
+  pinPipeline,
 } from '@framewire/pipelines';
-import { type InkBox, type RenderedFrame, containment, iou, renderTextFrame } from '../../libs/pipelines/test-support/render-text';
+import sharp from 'sharp';
+import {
+  type InkBox,
+  type RenderOptions,
+  type RenderedFrame,
+  type TextSpec,
+  containment,
+  iou,
+  renderTextFrame,
+} from '../../libs/pipelines/test-support/render-text';
 
 jest.setTimeout(120_000);
 
 let runner: PipelineRunner;
-/** Shares the plugins (and loaded models) of `runner`, plus a pipeline with angle classification. */
-let oriented: PipelineRunner;
 let frameIndex = 0;
-
-const ORIENTED_OCR = {
-  id: 'ocr_oriented',
-  name: 'OCR with angle classification',
-  version: '1.0.0',
-  nodes: [
-    { id: 'detect', plugin: 'paddleocr', tool: 'detect_text' },
-    { id: 'angle', plugin: 'paddleocr', tool: 'classify_angle' },
-    { id: 'read', plugin: 'paddleocr', tool: 'recognize_text' },
-  ],
-  edges: [
-    { from: 'detect', to: 'angle' },
-    { from: 'angle', to: 'read' },
-  ],
-  entry: ['detect'],
-  outputs: ['angle', 'read'],
-};
 
 beforeAll(async () => {
   const plugins = new PluginRegistry(builtinPlugins());
   runner = new PipelineRunner(PipelineRegistry.fromDirectories(plugins), plugins);
-  await runner.init();
-  oriented = new PipelineRunner(new PipelineRegistry(plugins, [{ source: 'test', raw: ORIENTED_OCR }]), plugins);
-  await oriented.init();
+  await runner.init(['text_regions', 'ocr']);
 });
 
 afterAll(async () => {
@@ -193,69 +182,126 @@ describe('text_regions pipeline (PP-OCRv4 det, real model)', () => {
     expect(runner.versionInfo('text_regions')).toEqual({
       id: 'text_regions',
       version: '1.0.0',
-      plugins: [{ id: 'paddleocr', version: '1.0.0' }],
+      plugins: [{ id: 'paddleocr', version: '2.0.0' }],
       models: [{ name: PADDLEOCR_MODEL_FILES.det, sha256 }],
     });
   });
 });
 
-const squash = (text: string) => text.replace(/\s+/g, '');
-
-describe('ocr pipeline (PP-OCRv4 det + rec, real models)', () => {
-  async function read(r: PipelineRunner, pipelineId: string, frame: RenderedFrame) {
-    const { result } = await r.run(pipelineId, {
+describe('ocr pipeline (PP-OCRv4 det → angle classification → rec, real models)', () => {
+  async function read(frame: RenderedFrame): Promise<TextLines['lines']> {
+    const { result, timings_ms } = await runner.run('ocr', {
       jpeg: frame.jpeg,
       width: frame.width,
       height: frame.height,
       index: frameIndex++,
       ptsMs: 0,
     });
-    return result;
+    expect(Object.keys(result)).toEqual(['read']);
+    expect(Object.keys(timings_ms)).toEqual(['detect', 'angle', 'read']);
+    return (result['read'] as TextLines).lines;
   }
 
-  it('reads "HELLO 42"', async () => {
-    const frame = await renderTextFrame(640, 360, [{ text: 'HELLO 42', left: 150, top: 140, size: 64 }]);
-    const { lines } = (await read(runner, 'ocr', frame))['read'] as TextLines;
-    expect(lines).toHaveLength(1);
-    expect(squash(lines[0].text)).toBe('HELLO42');
-    expect(lines[0].score).toBeGreaterThan(0.8);
-    expectCovered(
-      lines.map((l) => ({ polygon: l.polygon, score: l.det_score, bbox: l.bbox })),
-      frame.boxes[0],
-    );
+  it.each<[string, number, number, TextSpec[], string[], RenderOptions]>([
+    ['one line', 640, 360, [{ text: 'HELLO 42', left: 150, top: 140, size: 64 }], ['HELLO 42'], {}],
+    [
+      'three lines of different sizes, weights and places',
+      640,
+      360,
+      [
+        { text: 'ROUTE 66-B', left: 20, top: 20, size: 28 },
+        { text: '2024-05-17', left: 300, top: 160, size: 40 },
+        { text: 'Gate B-17', left: 60, top: 290, size: 22, bold: false },
+      ],
+      ['ROUTE 66-B', '2024-05-17', 'Gate B-17'],
+      {},
+    ],
+    [
+      'small and large text on a textured 720p frame',
+      1280,
+      720,
+      [
+        { text: 'FRAMEWIRE', left: 100, top: 80, size: 72 },
+        { text: 'call 555-0199 now', left: 700, top: 400, size: 32, bold: false },
+        { text: 'ID 4821-77', left: 60, top: 640, size: 20 },
+      ],
+      ['FRAMEWIRE', 'call 555-0199 now', 'ID 4821-77'],
+      { background: 'texture', quality: 85 },
+    ],
+    [
+      // Squeezed into the angle classifier's 192 pixels, a line this long must still read as upright.
+      'a long subtitle line',
+      1280,
+      720,
+      [{ text: 'Subtitles: the quick brown fox jumps over the lazy dog', left: 120, top: 560, size: 36, bold: false }],
+      ['Subtitles: the quick brown fox jumps over the lazy dog'],
+      { background: 'texture', quality: 85 },
+    ],
+    [
+      'a paragraph of close lines',
+      640,
+      360,
+      [
+        { text: 'Meeting at 10-30 in room B', left: 20, top: 30, size: 24, bold: false },
+        { text: 'bring the 2024 budget notes', left: 20, top: 60, size: 24, bold: false },
+        { text: 'and the signed form 7-A', left: 20, top: 90, size: 24, bold: false },
+      ],
+      ['Meeting at 10-30 in room B', 'bring the 2024 budget notes', 'and the signed form 7-A'],
+      {},
+    ],
+  ])('reads %s exactly, in reading order', async (_name, width, height, texts, expected, options) => {
+    const frame = await renderTextFrame(width, height, texts, options);
+    const lines = await read(frame);
+    expect(lines.map((l) => l.text)).toEqual(expected);
+    lines.forEach((line, i) => {
+      expect(line.confidence).toBeGreaterThan(0.8);
+      expect(line.angle).toBe(0);
+      // Each line's polygon is where the text it reads was drawn.
+      const ink = frame.boxes[i];
+      expect(iou(line.bbox, ink)).toBeGreaterThan(0.5);
+      expect(containment(ink, line.bbox)).toBeGreaterThan(0.9);
+    });
   });
 
-  it('reads two lines in reading order', async () => {
-    const frame = await renderTextFrame(640, 360, [
-      { text: 'Top left line', left: 30, top: 40, size: 36 },
-      { text: 'bottom right 2024', left: 330, top: 280, size: 32, bold: false },
-    ]);
-    const { lines } = (await read(runner, 'ocr', frame))['read'] as TextLines;
-    expect(lines.map((l) => squash(l.text))).toEqual(['Topleftline', 'bottomright2024']);
+  it.each<[string, RenderOptions]>([
+    ['white', {}],
+    ['textured', { background: 'texture' }],
+  ])('reads nothing on a blank %s frame', async (_name, options) => {
+    expect(await read(await renderTextFrame(640, 360, [], options))).toEqual([]);
+    expect(await read(await renderTextFrame(1280, 720, [], options))).toEqual([]);
   });
 
-  it('reads nothing on a blank frame', async () => {
-    const frame = await renderTextFrame(640, 360, []);
-    expect((await read(runner, 'ocr', frame))['read']).toEqual({ lines: [] });
+  it('reads nothing on a black frame', async () => {
+    const black = await sharp({ create: { width: 640, height: 360, channels: 3, background: '#000000' } })
+      .jpeg()
+      .toBuffer();
+    expect(await read({ jpeg: black, width: 640, height: 360, boxes: [] })).toEqual([]);
   });
 
-  it('turns upside-down text with classify_angle before reading it', async () => {
+  it('turns upside-down text over before reading it', async () => {
     const frame = await renderTextFrame(640, 360, [
       { text: 'UPSIDE DOWN 123', left: 100, top: 60, size: 48, rotate: 180 },
       { text: 'UPRIGHT 456', left: 100, top: 240, size: 48 },
     ]);
-    const result = await read(oriented, 'ocr_oriented', frame);
-    const angles = (result['angle'] as { regions: OrientedTextRegion[] }).regions.map((r) => r.angle);
-    expect(angles).toEqual([180, 0]);
-    const { lines } = result['read'] as TextLines;
-    expect(lines.map((l) => [squash(l.text), l.angle])).toEqual([
-      ['UPSIDEDOWN123', 180],
-      ['UPRIGHT456', 0],
+    const lines = await read(frame);
+    expect(lines.map((l) => [l.text, l.angle])).toEqual([
+      ['UPSIDE DOWN 123', 180],
+      ['UPRIGHT 456', 0],
     ]);
-    expect(oriented.versionInfo('ocr_oriented').models.map((m) => m.name)).toEqual([
+  });
+
+  it('pins the ocr pipeline to every file it reads: the hashes of what inference loaded are those intake records', async () => {
+    const loaded = runner.versionInfo('ocr');
+    expect(loaded.version).toBe('2.0.0');
+    expect(loaded.models.map((m) => m.name)).toEqual([
       PADDLEOCR_MODEL_FILES.det,
       PADDLEOCR_MODEL_FILES.cls,
       PADDLEOCR_MODEL_FILES.rec,
+      PADDLEOCR_MODEL_FILES.keys,
     ]);
+    // Intake hashes the same files without loading them.
+    const catalog = PipelineRegistry.fromDirectories(new PluginRegistry(builtinPlugins()));
+    const pinned = await pinPipeline(catalog.get('ocr'), new ModelFileHasher());
+    expect(pinned).toEqual({ id: 'ocr', version: loaded.version, models: loaded.models });
   });
 });

@@ -24,6 +24,8 @@ export interface RunningApp {
  */
 export interface TestSystem {
   baseUrl: string;
+  /** host:port of intake's gRPC server. */
+  grpcAddress: string;
   nats: TestNats;
   db: TestDatabase;
   dataDir: string;
@@ -41,6 +43,7 @@ export async function startSystem(
   const db = await createTestDatabase({ migrate: false });
   const dataDir = await mkdtemp(join(tmpdir(), 'fw-e2e-'));
   const port = await freePort();
+  const grpcPort = await freePort();
   const env: Record<string, string> = {
     FW_NATS_URL: nats.url,
     FW_DATABASE_URL: db.url,
@@ -49,6 +52,8 @@ export async function startSystem(
     FW_UPLOAD_TMP_DIR: join(dataDir, 'uploads'),
     FW_HTTP_PORT: String(port),
     FW_HTTP_HOST: '127.0.0.1',
+    FW_GRPC_PORT: String(grpcPort),
+    FW_GRPC_HOST: '127.0.0.1',
     FW_LOG_FORMAT: 'json',
     FW_LOG_LEVEL: process.env.FW_TEST_APP_LOG_LEVEL ?? 'info',
     FW_SHUTDOWN_TIMEOUT_MS: '5000',
@@ -87,6 +92,7 @@ export async function startSystem(
 
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    grpcAddress: `127.0.0.1:${grpcPort}`,
     nats,
     db,
     dataDir,

@@ -3,7 +3,11 @@ import { storageConfigFromEnv, type StorageConfig } from '@framewire/storage';
 
 export const EXTRACTOR_CONFIG_SPEC = {
   ...COMMON_CONFIG,
-  concurrency: { env: 'FW_EXTRACT_CONCURRENCY', schema: env.int(1, 1, 64), doc: 'videos decoded at once by one replica' },
+  concurrency: {
+    env: 'FW_EXTRACT_CONCURRENCY',
+    schema: env.int(2, 1, 64),
+    doc: 'videos decoded at once by one replica (at least 2 lets a small job pass a huge one)',
+  },
   jpegQuality: { env: 'FW_JPEG_QUALITY', schema: env.int(85, 1, 100), doc: 'quality of the JPEG each sampled frame travels as' },
   maxFrameWidth: {
     env: 'FW_MAX_FRAME_WIDTH',
@@ -14,6 +18,21 @@ export const EXTRACTOR_CONFIG_SPEC = {
     env: 'FW_INLINE_FRAME_MAX_BYTES',
     schema: env.int(512 * 1024, 1024, 64 * 1024 * 1024),
     doc: 'frames up to this size travel inside the message; larger ones go to the object store (keep it well under the NATS max_payload)',
+  },
+  jobFramesInFlight: {
+    env: 'FW_JOB_FRAMES_IN_FLIGHT',
+    schema: env.int(64, 1, 1_000_000),
+    doc: 'frames of one job published but not yet persisted, at most: frames of concurrent jobs interleave',
+  },
+  globalFramesInFlight: {
+    env: 'FW_MAX_FRAMES_IN_FLIGHT',
+    schema: env.int(2048, 1, 10_000_000),
+    doc: 'frames queued for or in inference across all jobs, at most; extraction waits beyond it',
+  },
+  maxFramesPerJob: {
+    env: 'FW_MAX_FRAMES_PER_JOB',
+    schema: env.int(100_000, 1, 10_000_000),
+    doc: 'the most frames one job may sample, whatever it asks',
   },
   publishWindow: {
     env: 'FW_EXTRACT_PUBLISH_WINDOW',

@@ -5,6 +5,7 @@ import { Broker, CancellationRegistry, Consume, type HandlerContext } from '@fra
 import { APP_CONFIG, LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
 import { OBJECT_STORE, objectKeys, type ObjectStore } from '@framewire/storage';
 import type { ExtractorConfig } from './config';
+import { FlowControl } from './flow-control';
 
 /**
  * fw.work.extract: probe the video, decode it, publish one fw.work.infer
@@ -40,9 +41,21 @@ export class ExtractService {
       let decoded = 0;
       let sampled = 0;
       const window = new PublishWindow(this.config.publishWindow);
+      const flow = new FlowControl(
+        this.broker,
+        req.job_id,
+        {
+          jobFramesInFlight: this.config.jobFramesInFlight,
+          globalFramesInFlight: this.config.globalFramesInFlight,
+          pollMs: 100,
+          stallMs: 30_000,
+        },
+        () => ctx.working(),
+        cancel.signal,
+      );
       const frames = this.media.decodeFrames(local.path, {
         stride: req.frame_stride,
-        maxFrames: req.max_frames,
+        maxFrames: Math.min(req.max_frames ?? this.config.maxFramesPerJob, this.config.maxFramesPerJob),
         signal: AbortSignal.any([ctx.signal, cancel.signal]),
         jpegQuality: this.config.jpegQuality,
         maxWidth: this.config.maxFrameWidth,
@@ -52,7 +65,8 @@ export class ExtractService {
         },
       });
       for await (const frame of frames) {
-        await window.add(this.publishFrame(req, frame));
+        await flow.admit();
+        await window.add(this.publishFrame(req, frame).then((duplicate) => flow.published1(duplicate)));
         sampled++;
       }
       await window.drain();
@@ -74,7 +88,8 @@ export class ExtractService {
     }
   }
 
-  private async publishFrame(req: ExtractRequestV1, frame: DecodedFrame): Promise<void> {
+  /** Publish one frame; resolves with whether the stream already had it (a deduplicated republish). */
+  private async publishFrame(req: ExtractRequestV1, frame: DecodedFrame): Promise<boolean> {
     const inline = frame.jpeg.length <= this.config.inlineFrameMaxBytes;
     const header: InferRequestV1 = {
       v: 1,
@@ -89,10 +104,11 @@ export class ExtractService {
         : { kind: 'object', key: objectKeys.frameKey(req.job_id, frame.index), bytes: frame.jpeg.length },
     };
     if (header.frame.kind === 'object') await this.store.put(header.frame.key, frame.jpeg, { contentType: 'image/jpeg' });
-    await this.broker.publish(WORK_SUBJECTS.infer, encodeFrameMessage(header, inline ? frame.jpeg : null), {
+    const ack = await this.broker.publish(WORK_SUBJECTS.infer, encodeFrameMessage(header, inline ? frame.jpeg : null), {
       msgId: msgIds.infer(req.job_id, frame.index),
       jobId: req.job_id,
     });
+    return ack.duplicate;
   }
 }
 

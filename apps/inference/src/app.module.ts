@@ -1,6 +1,13 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { MessagingModule, topologyFromConfig } from '@framewire/messaging';
-import { builtinDefinitionsDir, builtinPlugins, PipelineRegistry, PipelineRunner, PluginRegistry } from '@framewire/pipelines';
+import {
+  builtinDefinitionsDir,
+  createPluginRegistry,
+  PipelineRegistry,
+  PipelineRunner,
+  splitDirList,
+  type PaddleOcrPluginOptions,
+} from '@framewire/pipelines';
 import { LOGGER, RuntimeModule, type Logger } from '@framewire/runtime';
 import { StorageModule } from '@framewire/storage';
 import type { InferenceConfig } from './config';
@@ -17,7 +24,9 @@ class ModelLifecycle implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     const t0 = performance.now();
     await this.runner.init();
-    this.logger.info({ ms: Math.round(performance.now() - t0) }, 'models loaded');
+    // What this replica's results come from: each pipeline's version and the sha256 of every model it loaded.
+    const pipelines = this.runner.pipelineIds().map((id) => this.runner.versionInfo(id));
+    this.logger.info({ ms: Math.round(performance.now() - t0), pipelines }, 'models loaded');
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -25,23 +34,13 @@ class ModelLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
+/** One set of plugins and pipelines per replica; the ONNX sessions are created once, by ModelLifecycle. */
 function createRunner(config: InferenceConfig): PipelineRunner {
-  const plugins = new PluginRegistry(
-    builtinPlugins({
-      paddleocr: {
-        ...(config.modelDir ? { modelDir: config.modelDir } : {}),
-        ...(config.onnxThreads > 0 ? { session: { intraOpNumThreads: config.onnxThreads } } : {}),
-      },
-    }),
-  );
-  const dirs = [
-    builtinDefinitionsDir(),
-    ...(config.pipelineDirs ?? '')
-      .split(',')
-      .map((d) => d.trim())
-      .filter(Boolean),
-  ];
-  const pipelines = PipelineRegistry.fromDirectories(plugins, dirs);
+  const paddleocr: PaddleOcrPluginOptions = {};
+  if (config.modelDir) paddleocr.modelDir = config.modelDir;
+  if (config.onnxThreads > 0) paddleocr.sessionOptions = { intraOpNumThreads: config.onnxThreads };
+  const plugins = createPluginRegistry({ builtin: { paddleocr }, pluginDirs: splitDirList(config.pluginDirs) });
+  const pipelines = PipelineRegistry.fromDirectories(plugins, [builtinDefinitionsDir(), ...splitDirList(config.pipelineDirs)]);
   return new PipelineRunner(pipelines, plugins);
 }
 

@@ -19,6 +19,11 @@ export const INFERENCE_CONFIG_SPEC = {
     schema: z.string().optional(),
     doc: 'extra directories of pipeline definitions (JSON), comma-separated',
   },
+  pluginDirs: {
+    env: 'FW_PLUGIN_DIRS',
+    schema: z.string().optional(),
+    doc: 'directories whose subdirectories each hold a plugin module (JS), comma-separated',
+  },
   onnxThreads: { env: 'FW_ONNX_THREADS', schema: env.int(0, 0, 256), doc: 'intra-op threads per ONNX session (0: the measured default)' },
 };
 export type InferenceConfig = ConfigOf<typeof INFERENCE_CONFIG_SPEC> & { storage: StorageConfig };

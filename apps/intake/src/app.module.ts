@@ -1,19 +1,28 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { MediaToolkit } from '@framewire/media';
 import { MessagingModule, topologyFromConfig } from '@framewire/messaging';
 import { PersistenceModule } from '@framewire/persistence';
 import { RuntimeModule, type Logger } from '@framewire/runtime';
 import { StorageModule } from '@framewire/storage';
+import { ApiKeyAuth } from './auth/api-key.auth';
+import { ApiKeyGuard } from './auth/api-key.guard';
 import type { IntakeConfig } from './config';
 import { DlqService } from './dlq/dlq.service';
 import { DlqController } from './http/dlq.controller';
+import { JobEventsController } from './http/events.controller';
+import { JobWatchService } from './events/watch.service';
+import { GrpcServerHost } from './grpc/grpc.server';
+import { JobsGrpcHandlers } from './grpc/jobs.grpc';
 import { HealthController } from './http/health.controller';
 import { JobsController } from './http/jobs.controller';
 import { LegacyVideoController } from './http/legacy.controller';
+import { PipelinesController } from './http/pipelines.controller';
 import { createPipelineCatalog } from './jobs/pipeline-catalog';
 import { CancelService } from './jobs/cancel.service';
 import { QueryService } from './jobs/query.service';
 import { SubmitService } from './jobs/submit.service';
+import { PipelinesService } from './pipelines/pipelines.service';
 import { INTAKE_CONFIG, PIPELINE_CATALOG } from './tokens';
 
 @Module({})
@@ -35,15 +44,21 @@ export class IntakeModule {
           shutdownTimeoutMs: config.shutdownTimeoutMs,
         }),
       ],
-      controllers: [JobsController, LegacyVideoController, HealthController, DlqController],
+      controllers: [JobsController, LegacyVideoController, HealthController, DlqController, JobEventsController, PipelinesController],
       providers: [
         { provide: INTAKE_CONFIG, useValue: config },
         { provide: MediaToolkit, useValue: new MediaToolkit() },
         { provide: PIPELINE_CATALOG, useFactory: () => createPipelineCatalog(config) },
         SubmitService,
         QueryService,
+        PipelinesService,
         CancelService,
         DlqService,
+        ApiKeyAuth,
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        JobWatchService,
+        JobsGrpcHandlers,
+        GrpcServerHost,
       ],
     };
   }

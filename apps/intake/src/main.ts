@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { runApp } from '@framewire/runtime';
 import { IntakeModule } from './app.module';
 import { loadIntakeConfig } from './config';
+import { buildOpenApiDocument, serveOpenApi } from './http/openapi';
 import { ProblemFilter } from './http/problem.filter';
 
 void runApp({
@@ -13,7 +14,10 @@ void runApp({
     return IntakeModule.forConfig(config, logger, workerId);
   },
   httpPort: (config) => config.httpPort,
-  configureHttp: (app, _config, logger) => {
+  configureHttp: (app, config, logger) => {
     app.useGlobalFilters(new ProblemFilter(logger));
+    const { doc, undocumented } = buildOpenApiDocument(app, { apiKeys: config.apiKeys.length > 0, version: '1' });
+    if (undocumented.length > 0) logger.warn({ routes: undocumented }, 'routes without an entry in http/openapi.ts');
+    serveOpenApi(app, doc);
   },
 });

@@ -5,5 +5,10 @@ export const PERSISTER_CONFIG_SPEC = {
   ...DATABASE_CONFIG,
   batchSize: { env: 'FW_PERSIST_BATCH_SIZE', schema: env.int(500, 1, 10_000), doc: 'frame results written in one statement at most' },
   batchWaitMs: { env: 'FW_PERSIST_BATCH_WAIT_MS', schema: env.int(25, 0, 10_000), doc: 'how long a partial batch waits for more results' },
+  progressIntervalMs: {
+    env: 'FW_PROGRESS_INTERVAL_MS',
+    schema: env.int(500, 0, 60_000),
+    doc: "at most one `frames` progress event per job per this many ms per replica (the last state and a job's completing batch always go out; 0: one per batch)",
+  },
 };
 export type PersisterConfig = ConfigOf<typeof PERSISTER_CONFIG_SPEC>;

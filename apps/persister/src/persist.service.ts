@@ -1,24 +1,41 @@
-import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { makeEvent, type FrameResultV1 } from '@framewire/contracts';
 import { Broker, CancellationRegistry, Consume, type Delivery } from '@framewire/messaging';
-import { FrameResultsRepository, type FrameResultInput } from '@framewire/persistence';
-import { LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
+import { FrameResultsRepository, type FrameResultInput, type JobProgress } from '@framewire/persistence';
+import { APP_CONFIG, LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
+import type { PersisterConfig } from './config';
+import { ProgressThrottle } from './progress-throttle';
 
 /**
  * fw.work.persist: upsert frame results on (job_id, frame_index) in batches,
  * one statement per batch, then announce progress per job. Redelivery
  * rewrites the same rows, never adds one.
+ *
+ * Progress is throttled here, at the source (ProgressThrottle): every
+ * consumer of job events (the status projection, SSE and gRPC watchers, NATS
+ * subscribers, replays) gets the same bounded stream, and a resumed stream is
+ * exact because nothing downstream drops events. Each `frames` event carries
+ * the job's cumulative counts and total as read under the job's row lock, so
+ * the batch that completes a job is always announced at once.
  */
 @Injectable()
-export class PersistService {
+export class PersistService implements BeforeApplicationShutdown {
+  private readonly progress: ProgressThrottle;
+
   constructor(
+    @Inject(APP_CONFIG) config: PersisterConfig,
     private readonly results: FrameResultsRepository,
     private readonly broker: Broker,
     private readonly cancellations: CancellationRegistry,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(WORKER_ID) private readonly workerId: string,
-  ) {}
+  ) {
+    this.progress = new ProgressThrottle(
+      config.progressIntervalMs,
+      (jobId, progress) => this.announce(jobId, progress),
+      (jobId, err) => this.logger.warn({ err, job_id: jobId }, 'could not publish a held progress event (a later one supersedes it)'),
+    );
+  }
 
   @Consume({ kind: 'persist', mode: 'batch', maxBatch: 500, maxWaitMs: 25 })
   async persist(items: Array<Delivery<FrameResultV1>>): Promise<void> {
@@ -33,32 +50,27 @@ export class PersistService {
       timings_ms: p.timings_ms,
       worker_id: p.worker_id,
     }));
-    await this.results.upsertBatch(rows);
-    for (const [jobId, group] of groupByJob(rows)) {
-      const failed = group.filter((r) => r.error !== null).length;
-      await this.broker.publishEvent(
-        makeEvent('frames', jobId, { frames_done: group.length - failed, frames_failed: failed, worker_id: this.workerId }),
-        batchDiscriminator(group),
-      );
-    }
+    const progress = await this.results.upsertBatchWithProgress(rows);
+    for (const [jobId, p] of progress) await this.progress.observe(jobId, p);
     this.logger.debug({ rows: rows.length }, 'persisted');
   }
-}
 
-export function groupByJob(rows: readonly FrameResultInput[]): Map<string, FrameResultInput[]> {
-  const out = new Map<string, FrameResultInput[]>();
-  for (const r of rows) {
-    const list = out.get(r.job_id) ?? [];
-    list.push(r);
-    out.set(r.job_id, list);
+  private async announce(jobId: string, p: JobProgress): Promise<void> {
+    await this.broker.publishEvent(
+      makeEvent('frames', jobId, { frames_done: p.done, frames_failed: p.failed, frames_total: p.total, worker_id: this.workerId }),
+      progressDiscriminator(p),
+    );
   }
-  return out;
+
+  /** Held progress goes out before the broker drains. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.progress.flushAll();
+  }
 }
 
-/** A progress event's dedup id: the same batch redelivered is announced once. */
-export function batchDiscriminator(rows: readonly FrameResultInput[]): string {
-  const indices = rows.map((r) => r.frame_index).sort((a, b) => a - b);
-  return createHash('sha1').update(indices.join(',')).digest('hex').slice(0, 16);
+/** A progress event's dedup id: the state it announces, so the same state (a redelivered batch, two replicas) is announced once. */
+export function progressDiscriminator(p: JobProgress): string {
+  return `${p.done}.${p.failed}.${p.total ?? 'x'}`;
 }
 
 /** Postgres jsonb refuses U+0000 inside strings; one model output must never fail a whole batch of other jobs' rows. */

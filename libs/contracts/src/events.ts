@@ -36,12 +36,21 @@ export const extractedEvent = z.object({
   frames_decoded: z.number().int().nonnegative(),
 });
 
-/** Progress: frames persisted. Counts are informative; the projection re-reads frame_results. */
+/**
+ * Progress: the job's frames persisted so far (cumulative counts of
+ * frame_results when the event was published, and the sampled total once
+ * extraction has ended). Throttled at the source: each persister replica
+ * publishes at most one per job per FW_PROGRESS_INTERVAL_MS, always including
+ * the last state, and the batch that completes the job at once. With several
+ * replicas two events may arrive out of order: the larger counts are the newer.
+ * The projection re-reads frame_results rather than trusting these counts.
+ */
 export const framesEvent = z.object({
   ...base,
   type: z.literal('frames'),
   frames_done: z.number().int().nonnegative(),
   frames_failed: z.number().int().nonnegative(),
+  frames_total: z.number().int().nonnegative().nullable().optional(),
 });
 
 export const completedEvent = z.object({

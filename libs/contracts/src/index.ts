@@ -4,3 +4,4 @@ export * from './jobs';
 export * from './work';
 export * from './events';
 export * from './frame-codec';
+export * from './api-keys';

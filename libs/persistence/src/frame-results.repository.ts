@@ -8,6 +8,13 @@ import type { Sql } from './sql';
 const UUID_ANY_CASE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_RESULTS_PAGE = 10_000;
 
+/** A job's frame progress: results without an error, with one, and the sampled total (null until extraction ends). */
+export interface JobProgress {
+  done: number;
+  failed: number;
+  total: number | null;
+}
+
 /**
  * Rows per statement. unnest() binds 7 array parameters whatever the row count,
  * so Postgres' 65535-parameter limit never applies; the cap only bounds the size
@@ -78,6 +85,40 @@ export class FrameResultsRepository {
         written += await upsertUnnest(sql, batch.slice(i, i + UPSERT_CHUNK_ROWS));
       }
       return written;
+    });
+  }
+
+  /**
+   * The same upsert, and each job's progress as it stands once the batch is in:
+   * its frame counts and sampled total, read in the upsert's transaction under
+   * the job row's lock (FOR NO KEY UPDATE, the lock the status projection
+   * takes). Writers of one job's progress are therefore serialised with each
+   * other and with the projection: whichever comes second sees what the first
+   * committed, so the batch that completes a job always knows it (its counts
+   * reach the total), or the projection of `extracted` counts its rows. Rows are
+   * locked in id order (no deadlocks between replicas). A job without a row
+   * (never created) is absent from the map; its rows fail the foreign key.
+   */
+  async upsertBatchWithProgress(rows: readonly FrameResultInput[]): Promise<Map<string, JobProgress>> {
+    const batch = normaliseBatch(rows);
+    const progress = new Map<string, JobProgress>();
+    if (batch.length === 0) return progress;
+    const jobIds = [...new Set(batch.map((r) => r.job_id))].sort();
+    return inTransaction(this.ds, async (sql) => {
+      const { rows: locked } = await sql.query<{ id: string; frames_total: number | null }>(
+        `SELECT "id", "frames_total" FROM "jobs" WHERE "id" = ANY($1::uuid[]) ORDER BY "id" FOR NO KEY UPDATE`,
+        [jobIds],
+      );
+      for (let i = 0; i < batch.length; i += UPSERT_CHUNK_ROWS) await upsertUnnest(sql, batch.slice(i, i + UPSERT_CHUNK_ROWS));
+      for (const job of locked) {
+        const counts = await countFrames(sql, job.id);
+        progress.set(job.id, {
+          done: counts.done,
+          failed: counts.failed,
+          total: job.frames_total === null ? null : Number(job.frames_total),
+        });
+      }
+      return progress;
     });
   }
 

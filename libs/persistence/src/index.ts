@@ -9,7 +9,7 @@ export { PersistenceModule } from './persistence.module';
 export type { PersistenceModuleOptions } from './persistence.module';
 
 export { JobsRepository, MAX_LIST_LIMIT } from './jobs.repository';
-export { FrameResultsRepository, MAX_RESULTS_PAGE, UPSERT_CHUNK_ROWS } from './frame-results.repository';
+export { FrameResultsRepository, MAX_RESULTS_PAGE, UPSERT_CHUNK_ROWS, type JobProgress } from './frame-results.repository';
 export { JobEventsRepository } from './job-events.repository';
 export { ProjectionStore } from './projection-store';
 export type { ApplyEventResult, JobPatch, JobProjectionState, ProjectionRules, TerminalStatus } from './projection-store';

@@ -12,7 +12,7 @@
  */
 import { loadavg } from 'node:os';
 import { FrameImage, type OnnxSessionOptions, PaddleOcrPlugin } from '@framewire/pipelines';
-import { renderTextFrame } from '../test-support/render-text';
+import { BENCH_TEXTS, renderTextFrame } from '../test-support/render-text';
 
 const CONFIGS: Array<[string, Partial<OnnxSessionOptions>]> = [
   ['intra=1 seq all arena', { intraOpNumThreads: 1 }],
@@ -33,17 +33,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 15);
   const only = process.argv[3]?.split(',');
-  const frame = await renderTextFrame(
-    1280,
-    720,
-    [
-      { text: 'FRAMEWIRE 720p BENCHMARK', left: 80, top: 60, size: 56 },
-      { text: 'Subtitles: the quick brown fox jumps over the lazy dog', left: 120, top: 560, size: 36, bold: false },
-      { text: 'Score 3 - 1   12:45', left: 900, top: 300, size: 40 },
-      { text: 'small print at the bottom right corner', left: 820, top: 660, size: 18, bold: false },
-    ],
-    { background: 'texture', quality: 85 },
-  );
+  const frame = await renderTextFrame(1280, 720, BENCH_TEXTS, { background: 'texture', quality: 85 });
   const input = { jpeg: frame.jpeg, width: frame.width, height: frame.height, index: 0, ptsMs: 0 };
   const configs = CONFIGS.filter(([name]) => !only || only.some((o) => name.includes(o)));
   console.log(`frame 1280x720 JPEG ${frame.jpeg.length} bytes, ${runs} rounds, node ${process.version}, load ${loadavg()[0].toFixed(2)}`);

@@ -70,6 +70,8 @@ export interface PlannedNode {
   readonly predecessors: readonly string[];
   /** Types the tool declares as outputs. */
   readonly outputTypes: readonly string[];
+  /** The tool's manifest entry. */
+  readonly manifest: ToolManifest;
   readonly impl: Tool;
 }
 
@@ -217,6 +219,7 @@ export function validatePipelineDefinition(raw: unknown, catalog: ToolCatalog): 
       params: params.get(id),
       predecessors: preds.get(id)!,
       outputTypes: found.manifest.outputs,
+      manifest: found.manifest,
       impl: found.tool,
     };
   });

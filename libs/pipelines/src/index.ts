@@ -33,6 +33,26 @@ export {
   type SharpImageCodecOptions,
   defaultImageCodec,
 } from './frame';
+export { type DominantColour, type LumaStats, lumaAndColours } from './plugins/image-stats/frame-stats';
+export {
+  type FrameStats,
+  type FrameStatsParams,
+  type GreyStatsBackend,
+  IMAGE_STATS_MANIFEST,
+  ImageStatsPlugin,
+  type ImageStatsPluginOptions,
+  frameStatsParamsSchema,
+  sharpGreyStats,
+} from './plugins/image-stats/image-stats.plugin';
+export { ModelFileHasher, type PipelinePin, pinPipeline, pipelineModelFiles, sha256File } from './pinning';
+export {
+  type ExternalPluginContext,
+  type ExternalPluginImpl,
+  createPluginRegistry,
+  loadPluginDirectories,
+  loadPluginModule,
+  splitDirList,
+} from './plugin-loader';
 export {
   DEFAULT_ONNX_SESSION_OPTIONS,
   type InferenceModel,
@@ -77,6 +97,7 @@ export {
 export { PADDLEOCR_MODEL_FILES, defaultPaddleOcrModelDir } from './plugins/paddleocr/models';
 export {
   type DefinitionSource,
+  type PipelineDescription,
   PipelineRegistry,
   type PipelineSummary,
   type SourcedIssue,

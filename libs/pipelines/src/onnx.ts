@@ -26,12 +26,16 @@ export interface OnnxSessionOptions {
 }
 
 /**
- * Defaults measured on the 2-core reference machine with the PP-OCRv4 det model
- * on a 720p frame (960x544 input), see libs/pipelines/bench/det-bench.ts: one
- * intra-op thread per core, sequential execution, all graph optimisations (the
- * layout transforms are worth ~25% over 'extended'), CPU arena and memory
- * pattern on. Running several inference replicas on one machine? Give each
- * cores / replicas intra-op threads.
+ * Defaults measured on the 2-core reference machine with the three PaddleOCR
+ * models on a 720p frame (libs/pipelines/bench/session-bench.ts, figures in
+ * the README): one intra-op thread per core, sequential execution, all graph
+ * optimisations (the layout transforms are worth ~25% over 'extended'), CPU
+ * arena and memory pattern on, and no spinning: idle intra-op threads that
+ * spin were no faster even at the quietest moments and up to twice as slow
+ * whenever other processes (the other stages, a second replica) wanted the
+ * cores, which on these machines is always. Running several inference
+ * replicas on one machine? Give each cores / replicas intra-op threads
+ * (FW_ONNX_THREADS).
  */
 export const DEFAULT_ONNX_SESSION_OPTIONS: OnnxSessionOptions = Object.freeze({
   intraOpNumThreads: availableParallelism(),
@@ -40,7 +44,7 @@ export const DEFAULT_ONNX_SESSION_OPTIONS: OnnxSessionOptions = Object.freeze({
   executionMode: 'sequential',
   enableCpuMemArena: true,
   enableMemPattern: true,
-  allowSpinning: true,
+  allowSpinning: false,
 });
 
 /** A tensor as plain data; `ort.Tensor` satisfies it, and so does a test fake. */

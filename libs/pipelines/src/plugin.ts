@@ -80,6 +80,12 @@ export interface Tool<P = unknown> {
   run(input: ToolInput, ctx: ToolContext<P>): Promise<unknown>;
   /** Models behind this tool; available once the plugin has been initialised for it. */
   models?(): readonly ModelRef[];
+  /**
+   * Absolute paths of every file this tool reads to produce its output (model
+   * weights, dictionaries), known without loading anything: what a job pins
+   * by sha256 before any model is loaded (intake never loads a model).
+   */
+  modelFiles?(): readonly string[];
 }
 
 export interface PluginInitContext {
@@ -89,6 +95,8 @@ export interface PluginInitContext {
 
 export interface Plugin {
   readonly manifest: PluginManifest;
+  /** Where the plugin came from (a module path for plugins found in FW_PLUGIN_DIRS), for messages. */
+  readonly source?: string;
   readonly tools: Readonly<Record<string, Tool>>;
   /** Load models for `tools`. May be called again with more tools: load only what is missing. */
   init(ctx: PluginInitContext): Promise<void>;
@@ -99,6 +107,8 @@ export interface Plugin {
 /** What pipeline validation needs to know about plugins: manifests only, no models. */
 export interface ToolCatalog {
   hasPlugin(pluginId: string): boolean;
+  /** The plugin's version, or undefined when the plugin is unknown. */
+  pluginVersion(pluginId: string): string | undefined;
   /** The tool's manifest and implementation, or undefined when the plugin or tool is unknown. */
   findTool(pluginId: string, toolId: string): { manifest: ToolManifest; tool: Tool } | undefined;
   toolIds(pluginId: string): readonly string[];
@@ -122,20 +132,22 @@ export class PluginRegistry implements ToolCatalog {
     const errors: string[] = [];
     for (const plugin of plugins) {
       const parsed = pluginManifestSchema.safeParse(plugin.manifest);
-      const label = `plugin '${String((plugin.manifest as { id?: unknown } | undefined)?.id)}'`;
+      const id = (plugin.manifest as { id?: unknown } | undefined)?.id;
+      const label = `plugin ${typeof id === 'string' ? `'${id}'` : '(no id)'}${plugin.source ? ` from ${plugin.source}` : ''}`;
       if (!parsed.success) {
         errors.push(...formatZodIssues(parsed.error).map((m) => `${label}: manifest ${m}`));
         continue;
       }
-      const { id, tools } = parsed.data;
-      if (this.plugins.has(id)) errors.push(`${label}: registered twice`);
+      const { tools } = parsed.data;
+      const twin = this.plugins.get(parsed.data.id);
+      if (twin) errors.push(`${label}: id already registered${twin.source ? ` by ${twin.source}` : ''}`);
       for (const t of tools) {
         if (typeof plugin.tools[t.id]?.run !== 'function') errors.push(`${label}: tool '${t.id}' has no implementation`);
       }
       for (const impl of Object.keys(plugin.tools)) {
         if (!tools.some((t) => t.id === impl)) errors.push(`${label}: tool '${impl}' is not in the manifest`);
       }
-      this.plugins.set(id, plugin);
+      if (!twin) this.plugins.set(parsed.data.id, plugin);
     }
     if (errors.length) {
       throw new DomainError('INVALID_ARGUMENT', `invalid plugins:\n  ${errors.join('\n  ')}`, { details: { errors } });
@@ -144,6 +156,10 @@ export class PluginRegistry implements ToolCatalog {
 
   hasPlugin(pluginId: string): boolean {
     return this.plugins.has(pluginId);
+  }
+
+  pluginVersion(pluginId: string): string | undefined {
+    return this.plugins.get(pluginId)?.manifest.version;
   }
 
   toolIds(pluginId: string): readonly string[] {

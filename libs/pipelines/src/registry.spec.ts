@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_MANIFEST, FakePlugin } from '../test-support/fake-plugins';
 import { type Plugin, PluginRegistry } from './plugin';
-import { PaddleOcrPlugin } from './plugins/paddleocr/paddleocr.plugin';
+import { builtinPlugins } from './builtin';
 import { PipelineRegistry, builtinDefinitionsDir } from './registry';
 
 const simple = (id: string, tool = 'source') => ({
@@ -30,9 +30,14 @@ describe('PipelineRegistry', () => {
   const plugins = new PluginRegistry([new FakePlugin()]);
 
   it('loads the built-in definitions against the built-in plugins without loading models', () => {
-    const reg = PipelineRegistry.fromDirectories(new PluginRegistry([new PaddleOcrPlugin({ modelDir: '/nonexistent' })]));
+    const reg = PipelineRegistry.fromDirectories(new PluginRegistry(builtinPlugins({ paddleocr: { modelDir: '/nonexistent' } })));
     expect(reg.has('text_regions')).toBe(true);
-    expect(reg.ids()).toEqual(['ocr', 'text_regions']);
+    expect(reg.ids()).toEqual(['frame_stats', 'ocr', 'text_regions']);
+    expect(reg.get('ocr').order.map((n) => `${n.id}:${n.plugin}/${n.tool}`)).toEqual([
+      'detect:paddleocr/detect_text',
+      'angle:paddleocr/classify_angle',
+      'read:paddleocr/recognize_text',
+    ]);
     expect(reg.list()).toContainEqual(
       expect.objectContaining({
         id: 'text_regions',
@@ -100,6 +105,59 @@ describe('PipelineRegistry', () => {
   });
 });
 
+describe('PipelineRegistry.describe and add', () => {
+  const plugins = new PluginRegistry(builtinPlugins({ paddleocr: { modelDir: '/nonexistent' } }));
+
+  it('describes a pipeline: graph, run order, parsed params and the tools with their types', () => {
+    const d = PipelineRegistry.fromDirectories(plugins).describe('ocr');
+    expect(d).toMatchObject({
+      id: 'ocr',
+      version: '2.0.0',
+      edges: [
+        { from: 'detect', to: 'angle' },
+        { from: 'angle', to: 'read' },
+      ],
+      entry: ['detect'],
+      outputs: ['read'],
+      order: ['detect', 'angle', 'read'],
+    });
+    expect(d.nodes.map((n) => [n.id, n.plugin, n.tool])).toEqual([
+      ['detect', 'paddleocr', 'detect_text'],
+      ['angle', 'paddleocr', 'classify_angle'],
+      ['read', 'paddleocr', 'recognize_text'],
+    ]);
+    expect(d.nodes[2].params).toEqual({ min_score: 0.5, crop_pad: 0.3, batch_size: 6 });
+    expect(d.tools.map((t) => [`${t.plugin}@${t.plugin_version}/${t.tool}`, t.inputs, t.outputs])).toEqual([
+      ['paddleocr@2.0.0/detect_text', ['image'], ['text_regions']],
+      ['paddleocr@2.0.0/classify_angle', ['image', 'text_regions'], ['text_regions']],
+      ['paddleocr@2.0.0/recognize_text', ['image', 'text_regions'], ['text_lines']],
+    ]);
+  });
+
+  it('adds a definition after start, refusing an invalid one with every error and a taken id', () => {
+    const reg = PipelineRegistry.fromDirectories(plugins);
+    const stats = {
+      id: 'stats2',
+      name: 'Stats',
+      version: '1.0.0',
+      nodes: [{ id: 's', plugin: 'image_stats', tool: 'frame_stats' }],
+      entry: ['s'],
+      outputs: ['s'],
+    };
+    reg.add('api', stats);
+    expect(reg.has('stats2')).toBe(true);
+    expect(reg.add('api', stats).definition.id).toBe('stats2');
+    const bad = caught(() => reg.add('api', { ...stats, id: 'stats3', entry: ['x'], outputs: ['y'] }));
+    expect(bad.code).toBe('INVALID_ARGUMENT');
+    expect(bad.details?.errors).toEqual([
+      "[MISSING_ENTRY] entry node 'x' is not defined",
+      "[MISSING_OUTPUT] output node 'y' is not defined",
+      "[UNREACHABLE] node 's' is not reachable from any entry node",
+    ]);
+    expect(caught(() => reg.add('api', { ...stats, version: '1.1.0' })).code).toBe('CONFLICT');
+  });
+});
+
 describe('PluginRegistry', () => {
   it('rejects an invalid manifest, a tool without implementation and an implementation without manifest', () => {
     const broken: Plugin = {
@@ -124,7 +182,7 @@ describe('PluginRegistry', () => {
     expect(err.message).toContain("plugin 'Bad': manifest version: must be a semantic version");
     expect(err.message).toContain("plugin 'half': tool 'declared' has no implementation");
     expect(err.message).toContain("plugin 'half': tool 'extra' is not in the manifest");
-    expect(err.message).toContain("plugin 'fake': registered twice");
+    expect(err.message).toContain("plugin 'fake': id already registered");
   });
 
   it('rejects duplicate tool ids in a manifest', () => {

@@ -24,6 +24,30 @@ export interface PipelineSummary {
   readonly outputs: readonly string[];
 }
 
+/** A pipeline in full, for the API: its graph and the tools it uses with their types. */
+export interface PipelineDescription {
+  readonly id: string;
+  readonly name: string;
+  readonly version: string;
+  readonly description: string | null;
+  readonly nodes: ReadonlyArray<{ id: string; plugin: string; tool: string; params: unknown }>;
+  readonly edges: ReadonlyArray<{ from: string; to: string }>;
+  readonly entry: readonly string[];
+  readonly outputs: readonly string[];
+  /** Node ids in the order they run. */
+  readonly order: readonly string[];
+  /** Each (plugin, tool) the nodes use, once, with its declared types. */
+  readonly tools: ReadonlyArray<{
+    plugin: string;
+    plugin_version: string;
+    tool: string;
+    description: string;
+    inputs: readonly string[];
+    outputs: readonly string[];
+    capabilities: readonly string[];
+  }>;
+}
+
 export interface SourcedIssue extends PipelineIssue {
   readonly source: string;
 }
@@ -59,10 +83,14 @@ export function readDefinitionFiles(dir: string): { sources: DefinitionSource[];
 }
 
 export class PipelineRegistry {
-  private readonly pipelines: ReadonlyMap<string, CompiledPipeline>;
+  private readonly pipelines: Map<string, CompiledPipeline>;
 
   /** Validate every definition; throws DomainError INVALID_ARGUMENT listing every issue of every definition. */
-  constructor(catalog: ToolCatalog, definitions: readonly DefinitionSource[], preIssues: readonly SourcedIssue[] = []) {
+  constructor(
+    private readonly catalog: ToolCatalog,
+    definitions: readonly DefinitionSource[],
+    preIssues: readonly SourcedIssue[] = [],
+  ) {
     const issues: SourcedIssue[] = [...preIssues];
     const pipelines = new Map<string, CompiledPipeline>();
     const origin = new Map<string, string>();
@@ -105,6 +133,31 @@ export class PipelineRegistry {
     return new PipelineRegistry(catalog, sources, issues);
   }
 
+  /**
+   * Add one more definition after start (e.g. registered through the API).
+   * Throws INVALID_ARGUMENT listing every issue, or CONFLICT when the id is
+   * taken by a different definition; an identical one is a no-op.
+   */
+  add(source: string, raw: unknown): CompiledPipeline {
+    const result = validatePipelineDefinition(raw, this.catalog);
+    if (!result.ok) {
+      const errors = result.errors.map((e) => `[${e.code}] ${e.message}`);
+      throw new DomainError('INVALID_ARGUMENT', `invalid pipeline definition from ${source}:\n  ${errors.join('\n  ')}`, {
+        details: { errors, issues: result.errors },
+      });
+    }
+    const { id } = result.pipeline.definition;
+    const existing = this.pipelines.get(id);
+    if (existing) {
+      if (JSON.stringify(existing.definition) === JSON.stringify(result.pipeline.definition)) return existing;
+      throw new DomainError('CONFLICT', `pipeline '${id}' is already defined (version ${existing.definition.version}); pick another id`, {
+        details: { pipeline_id: id },
+      });
+    }
+    this.pipelines.set(id, result.pipeline);
+    return result.pipeline;
+  }
+
   has(id: string): boolean {
     return this.pipelines.has(id);
   }
@@ -117,6 +170,39 @@ export class PipelineRegistry {
       });
     }
     return pipeline;
+  }
+
+  /** The pipeline in full: graph, params as parsed (defaults filled in), and the tools it uses with their types. */
+  describe(id: string): PipelineDescription {
+    const p = this.get(id);
+    const d = p.definition;
+    const tools = new Map<string, PipelineDescription['tools'][number]>();
+    for (const n of p.order) {
+      const key = `${n.plugin}/${n.tool}`;
+      if (tools.has(key)) continue;
+      tools.set(key, {
+        plugin: n.plugin,
+        plugin_version: this.catalog.pluginVersion(n.plugin) ?? 'unknown',
+        tool: n.tool,
+        description: n.manifest.description,
+        inputs: n.manifest.inputs,
+        outputs: n.manifest.outputs,
+        capabilities: n.manifest.capabilities,
+      });
+    }
+    const params = new Map(p.order.map((n) => [n.id, n.params]));
+    return {
+      id: d.id,
+      name: d.name,
+      version: d.version,
+      description: d.description ?? null,
+      nodes: d.nodes.map((n) => ({ id: n.id, plugin: n.plugin, tool: n.tool, params: params.get(n.id) ?? {} })),
+      edges: d.edges.map((e) => ({ from: e.from, to: e.to })),
+      entry: d.entry,
+      outputs: d.outputs,
+      order: p.order.map((n) => n.id),
+      tools: [...tools.values()],
+    };
   }
 
   ids(): string[] {

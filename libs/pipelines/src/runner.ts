@@ -61,6 +61,11 @@ export class PipelineRunner {
     await this.plugins.close();
   }
 
+  /** Ids of the pipelines this runner offers. */
+  pipelineIds(): string[] {
+    return this.pipelines.ids();
+  }
+
   async run(pipelineId: string, frameInput: FrameInput | FrameImage): Promise<PipelineRunResult> {
     const pipeline = this.pipelines.get(pipelineId);
     await this.ensureReady(pipeline);

@@ -17,6 +17,14 @@ export interface TextSpec {
   rotate?: number;
 }
 
+/** The 720p benchmark frame's text: four lines of different sizes, weights and places, digits and dashes included. */
+export const BENCH_TEXTS: readonly TextSpec[] = Object.freeze([
+  { text: 'FRAMEWIRE 720p BENCHMARK', left: 80, top: 60, size: 56 },
+  { text: 'Subtitles: the quick brown fox jumps over the lazy dog', left: 120, top: 560, size: 36, bold: false },
+  { text: 'Score 3 - 1   12:45', left: 860, top: 300, size: 40 },
+  { text: 'small print at the bottom right corner', left: 820, top: 660, size: 18, bold: false },
+]);
+
 export interface InkBox {
   x: number;
   y: number;

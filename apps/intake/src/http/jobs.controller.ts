@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { DomainError } from '@framewire/contracts';
 import { CancelService } from '../jobs/cancel.service';
 import { QueryService } from '../jobs/query.service';
-import { SubmitService } from '../jobs/submit.service';
+import { checkIdempotencyKey, SubmitService } from '../jobs/submit.service';
 import { jobView, resultView } from '../jobs/views';
 
 /** The v1 jobs API. Thin: validate, call one use case, shape the answer. */
@@ -18,10 +18,7 @@ export class JobsController {
   @Post()
   @HttpCode(202)
   async submit(@Req() req: Request, @Headers('idempotency-key') idempotencyKey?: string) {
-    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(idempotencyKey)) {
-      throw new DomainError('INVALID_ARGUMENT', 'Idempotency-Key must be 1-128 printable ASCII characters');
-    }
-    const { job } = await this.submitter.submitUpload(req, { idempotencyKey: idempotencyKey ?? null });
+    const { job } = await this.submitter.submitUpload(req, { idempotencyKey: checkIdempotencyKey(idempotencyKey) });
     return jobView(job);
   }
 

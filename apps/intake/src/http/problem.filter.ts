@@ -15,6 +15,7 @@ export interface Problem {
 
 const STATUS_OF: Record<ErrorCode, number> = {
   INVALID_ARGUMENT: 400,
+  UNAUTHENTICATED: 401,
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
@@ -85,6 +86,8 @@ export class ProblemFilter implements ExceptionFilter {
       res.end();
       return;
     }
+    // The same challenge for a missing and a wrong key: nothing tells them apart.
+    if (body.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="framewire"');
     if (req.url?.startsWith('/v1/video/')) {
       res.status(body.status).json({ detail: body.detail });
       return;

@@ -1,31 +1,58 @@
-import { builtinDefinitionsDir, builtinPlugins, PipelineRegistry, PluginRegistry } from '@framewire/pipelines';
-import type { ModelRef } from '@framewire/persistence';
+import {
+  builtinDefinitionsDir,
+  createPluginRegistry,
+  ModelFileHasher,
+  pinPipeline,
+  PipelineRegistry,
+  splitDirList,
+  validatePipelineDefinition,
+  type PipelineDescription,
+  type PipelineIssue,
+  type PipelinePin,
+  type PipelineSummary,
+} from '@framewire/pipelines';
 import type { IntakeConfig } from '../config';
 
-/** What intake needs to know of pipelines: which exist, and what a job pins. */
+/** What intake knows of pipelines: which exist, what they are made of, and what a job pins. */
 export interface PipelineCatalog {
   has(id: string): boolean;
   ids(): string[];
-  describe(id: string): { version: string; models: ModelRef[] };
+  list(): PipelineSummary[];
+  /** The pipeline in full (throws UNKNOWN_PIPELINE). */
+  describe(id: string): PipelineDescription;
+  /** Version and model-file hashes a job on this pipeline records (throws UNKNOWN_PIPELINE). */
+  pin(id: string): PipelinePin;
+  /** Check a definition against the plugins on offer, listing every problem. */
+  validate(raw: unknown): { valid: boolean; errors: PipelineIssue[] };
 }
 
 /**
- * The same definitions and plugin manifests the inference stage loads, without
- * loading any model: enough to refuse an unknown pipeline at submit.
+ * The same plugins (built-in and FW_PLUGIN_DIRS) and definitions (built-in and
+ * FW_PIPELINE_DIRS) the inference stage loads, without loading any model: enough
+ * to refuse an unknown pipeline at submit and to show and validate pipelines.
+ * Every model file the pipelines name is hashed once here, at start, so a job
+ * records the sha256 of each file its results come from.
  */
-export function createPipelineCatalog(config: Pick<IntakeConfig, 'pipelineDirs'>): PipelineCatalog {
-  const plugins = new PluginRegistry(builtinPlugins());
-  const dirs = [
-    builtinDefinitionsDir(),
-    ...(config.pipelineDirs ?? '')
-      .split(',')
-      .map((d) => d.trim())
-      .filter(Boolean),
-  ];
-  const registry = PipelineRegistry.fromDirectories(plugins, dirs);
+export async function createPipelineCatalog(
+  config: Pick<IntakeConfig, 'pipelineDirs' | 'pluginDirs' | 'modelDir'>,
+  hasher = new ModelFileHasher(),
+): Promise<PipelineCatalog> {
+  const plugins = createPluginRegistry({
+    builtin: { paddleocr: config.modelDir ? { modelDir: config.modelDir } : {} },
+    pluginDirs: splitDirList(config.pluginDirs),
+  });
+  const registry = PipelineRegistry.fromDirectories(plugins, [builtinDefinitionsDir(), ...splitDirList(config.pipelineDirs)]);
+  const pins = new Map<string, PipelinePin>();
+  for (const id of registry.ids()) pins.set(id, await pinPipeline(registry.get(id), hasher));
   return {
     has: (id) => registry.has(id),
     ids: () => registry.ids(),
-    describe: (id) => ({ version: registry.get(id).definition.version, models: [] }),
+    list: () => registry.list(),
+    describe: (id) => registry.describe(id),
+    pin: (id) => pins.get(registry.get(id).definition.id)!,
+    validate: (raw) => {
+      const result = validatePipelineDefinition(raw, plugins);
+      return result.ok ? { valid: true, errors: [] } : { valid: false, errors: result.errors };
+    },
   };
 }

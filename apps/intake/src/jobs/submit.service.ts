@@ -19,6 +19,7 @@ import { INTAKE_CONFIG, PIPELINE_CATALOG } from '../tokens';
 import type { IntakeConfig } from '../config';
 import type { PipelineCatalog } from './pipeline-catalog';
 import { receiveUpload, type ReceivedUpload } from '../upload/multipart';
+import { receiveChunks } from '../upload/stream';
 import { MediaToolkit } from '@framewire/media';
 
 export interface SubmitOutcome {
@@ -63,6 +64,31 @@ export class SubmitService {
     }
   }
 
+  /**
+   * The gRPC upload: the parameters come first and are checked before any
+   * byte is read, then the video streams in as chunks; the same checks, limits
+   * and messages as the multipart upload.
+   */
+  async submitChunks(
+    fields: Record<string, string | undefined>,
+    chunks: AsyncIterable<Uint8Array>,
+    opts: { idempotencyKey?: string | null; signal?: AbortSignal },
+  ): Promise<SubmitOutcome> {
+    const idempotencyKey = checkIdempotencyKey(opts.idempotencyKey ?? undefined);
+    const params = this.parseParams(fields);
+    const upload = await receiveChunks(chunks, this.config.uploadTmpDir, { maxFileBytes: this.config.maxUploadBytes, headBytes: 4096 });
+    try {
+      if (!upload.file)
+        throw new DomainError('INVALID_ARGUMENT', 'missing file: send the video in chunk messages after the params message');
+      const file = await this.checkVideo(upload);
+      // A client that went away while its upload was checked gets no job.
+      if (opts.signal?.aborted) throw new DomainError('INVALID_ARGUMENT', 'client cancelled the upload');
+      return await this.createJob(params, file, idempotencyKey);
+    } finally {
+      await upload.discard();
+    }
+  }
+
   parseParams(fields: Record<string, string | undefined>): SubmitParams {
     const unknown = Object.keys(fields).filter((k) => !KNOWN_FIELDS.has(k));
     if (unknown.length > 0) {
@@ -81,6 +107,10 @@ export class SubmitService {
         (i) => `${i.path.join('.')}: ${fields[String(i.path[0])] === undefined ? 'is required' : i.message}`,
       );
       throw new DomainError('INVALID_ARGUMENT', `invalid parameters: ${errors.join('; ')}`, { details: { errors } });
+    }
+    if (parsed.data.max_frames !== null && parsed.data.max_frames > this.config.maxFramesPerJob) {
+      const errors = [`max_frames: must be <= ${this.config.maxFramesPerJob} (this server's frame budget per job)`];
+      throw new DomainError('INVALID_ARGUMENT', `invalid parameters: ${errors[0]}`, { details: { errors } });
     }
     if (!this.pipelines.has(parsed.data.pipeline_id)) {
       throw new DomainError(
@@ -117,7 +147,7 @@ export class SubmitService {
     }
     const id = randomUUID();
     const inputKey = objectKeys.inputKey(id);
-    const pinned = this.pipelines.describe(params.pipeline_id);
+    const pinned = this.pipelines.pin(params.pipeline_id);
     const stored = await this.store.putFile(inputKey, file.path, { move: true });
     let outcome: SubmitOutcome;
     try {
@@ -182,6 +212,14 @@ export class SubmitService {
 }
 
 const KNOWN_FIELDS = new Set(['pipeline_id', 'frame_stride', 'max_frames', 'client_tag']);
+
+/** An Idempotency-Key (HTTP header, gRPC field): 1-128 printable ASCII characters, or none. */
+export function checkIdempotencyKey(key: string | undefined): string | null {
+  if (key === undefined) return null;
+  if (!/^[\x21-\x7e]{1,128}$/.test(key))
+    throw new DomainError('INVALID_ARGUMENT', 'Idempotency-Key must be 1-128 printable ASCII characters');
+  return key;
+}
 
 /** An Idempotency-Key names one request: the same key with a different body is a conflict, never a second job. */
 export function sameRequestOrConflict(job: JobRecord, params: SubmitParams, sha256: string): JobRecord {

@@ -4,21 +4,21 @@
  *   classify_angle  image + text_regions → text_regions, each with angle 0 | 180
  *   recognize_text  image + text_regions → text_lines  (CTC recognition)
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { DB_DEFAULTS, type TextRegion, type TextRegions, dbPostprocess } from '../../db-postprocess';
-import { type FrameImage, type ImageCodec, type RgbImage, defaultImageCodec } from '../../frame';
 import { type InferenceModel, type ModelLoader, type OnnxSessionOptions, float32Tensor, loadOnnxModel } from '../../onnx';
 import type { ModelRef, Plugin, PluginInitContext, PluginManifest, Tool, ToolContext, ToolInput } from '../../plugin';
-import { cropQuad, rotate180, rotate90ccw } from './crop';
+import { padQuad, quadShortSide, quadSize, sampleQuadToTensor, uprightQuad } from './crop';
 import { ctcGreedyDecode, parseCharset } from './ctc';
 import { PADDLEOCR_MODEL_FILES, defaultPaddleOcrModelDir } from './models';
-import { REC_NORMALIZE, detInputSize, fitWidth, rgbToNchw, writeNchwPadded } from './preprocess';
+import { REC_NORMALIZE, batchBySimilarWidth, detInputSize, fitWidth, rgbToNchw } from './preprocess';
 
 export const PADDLEOCR_MANIFEST: PluginManifest = Object.freeze({
   id: 'paddleocr',
-  version: '1.0.0',
+  version: '2.0.0',
   tools: [
     {
       id: 'detect_text',
@@ -36,7 +36,8 @@ export const PADDLEOCR_MANIFEST: PluginManifest = Object.freeze({
     },
     {
       id: 'recognize_text',
-      description: 'PP-OCRv4 text recognition (CTC): reads the text of each region (Chinese and Latin script, digits, punctuation)',
+      description:
+        'PP-OCRv4 text recognition (CTC): reads the text of each region (Chinese and Latin script, digits, punctuation); one line per region: text, confidence, polygon',
       inputs: ['image', 'text_regions'],
       outputs: ['text_lines'],
       capabilities: ['text_recognition', 'chinese', 'english'],
@@ -72,6 +73,12 @@ export const recognizeTextParamsSchema = z
   .object({
     /** Lines read with a lower mean confidence are dropped (PaddleOCR drop_score). */
     min_score: z.number().min(0).max(1).default(0.5),
+    /**
+     * Margin added around each region before it is read, on every side, as a
+     * fraction of the line height. PP-OCRv4 rec drops the spaces between words
+     * on crops as tight as DB's boxes; 0.3 reads them (see the README).
+     */
+    crop_pad: z.number().min(0).max(2).default(0.3),
     batch_size: z.number().int().min(1).max(64).default(6),
   })
   .strict();
@@ -84,9 +91,10 @@ export interface OrientedTextRegion extends TextRegion {
 }
 
 export interface TextLine {
+  /** The text read, without leading or trailing spaces. */
   text: string;
-  /** Mean probability of the recognised characters. */
-  score: number;
+  /** Mean probability of the recognised characters (0..1). */
+  confidence: number;
   polygon: [number, number][];
   bbox: TextRegion['bbox'];
   /** Detection score of the region. */
@@ -107,11 +115,9 @@ export interface PaddleOcrPluginOptions {
   sessionOptions?: Partial<OnnxSessionOptions>;
   /** Model loader (default: onnxruntime-node); tests pass a fake. */
   loadModel?: ModelLoader;
-  /** Resizer for text crops (default: sharp). */
-  codec?: ImageCodec;
 }
 
-/** Per-stage wall time of one detection, ms. */
+/** Per-stage wall time of one detection or recognition, ms. */
 export interface DetectTimings {
   preprocess: number;
   inference: number;
@@ -123,6 +129,12 @@ const TOOL_MODELS: Record<string, readonly ModelKind[]> = {
   detect_text: ['det'],
   classify_angle: ['cls'],
   recognize_text: ['rec'],
+};
+/** Every file each tool reads: its model, and for recognition the dictionary its classes index. */
+const TOOL_FILES: Record<string, ReadonlyArray<ModelKind | 'keys'>> = {
+  detect_text: ['det'],
+  classify_angle: ['cls'],
+  recognize_text: ['rec', 'keys'],
 };
 
 const REC_HEIGHT = 48;
@@ -141,31 +153,35 @@ export class PaddleOcrPlugin implements Plugin {
   private readonly loaded = new Map<ModelKind, InferenceModel>();
   private readonly loading = new Map<ModelKind, Promise<InferenceModel>>();
   private charset: Promise<string[]> | undefined;
+  /** The dictionary as read (name and sha256), once loaded: recognition results depend on it as much as on the model. */
+  private keysRef: ModelRef | undefined;
   private readonly loadModel: ModelLoader;
-  private readonly codec: ImageCodec;
 
   constructor(private readonly options: PaddleOcrPluginOptions = {}) {
     this.loadModel = options.loadModel ?? loadOnnxModel;
-    this.codec = options.codec ?? defaultImageCodec();
     const refs = (kind: ModelKind) => () => {
       const m = this.loaded.get(kind);
       return m ? [modelRef(m)] : [];
     };
+    const files = (tool: string) => () => (TOOL_FILES[tool] ?? []).map((kind) => this.fileOf(kind));
     this.tools = {
       detect_text: {
         parseParams: (raw) => detectTextParamsSchema.parse(raw ?? {}),
         run: async (input, ctx) => (await this.detect(input, ctx.params)).output,
         models: refs('det'),
+        modelFiles: files('detect_text'),
       },
       classify_angle: {
         parseParams: (raw) => classifyAngleParamsSchema.parse(raw ?? {}),
         run: (input, ctx) => this.classifyAngle(input, ctx),
         models: refs('cls'),
+        modelFiles: files('classify_angle'),
       },
       recognize_text: {
         parseParams: (raw) => recognizeTextParamsSchema.parse(raw ?? {}),
         run: (input, ctx) => this.recognize(input, ctx),
-        models: refs('rec'),
+        models: () => [...refs('rec')(), ...(this.keysRef ? [this.keysRef] : [])],
+        modelFiles: files('recognize_text'),
       },
     };
   }
@@ -182,6 +198,7 @@ export class PaddleOcrPlugin implements Plugin {
     this.loading.clear();
     this.loaded.clear();
     this.charset = undefined;
+    this.keysRef = undefined;
     await Promise.all(pending.flatMap((p) => (p.status === 'fulfilled' ? [p.value.close()] : [])));
   }
 
@@ -223,15 +240,16 @@ export class PaddleOcrPlugin implements Plugin {
     const regions = upstreamRegions(input);
     if (regions.length === 0) return { regions: [] };
     const model = await this.model('cls');
-    const crops = await this.crops(input.frame, regions);
+    const rgb = await input.frame.rgb();
+    const quads = regions.map((r) => uprightQuad(r.polygon));
     const out: OrientedTextRegion[] = regions.map((r) => ({ ...r, angle: 0, angle_score: 0 }));
-    for (let start = 0; start < crops.length; start += ctx.params.batch_size) {
-      const batch = crops.slice(start, start + ctx.params.batch_size);
+    for (let start = 0; start < quads.length; start += ctx.params.batch_size) {
+      const batch = quads.slice(start, start + ctx.params.batch_size);
       const tensor = new Float32Array(batch.length * 3 * CLS_HEIGHT * CLS_WIDTH);
-      for (const [i, crop] of batch.entries()) {
-        const resized = await this.codec.resizeRgb(crop, fitWidth(crop.width, crop.height, CLS_HEIGHT, CLS_WIDTH), CLS_HEIGHT);
-        writeNchwPadded(resized, REC_NORMALIZE, tensor, i, CLS_HEIGHT, CLS_WIDTH);
-      }
+      batch.forEach((quad, i) => {
+        const { width, height } = quadSize(quad);
+        sampleQuadToTensor(rgb, quad, fitWidth(width, height, CLS_HEIGHT, CLS_WIDTH), REC_NORMALIZE, tensor, i, CLS_HEIGHT, CLS_WIDTH);
+      });
       const result = await model.run({ [model.inputNames[0]]: float32Tensor(tensor, [batch.length, 3, CLS_HEIGHT, CLS_WIDTH]) });
       const probs = result[model.outputNames[0]];
       if (!probs || probs.dims.length !== 2 || probs.dims[0] !== batch.length || probs.dims[1] !== 2) {
@@ -254,20 +272,25 @@ export class PaddleOcrPlugin implements Plugin {
     if (regions.length === 0) return { lines: [] };
     const model = await this.model('rec');
     const charset = await this.loadCharset();
-    const crops = await this.crops(input.frame, regions);
-    // Similar widths batch together: less padding (PaddleOCR sorts by aspect ratio too).
-    const order = crops.map((_, i) => i).sort((a, b) => crops[a].width / crops[a].height - crops[b].width / crops[b].height);
-    const decoded = new Array<{ text: string; score: number }>(crops.length);
-    for (let start = 0; start < order.length; start += ctx.params.batch_size) {
-      const idx = order.slice(start, start + ctx.params.batch_size);
-      const maxRatio = Math.max(REC_MIN_WIDTH / REC_HEIGHT, ...idx.map((i) => crops[i].width / crops[i].height));
+    const rgb = await input.frame.rgb();
+    const pad = ctx.params.crop_pad;
+    // Each region grown by `pad` line heights, turned upright (quarter turn for tall ones, half turn when classified 180).
+    const quads = regions.map((r) =>
+      uprightQuad(pad > 0 ? padQuad(r.polygon, pad * quadShortSide(r.polygon)) : r.polygon, (r as Partial<OrientedTextRegion>).angle ?? 0),
+    );
+    const sizes = quads.map((q) => quadSize(q));
+    const decoded = new Array<{ text: string; score: number }>(quads.length);
+    for (const idx of batchBySimilarWidth(
+      sizes.map((z) => z.width / z.height),
+      ctx.params.batch_size,
+    )) {
+      const maxRatio = Math.max(REC_MIN_WIDTH / REC_HEIGHT, ...idx.map((i) => sizes[i].width / sizes[i].height));
       const planeWidth = Math.trunc(REC_HEIGHT * maxRatio);
       const tensor = new Float32Array(idx.length * 3 * REC_HEIGHT * planeWidth);
-      for (const [b, i] of idx.entries()) {
-        const crop = crops[i];
-        const resized = await this.codec.resizeRgb(crop, fitWidth(crop.width, crop.height, REC_HEIGHT, planeWidth), REC_HEIGHT);
-        writeNchwPadded(resized, REC_NORMALIZE, tensor, b, REC_HEIGHT, planeWidth);
-      }
+      idx.forEach((i, b) => {
+        const width = fitWidth(sizes[i].width, sizes[i].height, REC_HEIGHT, planeWidth);
+        sampleQuadToTensor(rgb, quads[i], width, REC_NORMALIZE, tensor, b, REC_HEIGHT, planeWidth);
+      });
       const result = await model.run({ [model.inputNames[0]]: float32Tensor(tensor, [idx.length, 3, REC_HEIGHT, planeWidth]) });
       const probs = result[model.outputNames[0]];
       const [n, steps, classes] = probs?.dims ?? [];
@@ -283,10 +306,11 @@ export class PaddleOcrPlugin implements Plugin {
     const lines: TextLine[] = [];
     regions.forEach((r, i) => {
       const d = decoded[i];
-      if (d.text.length === 0 || d.score < ctx.params.min_score) return;
+      const text = d.text.trim();
+      if (text.length === 0 || d.score < ctx.params.min_score) return;
       const line: TextLine = {
-        text: d.text,
-        score: Math.round(d.score * 1e4) / 1e4,
+        text,
+        confidence: Math.round(d.score * 1e4) / 1e4,
         polygon: r.polygon,
         bbox: r.bbox,
         det_score: r.score,
@@ -297,24 +321,12 @@ export class PaddleOcrPlugin implements Plugin {
     return { lines };
   }
 
-  /** Each region straightened out of the full-resolution frame, turned upright. */
-  private async crops(frame: FrameImage, regions: readonly TextRegion[]): Promise<RgbImage[]> {
-    const rgb = await frame.rgb();
-    return regions.map((r) => {
-      let crop = cropQuad(rgb, r.polygon);
-      // A tall crop is vertical text or a line rotated by a quarter turn: lay it down.
-      if (crop.height / crop.width >= 1.5) crop = rotate90ccw(crop);
-      if ((r as Partial<OrientedTextRegion>).angle === 180) crop = rotate180(crop);
-      return crop;
-    });
-  }
-
   private model(kind: ModelKind): Promise<InferenceModel> {
     const hit = this.loaded.get(kind);
     if (hit) return Promise.resolve(hit);
     let pending = this.loading.get(kind);
     if (!pending) {
-      pending = this.loadModel(this.filePath(this.options.modelFiles?.[kind] ?? PADDLEOCR_MODEL_FILES[kind]), this.options.sessionOptions)
+      pending = this.loadModel(this.fileOf(kind), this.options.sessionOptions)
         .then(async (m) => {
           if (m.inputNames.length !== 1 || m.outputNames.length < 1) {
             await m.close();
@@ -335,8 +347,12 @@ export class PaddleOcrPlugin implements Plugin {
   }
 
   private loadCharset(): Promise<string[]> {
-    this.charset ??= readFile(this.filePath(this.options.modelFiles?.keys ?? PADDLEOCR_MODEL_FILES.keys), 'utf8')
-      .then((text) => parseCharset(text))
+    const path = this.fileOf('keys');
+    this.charset ??= readFile(path)
+      .then((bytes) => {
+        this.keysRef = { name: basename(path), sha256: createHash('sha256').update(bytes).digest('hex') };
+        return parseCharset(bytes.toString('utf8'));
+      })
       .catch((err: unknown) => {
         this.charset = undefined;
         throw new Error(`paddleocr: cannot read the recognition dictionary: ${(err as Error).message}`, { cause: err });
@@ -344,7 +360,9 @@ export class PaddleOcrPlugin implements Plugin {
     return this.charset;
   }
 
-  private filePath(file: string): string {
+  /** Absolute path of a model or dictionary file. */
+  private fileOf(kind: ModelKind | 'keys'): string {
+    const file = this.options.modelFiles?.[kind] ?? PADDLEOCR_MODEL_FILES[kind];
     if (isAbsolute(file)) return file;
     return join(this.options.modelDir ?? defaultPaddleOcrModelDir(), file);
   }

@@ -92,40 +92,29 @@ export const REC_NORMALIZE: NormalizeSpec = Object.freeze({
   order: 'bgr' as const,
 });
 
-/**
- * Write one image into item `index` of an N x 3 x planeHeight x planeWidth
- * batch, left-aligned; the rest of each row keeps what `out` held (zeros for a
- * fresh array, which is PaddleOCR's padding).
- */
-export function writeNchwPadded(
-  rgb: { readonly data: Uint8Array; readonly width: number; readonly height: number },
-  spec: NormalizeSpec,
-  out: Float32Array,
-  index: number,
-  planeHeight: number,
-  planeWidth: number,
-): void {
-  if (rgb.height !== planeHeight || rgb.width > planeWidth) {
-    throw new Error(`image ${rgb.width}x${rgb.height} does not fit a ${planeWidth}x${planeHeight} plane`);
-  }
-  const plane = planeHeight * planeWidth;
-  const base = index * 3 * plane;
-  if (out.length < base + 3 * plane) throw new Error(`batch tensor too small for item ${index}`);
-  const src = spec.order === 'bgr' ? [2, 1, 0] : [0, 1, 2];
-  for (let c = 0; c < 3; c++) {
-    const mean = spec.mean[c];
-    const std = spec.std[c];
-    const s = src[c];
-    const planeBase = base + c * plane;
-    for (let y = 0; y < rgb.height; y++) {
-      const row = planeBase + y * planeWidth;
-      const from = y * rgb.width * 3 + s;
-      for (let x = 0; x < rgb.width; x++) out[row + x] = (rgb.data[from + x * 3] / 255 - mean) / std;
-    }
-  }
-}
-
 /** Width a text crop is resized to for a model input `height` tall and at most `maxWidth` wide (aspect kept, rounded up). */
 export function fitWidth(width: number, height: number, inputHeight: number, maxWidth: number): number {
   return Math.max(1, Math.min(Math.ceil((inputHeight * width) / height), maxWidth));
+}
+
+/**
+ * Batches of text crops for recognition, given each crop's aspect ratio
+ * (width / height): sorted by ratio (PaddleOCR sorts too), at most `maxBatch`
+ * per batch, and a batch closes early when the next crop is more than
+ * `maxSpread` times as wide as its narrowest, since every crop of a batch is
+ * padded to the widest and a CPU pays for the padding. Returns indices.
+ */
+export function batchBySimilarWidth(ratios: readonly number[], maxBatch: number, maxSpread = 1.5): number[][] {
+  const order = ratios.map((_, i) => i).sort((a, b) => ratios[a] - ratios[b] || a - b);
+  const batches: number[][] = [];
+  let current: number[] = [];
+  for (const i of order) {
+    if (current.length === maxBatch || (current.length > 0 && ratios[i] > ratios[current[0]] * maxSpread)) {
+      batches.push(current);
+      current = [];
+    }
+    current.push(i);
+  }
+  if (current.length) batches.push(current);
+  return batches;
 }

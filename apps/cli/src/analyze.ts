@@ -1,0 +1,107 @@
+import { stat } from 'node:fs/promises';
+import { DomainError, submitParamsSchema, type VideoMetadata } from '@framewire/contracts';
+import { DEFAULT_JPEG_QUALITY, MediaToolkit } from '@framewire/media';
+import {
+  builtinDefinitionsDir,
+  createPluginRegistry,
+  PipelineRegistry,
+  PipelineRunner,
+  splitDirList,
+  type PaddleOcrPluginOptions,
+} from '@framewire/pipelines';
+
+/** One frame's outcome, shaped like a row of GET /v1/jobs/{id}/results. */
+export interface FrameOutcome {
+  frame_index: number;
+  pts_ms: number;
+  result: Record<string, unknown> | null;
+  error: string | null;
+  timings_ms: Record<string, number>;
+}
+
+export interface AnalyzeOptions {
+  pipeline: string;
+  stride: number | string | undefined;
+  maxFrames: number | string | undefined;
+  /** Same variables, same defaults as the extractor and inference stages. */
+  env?: NodeJS.ProcessEnv;
+  onVideo?: (video: VideoMetadata) => void;
+  onModelsLoaded?: (ms: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * The distributed pipeline in one process, with no broker and no database:
+ * the extractor's probe and sampled decode (same stride, budget, JPEG quality
+ * and maximum width), then the inference stage's pipeline run on each JPEG,
+ * with a frame the pipeline fails on kept as a result with its error. The
+ * per-frame results are the ones a job over the same video and pipeline
+ * stores, which makes this the baseline the distributed run is measured against.
+ */
+export async function* analyzeVideo(path: string, opts: AnalyzeOptions): AsyncGenerator<FrameOutcome> {
+  const env = opts.env ?? process.env;
+  const params = submitParamsSchema.safeParse({ pipeline_id: opts.pipeline, frame_stride: opts.stride, max_frames: opts.maxFrames });
+  if (!params.success) {
+    throw new DomainError(
+      'INVALID_ARGUMENT',
+      `invalid parameters: ${params.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const { pipeline_id: pipelineId, frame_stride: stride, max_frames: maxFrames } = params.data;
+
+  // The inference stage's plugins and pipelines, from the same variables (FW_MODEL_DIR, FW_ONNX_THREADS, FW_PLUGIN_DIRS, FW_PIPELINE_DIRS).
+  const paddleocr: PaddleOcrPluginOptions = {};
+  if (env.FW_MODEL_DIR) paddleocr.modelDir = env.FW_MODEL_DIR;
+  const threads = intEnv(env, 'FW_ONNX_THREADS', 0);
+  if (threads > 0) paddleocr.sessionOptions = { intraOpNumThreads: threads };
+  const plugins = createPluginRegistry({ builtin: { paddleocr }, pluginDirs: splitDirList(env.FW_PLUGIN_DIRS) });
+  const pipelines = PipelineRegistry.fromDirectories(plugins, [builtinDefinitionsDir(), ...splitDirList(env.FW_PIPELINE_DIRS)]);
+  pipelines.get(pipelineId); // UNKNOWN_PIPELINE, with the known ones, before any model loads
+  const info = await stat(path);
+  if (!info.isFile()) throw new DomainError('INVALID_ARGUMENT', `${path} is not a file`);
+  if (info.size === 0) throw new DomainError('INVALID_VIDEO', 'file is empty');
+  const media = new MediaToolkit();
+  if ((await media.sniffFile(path)) === null) {
+    throw new DomainError(
+      'UNSUPPORTED_MEDIA',
+      'file is not a video: its content matches no known video container (MP4, MOV, MKV, WebM, AVI, MPEG-TS, FLV, Ogg, ASF)',
+    );
+  }
+  const video = await media.probeVideo(path);
+  opts.onVideo?.(video);
+
+  const runner = new PipelineRunner(pipelines, plugins);
+  try {
+    const t0 = performance.now();
+    await runner.init([pipelineId]);
+    opts.onModelsLoaded?.(performance.now() - t0);
+
+    const frames = media.decodeFrames(path, {
+      stride,
+      maxFrames,
+      jpegQuality: intEnv(env, 'FW_JPEG_QUALITY', DEFAULT_JPEG_QUALITY),
+      maxWidth: intEnv(env, 'FW_MAX_FRAME_WIDTH', 1920),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    for await (const f of frames) {
+      const frame = { jpeg: f.jpeg, width: f.width, height: f.height, index: f.index, ptsMs: f.ptsMs };
+      try {
+        const run = await runner.run(pipelineId, frame);
+        yield { frame_index: f.index, pts_ms: f.ptsMs, result: run.result, error: null, timings_ms: run.timings_ms };
+      } catch (err) {
+        if (!(err instanceof DomainError) || err.code !== 'FRAME_FAILED') throw err;
+        yield { frame_index: f.index, pts_ms: f.ptsMs, result: null, error: err.message, timings_ms: {} };
+      }
+    }
+  } finally {
+    await runner.close();
+  }
+}
+
+function intEnv(env: NodeJS.ProcessEnv, name: string, def: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n)) throw new DomainError('INVALID_ARGUMENT', `${name} must be an integer`);
+  return n;
+}

@@ -1,0 +1,442 @@
+#!/usr/bin/env node
+/**
+ * framewire: the command-line client of Framewire.
+ *
+ *   framewire submit video.mp4 --pipeline text_regions --stride 5 --watch
+ *   framewire status <job-id>
+ *   framewire results <job-id> [--json | --table]
+ *   framewire watch <job-id>
+ *   framewire cancel <job-id>
+ *   framewire pipelines
+ *   framewire analyze video.mp4 --pipeline text_regions --stride 5    (in-process: no broker, no database)
+ *   framewire keygen --label ci
+ *
+ * Talks gRPC to intake (--server / FW_GRPC_ADDR, default 127.0.0.1:50051) with
+ * an API key when one is given (--api-key / FW_API_KEY). Failures are one line
+ * on stderr and a non-zero exit code: 1 the command or the job failed, 2 bad
+ * usage, 3 the API could not be reached.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { createJobServiceClient, fromProtoStatus, Job, JobEvent, unary, type JobServiceClient, type SubmitParams } from '@framewire/grpc';
+import { apiKeyEntry, generateApiKey } from '@framewire/contracts';
+import type { analyzeVideo as AnalyzeVideo } from './analyze';
+import { CliError, describeFailure, EXIT } from './errors';
+import { followJob, type FollowState } from './follow';
+import { bold, dim, formatBytes, formatMs, green, ProgressLine, red, statusColor, table, truncate, ttyOf, yellow } from './output';
+import { resultRow, ResultsWriter } from './results';
+
+const stdout = ttyOf(process.stdout);
+const stderr = ttyOf(process.stderr);
+const DEADLINE_MS = 30_000;
+
+interface GlobalOptions {
+  server: string;
+  apiKey?: string;
+  tls?: boolean;
+}
+
+function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a positive integer');
+  return Number(value);
+}
+
+function connect(g: GlobalOptions): JobServiceClient {
+  return createJobServiceClient(g.server, { apiKey: g.apiKey ?? null, tls: g.tls === true });
+}
+
+const deadline = () => ({ deadline: Date.now() + DEADLINE_MS });
+
+/** Run a command with a client that is closed afterwards. */
+async function withClient<T>(g: GlobalOptions, fn: (client: JobServiceClient) => Promise<T>): Promise<T> {
+  const client = connect(g);
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}
+
+// ---------------------------------------------------------------- submit
+
+function uploadVideo(client: JobServiceClient, path: string, params: SubmitParams, onSent: (bytes: number) => void): Promise<Job> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const file = createReadStream(path, { highWaterMark: 256 * 1024 });
+    const call = client.submitJob((err, job) => {
+      settled = true;
+      file.destroy();
+      if (err) reject(err);
+      else resolve(job);
+    });
+    call.write({ part: { $case: 'params', params } });
+    let sent = 0;
+    file.on('data', (chunk: string | Buffer) => {
+      if (settled) return;
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      sent += bytes.length;
+      onSent(sent);
+      if (!call.write({ part: { $case: 'chunk', chunk: bytes } })) {
+        file.pause();
+        call.once('drain', () => file.resume());
+      }
+    });
+    file.on('end', () => call.end());
+    file.on('error', (err) => {
+      if (settled) return;
+      settled = true;
+      call.cancel();
+      reject(err);
+    });
+  });
+}
+
+async function submit(video: string, o: SubmitOptions, g: GlobalOptions): Promise<number> {
+  const info = await stat(video);
+  if (!info.isFile()) throw new CliError(`not a file: ${video}`);
+  return withClient(g, async (client) => {
+    const upload = new ProgressLine(stderr);
+    const job = await uploadVideo(
+      client,
+      video,
+      {
+        pipelineId: o.pipeline,
+        frameStride: o.stride ?? 0,
+        maxFrames: o.maxFrames,
+        clientTag: o.tag,
+        idempotencyKey: o.idempotencyKey,
+        filename: basename(video),
+      },
+      (sent) => {
+        if (stderr.isTTY)
+          upload.update(`uploading ${basename(video)} ${formatBytes(sent)} / ${formatBytes(info.size)}`, sent / Math.max(1, info.size));
+      },
+    );
+    upload.done();
+    if (o.json && !o.watch) stdout.write(`${JSON.stringify(Job.toJSON(job))}\n`);
+    else stdout.write(`${job.jobId}\n`);
+    stderr.write(
+      `${dim(stderr, 'submitted')} ${basename(video)} (${formatBytes(info.size)}) → job ${bold(stderr, job.jobId)} ` +
+        `${dim(stderr, `pipeline ${job.pipelineId} ${job.pipelineVersion}, stride ${job.frameStride}${job.maxFrames ? `, at most ${job.maxFrames} frames` : ''}`)}\n`,
+    );
+    if (!o.watch) return EXIT.ok;
+    const state = await followJob(client, job.jobId, { fromStart: true, progress: stderr });
+    return finish(job.jobId, state);
+  });
+}
+
+interface SubmitOptions {
+  pipeline: string;
+  stride?: number;
+  maxFrames?: number;
+  tag?: string;
+  idempotencyKey?: string;
+  watch?: boolean;
+  json?: boolean;
+}
+
+/** The last word on a followed job, and the exit code it earns. */
+function finish(jobId: string, state: FollowState): number {
+  switch (state.status) {
+    case 'completed':
+      stderr.write(
+        `${green(stderr, '✔')} job ${jobId} completed: ${state.done} frames${state.failed ? `, ${yellow(stderr, `${state.failed} failed`)}` : ''}` +
+          `${state.processingMs !== null ? ` in ${formatMs(state.processingMs)}` : ''} — framewire results ${jobId}\n`,
+      );
+      return EXIT.ok;
+    case 'failed':
+      throw new CliError(`job ${jobId} failed: ${state.error?.message ?? 'unknown error'} (${state.error?.code ?? 'INTERNAL'})`);
+    case 'cancelled':
+      throw new CliError(`job ${jobId} was cancelled${state.reason ? `: ${state.reason}` : ''}`);
+    case 'pending':
+    case 'running':
+      throw new CliError(`stopped following job ${jobId} while it was ${state.status}`);
+  }
+}
+
+// ---------------------------------------------------------------- status, watch, cancel
+
+async function status(jobId: string, o: { json?: boolean }, g: GlobalOptions): Promise<number> {
+  const job = await withClient(g, (client) => unary(client.getJob.bind(client), { jobId }, deadline()));
+  if (o.json) {
+    stdout.write(`${JSON.stringify(Job.toJSON(job))}\n`);
+    return EXIT.ok;
+  }
+  const s = fromProtoStatus(job.status) ?? 'unknown';
+  const v = job.video;
+  const seen = job.framesDone + job.framesFailed;
+  const rows: Array<[string, string]> = [
+    ['job', job.jobId],
+    ['status', `${statusColor(stdout, s)}${s === 'running' || s === 'pending' ? ` ${Math.floor(job.progress * 100)}%` : ''}`],
+    ['pipeline', `${job.pipelineId} ${job.pipelineVersion}`],
+    [
+      'frames',
+      `${seen}/${job.framesTotal ?? '?'} (${job.framesFailed} failed), stride ${job.frameStride}${job.maxFrames ? `, at most ${job.maxFrames}` : ''}`,
+    ],
+    [
+      'video',
+      v
+        ? `${v.width}×${v.height} ${v.codec}${v.fps ? ` ${v.fps.toFixed(2)} fps` : ''}${v.durationMs ? `, ${formatMs(v.durationMs)}` : ''}`
+        : '-',
+    ],
+    ['input', `${formatBytes(job.inputSize)} sha256 ${job.inputSha256.slice(0, 12)}…`],
+    ['created', job.createdAt?.toISOString() ?? '-'],
+    [
+      'took',
+      job.startedAt && job.finishedAt
+        ? `${formatMs(job.finishedAt.getTime() - job.startedAt.getTime())} (queued ${formatMs(job.startedAt.getTime() - (job.createdAt?.getTime() ?? 0))})`
+        : '-',
+    ],
+  ];
+  if (job.clientTag) rows.push(['tag', job.clientTag]);
+  if (job.errorCode) rows.push(['error', red(stdout, `${job.errorMessage ?? ''} (${job.errorCode})`)]);
+  for (const [k, val] of rows) stdout.write(`${dim(stdout, k.padEnd(9))}${val}\n`);
+  return EXIT.ok;
+}
+
+async function watch(jobId: string, o: { json?: boolean; live?: boolean }, g: GlobalOptions): Promise<number> {
+  return withClient(g, async (client) => {
+    const state = await followJob(client, jobId, {
+      fromStart: !o.live,
+      progress: o.json && !stderr.isTTY ? null : stderr,
+      ...(o.json ? { onEvent: (ev: JobEvent) => stdout.write(`${JSON.stringify({ sequence: ev.sequence, event: ev.payload })}\n`) } : {}),
+    });
+    return finish(jobId, state);
+  });
+}
+
+async function cancel(jobId: string, o: { reason?: string }, g: GlobalOptions): Promise<number> {
+  const job = await withClient(g, (client) => unary(client.cancelJob.bind(client), { jobId, reason: o.reason }, deadline()));
+  stderr.write(
+    `${yellow(stderr, '■')} job ${job.jobId} cancelled (${job.framesDone + job.framesFailed}/${job.framesTotal ?? '?'} frames were done)\n`,
+  );
+  return EXIT.ok;
+}
+
+// ---------------------------------------------------------------- results
+
+async function results(jobId: string, o: { json?: boolean; table?: boolean; pageSize: number }, g: GlobalOptions): Promise<number> {
+  if (o.json && o.table) throw new CliError('choose one of --json and --table', EXIT.usage);
+  return withClient(g, async (client) => {
+    const out = new ResultsWriter(o.json ? 'json' : 'table', stdout);
+    let cursor = '';
+    let jobStatus = '';
+    let complete = false;
+    try {
+      do {
+        const page = await unary(client.listResults.bind(client), { jobId, limit: o.pageSize, cursor }, deadline());
+        jobStatus = fromProtoStatus(page.status) ?? '';
+        for (const r of page.results) out.add(resultRow(r));
+        cursor = page.nextCursor;
+      } while (cursor !== '');
+      complete = true;
+    } finally {
+      const n = out.end(complete);
+      if (complete && jobStatus !== 'completed') stderr.write(`${dim(stderr, `job is ${jobStatus}: ${n} frame results so far`)}\n`);
+    }
+    return EXIT.ok;
+  });
+}
+
+// ---------------------------------------------------------------- pipelines
+
+async function pipelines(o: { json?: boolean }, g: GlobalOptions): Promise<number> {
+  const res = await withClient(g, (client) => unary(client.listPipelines.bind(client), {}, deadline()));
+  if (o.json) {
+    stdout.write(`${JSON.stringify(res.pipelines)}\n`);
+    return EXIT.ok;
+  }
+  stdout.write(
+    table(
+      ['id', 'version', 'nodes', 'description'],
+      res.pipelines.map((p) => [
+        bold(stdout, p.id),
+        p.version,
+        p.nodes.map((n) => `${n.plugin}/${n.tool}`).join(' → '),
+        truncate(p.description, 70),
+      ]),
+      stdout,
+    ),
+  );
+  return EXIT.ok;
+}
+
+// ---------------------------------------------------------------- analyze
+
+async function analyze(
+  video: string,
+  o: { pipeline: string; stride?: number; maxFrames?: number; json?: boolean; table?: boolean },
+): Promise<number> {
+  if (o.json && o.table) throw new CliError('choose one of --json and --table', EXIT.usage);
+  const out = new ResultsWriter(o.json ? 'json' : 'table', stdout);
+  const line = new ProgressLine(stderr);
+  const t0 = performance.now();
+  let expected: number | null = null;
+  let modelsMs = 0;
+  let frames = 0;
+  let failed = 0;
+  let firstFrameAt = 0;
+  let complete = false;
+  // Loaded here: ONNX Runtime and sharp cost the other commands start-up time they do not need.
+  const { analyzeVideo } = (await import('./analyze.js')) as { analyzeVideo: typeof AnalyzeVideo };
+  try {
+    for await (const r of analyzeVideo(video, {
+      pipeline: o.pipeline,
+      stride: o.stride,
+      maxFrames: o.maxFrames,
+      onVideo: (v) => {
+        if (v.frame_count !== null) {
+          const sampled = Math.ceil(v.frame_count / (o.stride ?? 1));
+          expected = o.maxFrames ? Math.min(sampled, o.maxFrames) : sampled;
+        }
+        line.update(`loading ${o.pipeline} models · ${v.width}×${v.height} ${v.codec}`, null, 'loading', true);
+      },
+      onModelsLoaded: (ms) => {
+        modelsMs = ms;
+        firstFrameAt = performance.now();
+      },
+    })) {
+      out.add(r);
+      frames++;
+      if (r.error) failed++;
+      const rate = (frames * 1000) / Math.max(1, performance.now() - firstFrameAt);
+      line.update(
+        `analyzing ${frames}/${expected ?? '?'} frames · ${rate.toFixed(1)} fps${failed ? ` · ${failed} failed` : ''}`,
+        expected ? frames / expected : null,
+        'analyzing',
+      );
+    }
+    complete = true;
+  } finally {
+    line.done();
+    out.end(complete);
+  }
+  const total = performance.now() - t0;
+  const work = performance.now() - firstFrameAt;
+  stderr.write(
+    `${green(stderr, '✔')} analyzed ${frames} frames of ${basename(video)} in ${formatMs(total)} ` +
+      `(${((frames * 1000) / Math.max(1, work)).toFixed(1)} frames/s after ${formatMs(modelsMs)} loading models${failed ? `; ${failed} failed` : ''})\n`,
+  );
+  return EXIT.ok;
+}
+
+// ---------------------------------------------------------------- program
+
+function program(): Command {
+  const p = new Command()
+    .name('framewire')
+    .description('Submit videos to Framewire, follow jobs, read their results, or analyse a video locally.')
+    .version('0.1.0')
+    .addOption(new Option('-s, --server <host:port>', 'gRPC address of the Framewire API').env('FW_GRPC_ADDR').default('127.0.0.1:50051'))
+    .addOption(new Option('-k, --api-key <key>', 'API key (when the server requires one)').env('FW_API_KEY'))
+    .option('--tls', 'connect with TLS (system roots)')
+    .showHelpAfterError('(run framewire --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(`framewire: ${str.replace(/^error: /, '')}`) })
+    .exitOverride();
+
+  const run =
+    <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      process.exitCode = await fn(...args);
+    };
+  const globals = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
+
+  p.command('submit')
+    .description('upload a video and create a job (prints the job id)')
+    .argument('<video>', 'the video file')
+    .addOption(new Option('-p, --pipeline <id>', 'pipeline to run (see `framewire pipelines`)').env('FW_PIPELINE').default('text_regions'))
+    .option('--stride <n>', 'keep every n-th frame', positiveInt)
+    .option('--max-frames <n>', 'stop after n sampled frames', positiveInt)
+    .option('--tag <tag>', 'a client tag stored with the job')
+    .option('--idempotency-key <key>', 'retrying with the same key returns the same job')
+    .option('-w, --watch', 'follow the job to its end with a progress bar')
+    .option('--json', 'print the created job as JSON instead of its id')
+    .action(run((video: string, o: SubmitOptions, cmd: Command) => submit(video, o, globals(cmd))));
+
+  p.command('status')
+    .description("a job's status, progress, video and timings")
+    .argument('<job-id>')
+    .option('--json', 'the job as JSON')
+    .action(run((id: string, o: { json?: boolean }, cmd: Command) => status(id, o, globals(cmd))));
+
+  p.command('results')
+    .description("a job's per-frame results (all pages)")
+    .argument('<job-id>')
+    .option('--json', 'a JSON array of {frame_index, pts_ms, result, error, timings_ms}')
+    .option('--table', 'a table, one frame per line (the default)')
+    .option('--page-size <n>', 'results fetched per request', positiveInt, 500)
+    .action(run((id: string, o: { json?: boolean; table?: boolean; pageSize: number }, cmd: Command) => results(id, o, globals(cmd))));
+
+  p.command('watch')
+    .description("follow a job's events to its end with a progress bar")
+    .argument('<job-id>')
+    .option('--live', 'only what happens from now on (default: replay from the start)')
+    .option('--json', 'print each event as a JSON line {sequence, event}')
+    .action(run((id: string, o: { json?: boolean; live?: boolean }, cmd: Command) => watch(id, o, globals(cmd))));
+
+  p.command('cancel')
+    .description('cancel a pending or running job')
+    .argument('<job-id>')
+    .option('--reason <text>', 'why (kept with the cancelled event)')
+    .action(run((id: string, o: { reason?: string }, cmd: Command) => cancel(id, o, globals(cmd))));
+
+  p.command('pipelines')
+    .description('the pipelines the server offers')
+    .option('--json', 'as JSON')
+    .action(run((o: { json?: boolean }, cmd: Command) => pipelines(o, globals(cmd))));
+
+  p.command('analyze')
+    .description('run a pipeline on a video in this process (no server, broker or database): the baseline a job is measured against')
+    .argument('<video>', 'the video file')
+    .addOption(new Option('-p, --pipeline <id>', 'pipeline to run').env('FW_PIPELINE').default('text_regions'))
+    .option('--stride <n>', 'keep every n-th frame', positiveInt)
+    .option('--max-frames <n>', 'stop after n sampled frames', positiveInt)
+    .option('--json', 'a JSON array of {frame_index, pts_ms, result, error, timings_ms}, as `results --json` prints')
+    .option('--table', 'a table, one frame per line (the default)')
+    .action(
+      run((video: string, o: { pipeline: string; stride?: number; maxFrames?: number; json?: boolean; table?: boolean }) =>
+        analyze(video, o),
+      ),
+    );
+
+  p.command('keygen')
+    .description('create an API key and the FW_API_KEYS entry (its hash) that lets it in')
+    .option('--label <label>', 'names the key in server logs', 'default')
+    .action(
+      run(async (o: { label: string }) => {
+        if (!/^[A-Za-z0-9._-]{1,64}$/.test(o.label)) throw new CliError('--label must be 1-64 of [A-Za-z0-9._-]', EXIT.usage);
+        const key = generateApiKey();
+        stdout.write(`${key}\n`);
+        stderr.write(
+          `${dim(stderr, 'the key above is shown once: give it to the client (FW_API_KEY or --api-key).')}\n` +
+            `${dim(stderr, 'add this entry to the server’s FW_API_KEYS (comma-separated):')}\n${apiKeyEntry(o.label, key)}\n`,
+        );
+        return EXIT.ok;
+      }),
+    );
+  return p;
+}
+
+async function main(argv: string[]): Promise<void> {
+  // A closed pipe (`framewire results … | head`) is the reader saying "enough", not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+    throw err;
+  });
+  const p = program();
+  try {
+    await p.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    const { line, exitCode } = describeFailure(err, p.opts<GlobalOptions>().server);
+    stderr.write(`${red(stderr, 'framewire:')} ${line}\n`);
+    process.exitCode = exitCode;
+  }
+}
+
+void main(process.argv);

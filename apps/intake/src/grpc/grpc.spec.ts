@@ -1,0 +1,132 @@
+import { status } from '@grpc/grpc-js';
+import { DomainError, ERROR_CODES, makeEvent, type JobEvent } from '@framewire/contracts';
+import { JobEvent as JobEventMessage, JobStatus } from '@framewire/grpc';
+import type { FrameResultRecord, JobRecord } from '@framewire/persistence';
+import { httpStatusOf } from '../http/problem.filter';
+import { frameResultMessage, jobEventMessage, jobMessage } from './mappers';
+import { grpcStatusOf, toGrpcError } from './status';
+
+const JOB = '0b7e6f3e-4a53-4c38-9a4b-1f2d3c4e5f60';
+
+function job(over: Partial<JobRecord> = {}): JobRecord {
+  return {
+    id: JOB,
+    status: 'running',
+    pipeline_id: 'text_regions',
+    pipeline_version: '1.0.0',
+    models: null,
+    input_key: 'inputs/x/video',
+    input_size: 1000,
+    input_sha256: 'ab',
+    frame_stride: 2,
+    max_frames: null,
+    video: null,
+    frames_total: null,
+    frames_done: 0,
+    frames_failed: 0,
+    error_code: null,
+    error_message: null,
+    idempotency_key: null,
+    client_tag: null,
+    created_at: new Date('2026-01-01T00:00:00Z'),
+    started_at: null,
+    extracted_at: null,
+    finished_at: null,
+    updated_at: new Date('2026-01-01T00:00:01Z'),
+    ...over,
+  };
+}
+
+describe('gRPC status mapping', () => {
+  it('gives every error code a status consistent with its HTTP status', () => {
+    for (const code of ERROR_CODES) {
+      const http = httpStatusOf(code);
+      const grpc = grpcStatusOf(code);
+      if (http === 401) expect(grpc).toBe(status.UNAUTHENTICATED);
+      else if (http === 404) expect(grpc).toBe(status.NOT_FOUND);
+      else if (http === 409) expect(grpc).toBe(status.FAILED_PRECONDITION);
+      else if (http === 413) expect(grpc).toBe(status.RESOURCE_EXHAUSTED);
+      else if (http >= 400 && http < 500) expect(grpc).toBe(status.INVALID_ARGUMENT);
+      else if (http === 503) expect(grpc).toBe(status.UNAVAILABLE);
+      else if (http === 504) expect(grpc).toBe(status.DEADLINE_EXCEEDED);
+      else expect(grpc).toBe(status.INTERNAL);
+    }
+  });
+
+  it('keeps the domain message and code, and hides anything unexpected', () => {
+    const { error, unexpected } = toGrpcError(new DomainError('UNKNOWN_PIPELINE', "unknown pipeline 'x'"));
+    expect(unexpected).toBe(false);
+    expect(error).toMatchObject({ code: status.INVALID_ARGUMENT, details: "unknown pipeline 'x'" });
+    expect(error.metadata.get('fw-error-code')).toEqual(['UNKNOWN_PIPELINE']);
+    const hidden = toGrpcError(new Error('connection string postgres://secret@db'));
+    expect(hidden.unexpected).toBe(true);
+    expect(hidden.error).toMatchObject({ code: status.INTERNAL, details: 'internal error' });
+  });
+});
+
+describe('gRPC message mapping', () => {
+  it('maps a job, with nulls as absent fields', () => {
+    const m = jobMessage(
+      job({
+        status: 'completed',
+        video: { duration_ms: 1000, fps: 30, width: 320, height: 240, codec: 'h264', frame_count: null },
+        frames_total: 4,
+        frames_done: 3,
+        frames_failed: 1,
+        finished_at: new Date('2026-01-01T00:00:05Z'),
+      }),
+    );
+    expect(m).toMatchObject({
+      jobId: JOB,
+      status: JobStatus.JOB_STATUS_COMPLETED,
+      framesTotal: 4,
+      progress: 1,
+      maxFrames: undefined,
+      errorCode: undefined,
+      video: { durationMs: 1000, fps: 30, width: 320, height: 240, codec: 'h264', frameCount: undefined },
+    });
+    expect(m.finishedAt).toEqual(new Date('2026-01-01T00:00:05Z'));
+  });
+
+  it('maps a frame result; a failed frame has no result', () => {
+    const base: FrameResultRecord = {
+      job_id: JOB,
+      frame_index: 4,
+      pts_ms: 133.333,
+      result: { detect: { regions: [] } },
+      error: null,
+      timings_ms: { detect: 12.5 },
+      worker_id: 'w',
+      created_at: new Date(),
+      updated_at: new Date(),
+    };
+    expect(frameResultMessage(base)).toEqual({
+      frameIndex: 4,
+      ptsMs: 133.333,
+      result: { detect: { regions: [] } },
+      error: undefined,
+      timingsMs: { detect: 12.5 },
+    });
+    expect(frameResultMessage({ ...base, result: null, error: 'boom' })).toMatchObject({ result: undefined, error: 'boom' });
+  });
+
+  const events: JobEvent[] = [
+    makeEvent('submitted', JOB, { pipeline_id: 'text_regions', frame_stride: 2, max_frames: null }),
+    makeEvent('extracting', JOB, { video: { duration_ms: null, fps: 30, width: 320, height: 240, codec: 'h264', frame_count: 30 } }),
+    makeEvent('extracted', JOB, { frames_total: 15, frames_decoded: 30 }),
+    makeEvent('frames', JOB, { frames_done: 7, frames_failed: 1, frames_total: 15, worker_id: 'persister-1' }),
+    makeEvent('completed', JOB, { frames_total: 15, frames_done: 14, frames_failed: 1, processing_ms: 2000 }),
+    makeEvent('failed', JOB, { stage: 'extractor', error_code: 'INVALID_VIDEO', error_message: 'bad' }),
+    makeEvent('cancelled', JOB, { reason: null }),
+  ];
+
+  it.each(events.map((e) => [e.type, e] as const))(
+    'maps a %s event, typed and as its JSON payload, and it survives the wire',
+    (type, event) => {
+      const m = jobEventMessage({ event, sequence: 42, subject: `fw.events.${JOB}.${type}`, pending: 0 });
+      expect(m).toMatchObject({ jobId: JOB, type, sequence: 42, at: new Date(event.at), payload: JSON.parse(JSON.stringify(event)) });
+      expect(m.detail?.$case).toBe(type);
+      expect(JobEventMessage.decode(JobEventMessage.encode(m).finish())).toEqual(m);
+    },
+  );
+});

@@ -1,0 +1,194 @@
+import { once } from 'node:events';
+import { Inject, Injectable } from '@nestjs/common';
+import type { handleClientStreamingCall, handleServerStreamingCall, handleUnaryCall, Metadata } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import { DomainError } from '@framewire/contracts';
+import type { StartAt } from '@framewire/events';
+import {
+  fromProtoStatus,
+  JobStatus,
+  type Job,
+  type JobEvent,
+  type JobServiceServer,
+  type ListJobsResponse,
+  type ListPipelinesResponse,
+  type ListResultsResponse,
+  type SubmitJobRequest,
+  type WatchJobRequest,
+} from '@framewire/grpc';
+import { LOGGER, type Logger } from '@framewire/runtime';
+import { ApiKeyAuth } from '../auth/api-key.auth';
+import { JobWatchService } from '../events/watch.service';
+import { CancelService } from '../jobs/cancel.service';
+import { QueryService } from '../jobs/query.service';
+import { SubmitService } from '../jobs/submit.service';
+import { PipelinesService } from '../pipelines/pipelines.service';
+import { frameResultMessage, jobEventMessage, jobMessage } from './mappers';
+import { toGrpcError } from './status';
+
+/**
+ * The gRPC edge of the jobs API: each handler checks the API key, turns the
+ * request into the same input the HTTP edge builds, calls one use case, and
+ * maps the outcome (or the DomainError, with the HTTP message) back.
+ */
+@Injectable()
+export class JobsGrpcHandlers {
+  constructor(
+    private readonly submitter: SubmitService,
+    private readonly queries: QueryService,
+    private readonly cancels: CancelService,
+    private readonly watcher: JobWatchService,
+    private readonly auth: ApiKeyAuth,
+    private readonly pipelines: PipelinesService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  implementation(): JobServiceServer {
+    return {
+      submitJob: this.submitJob,
+      getJob: this.unary('GetJob', async ({ jobId }) => jobMessage(await this.queries.getJob(jobId))),
+      listJobs: this.unary('ListJobs', async (req): Promise<ListJobsResponse> => {
+        const page = await this.queries.listJobs({
+          ...(req.status !== JobStatus.JOB_STATUS_UNSPECIFIED ? { status: fromProtoStatus(req.status) ?? `unknown (${req.status})` } : {}),
+          ...(req.limit !== 0 ? { limit: req.limit } : {}),
+          ...(req.cursor !== '' ? { cursor: req.cursor } : {}),
+        });
+        return { jobs: page.items.map(jobMessage), nextCursor: page.next_cursor ?? '' };
+      }),
+      listResults: this.unary('ListResults', async (req): Promise<ListResultsResponse> => {
+        const page = await this.queries.resultsPage(req.jobId, {
+          ...(req.limit !== 0 ? { limit: req.limit } : {}),
+          ...(req.cursor !== '' ? { cursor: req.cursor } : {}),
+        });
+        return {
+          jobId: page.job.id,
+          status: jobMessage(page.job).status,
+          results: page.items.map(frameResultMessage),
+          nextCursor: page.next_cursor ?? '',
+        };
+      }),
+      watchJob: this.watchJob,
+      cancelJob: this.unary('CancelJob', async (req): Promise<Job> => {
+        const reason = req.reason ?? null;
+        if (reason !== null && reason.length > 500)
+          throw new DomainError('INVALID_ARGUMENT', 'reason must be a string of at most 500 characters');
+        const job = await this.cancels.cancel(req.jobId, reason);
+        return { ...jobMessage(job), status: JobStatus.JOB_STATUS_CANCELLED };
+      }),
+      listPipelines: this.unary('ListPipelines', async (): Promise<ListPipelinesResponse> => ({
+        pipelines: this.pipelines.list().map((p) => ({
+          id: p.id,
+          name: p.name,
+          version: p.version,
+          description: p.description ?? '',
+          nodes: p.nodes.map((n) => ({ id: n.id, plugin: n.plugin, tool: n.tool })),
+          outputs: [...p.outputs],
+          models: p.models.map((m) => ({ name: m.name, sha256: m.sha256 })),
+        })),
+      })),
+    };
+  }
+
+  /** Client stream: params first (checked before any byte is read), then the video in chunks. */
+  private readonly submitJob: handleClientStreamingCall<SubmitJobRequest, Job> = (call, callback) => {
+    const cancelled = new AbortController();
+    call.on('cancelled', () => cancelled.abort());
+    this.run('SubmitJob', call.metadata, async () => {
+      const messages = call[Symbol.asyncIterator]() as AsyncIterator<SubmitJobRequest>;
+      const first = await messages.next();
+      if (first.done || first.value.part?.$case !== 'params') {
+        throw new DomainError('INVALID_ARGUMENT', 'the first message must carry params; the video follows in chunk messages');
+      }
+      const p = first.value.part.params;
+      const fields = {
+        pipeline_id: p.pipelineId === '' ? undefined : p.pipelineId,
+        frame_stride: p.frameStride === 0 ? undefined : String(p.frameStride),
+        max_frames: p.maxFrames === undefined ? undefined : String(p.maxFrames),
+        client_tag: p.clientTag,
+      };
+      const { job } = await this.submitter.submitChunks(fields, chunksOf(messages, cancelled.signal), {
+        idempotencyKey: p.idempotencyKey ?? null,
+        signal: cancelled.signal,
+      });
+      return jobMessage(job);
+    }).then(
+      (job) => callback(null, job),
+      (err: unknown) => callback(this.fail('SubmitJob', err)),
+    );
+  };
+
+  /** Server stream: the job's events (replay, resume or live) until its terminal event. */
+  private readonly watchJob: handleServerStreamingCall<WatchJobRequest, JobEvent> = (call) => {
+    const closed = new AbortController();
+    call.on('cancelled', () => closed.abort());
+    this.run('WatchJob', call.metadata, async () => {
+      const req = call.request;
+      const from: StartAt = req.afterSequence !== undefined ? { afterSequence: req.afterSequence } : req.fromStart ? 'start' : 'now';
+      const watch = await this.watcher.watch(req.jobId, from, closed.signal);
+      let last: ReturnType<typeof jobEventMessage> | null = null;
+      for await (const received of watch.events) {
+        if (closed.signal.aborted) break;
+        last = jobEventMessage(received);
+        if (!call.write(last)) await Promise.race([once(call, 'drain'), once(closed.signal, 'abort')]);
+      }
+      if (this.watcher.stopping && !watch.finished && !TERMINAL_TYPES.has(last?.type ?? '')) {
+        // Not the end of the job: the server is going away. The client resumes with after_sequence.
+        throw new DomainError('BROKER_UNAVAILABLE', 'server shutting down; resume with after_sequence = the last sequence received');
+      }
+    }).then(
+      () => {
+        if (!closed.signal.aborted) call.end();
+      },
+      (err: unknown) => {
+        if (!closed.signal.aborted) call.emit('error', this.fail('WatchJob', err));
+      },
+    );
+  };
+
+  private unary<Req, Res>(method: string, fn: (req: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
+    return (call, callback) => {
+      this.run(method, call.metadata, () => fn(call.request)).then(
+        (res) => callback(null, res),
+        (err: unknown) => callback(this.fail(method, err)),
+      );
+    };
+  }
+
+  private async run<T>(method: string, metadata: Metadata, fn: () => Promise<T>): Promise<T> {
+    this.auth.authenticate(first(metadata, 'authorization'), first(metadata, 'x-api-key'), method);
+    return fn();
+  }
+
+  private fail(method: string, err: unknown) {
+    const { error, unexpected } = toGrpcError(err);
+    if (unexpected) this.logger.error({ err, method }, 'unhandled error in gRPC call');
+    else if (SERVER_SIDE.has(error.code)) this.logger.warn({ method, code: error.code, detail: error.details }, 'gRPC call failed');
+    return error;
+  }
+}
+
+const TERMINAL_TYPES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
+const SERVER_SIDE: ReadonlySet<status> = new Set([status.INTERNAL, status.UNAVAILABLE, status.DEADLINE_EXCEEDED]);
+
+/**
+ * The chunks after the params message; another params message is an error. A
+ * cancelled call also ends the message stream (grpc-js ends it, then reports
+ * the cancellation): look once more before calling the upload complete.
+ */
+async function* chunksOf(messages: AsyncIterator<SubmitJobRequest>, cancelled: AbortSignal) {
+  for (;;) {
+    const next = await messages.next();
+    if (next.done) break;
+    const part = next.value.part;
+    if (part?.$case !== 'chunk')
+      throw new DomainError('INVALID_ARGUMENT', 'params must come once, in the first message; send the video in chunk messages');
+    yield part.chunk;
+  }
+  await new Promise((r) => setImmediate(r));
+  if (cancelled.aborted) throw new DomainError('INVALID_ARGUMENT', 'client cancelled the upload');
+}
+
+function first(metadata: Metadata, key: string): string | undefined {
+  const v = metadata.get(key)[0];
+  return typeof v === 'string' ? v : undefined;
+}

@@ -1,0 +1,104 @@
+import type { JobEvent as DomainEvent, VideoMetadata as DomainVideo } from '@framewire/contracts';
+import type { ReceivedJobEvent } from '@framewire/events';
+import { toProtoStatus, type FrameResult, type Job, type JobEvent, type VideoMetadata } from '@framewire/grpc';
+import type { FrameResultRecord, JobRecord } from '@framewire/persistence';
+import { progressFraction } from '../jobs/views';
+
+/** Pure mappings from what the services return to the generated gRPC messages. */
+
+export function jobMessage(job: JobRecord): Job {
+  return {
+    jobId: job.id,
+    status: toProtoStatus(job.status),
+    pipelineId: job.pipeline_id,
+    pipelineVersion: job.pipeline_version ?? '',
+    models: (job.models ?? []).map((m) => ({ name: m.name, sha256: m.sha256 })),
+    frameStride: job.frame_stride,
+    maxFrames: job.max_frames ?? undefined,
+    inputSize: job.input_size,
+    inputSha256: job.input_sha256,
+    video: job.video ? videoMessage(job.video) : undefined,
+    framesDone: job.frames_done,
+    framesFailed: job.frames_failed,
+    framesTotal: job.frames_total ?? undefined,
+    progress: progressFraction(job),
+    errorCode: job.error_code ?? undefined,
+    errorMessage: job.error_message ?? undefined,
+    clientTag: job.client_tag ?? undefined,
+    createdAt: job.created_at,
+    startedAt: job.started_at ?? undefined,
+    extractedAt: job.extracted_at ?? undefined,
+    finishedAt: job.finished_at ?? undefined,
+    updatedAt: job.updated_at,
+  };
+}
+
+export function videoMessage(v: DomainVideo): VideoMetadata {
+  return {
+    durationMs: v.duration_ms ?? undefined,
+    fps: v.fps ?? undefined,
+    width: v.width,
+    height: v.height,
+    codec: v.codec,
+    frameCount: v.frame_count ?? undefined,
+  };
+}
+
+export function frameResultMessage(r: FrameResultRecord): FrameResult {
+  return {
+    frameIndex: r.frame_index,
+    ptsMs: r.pts_ms,
+    result: isPlainObject(r.result) ? r.result : undefined,
+    error: r.error ?? undefined,
+    timingsMs: r.timings_ms,
+  };
+}
+
+export function jobEventMessage({ event, sequence }: ReceivedJobEvent): JobEvent {
+  return {
+    jobId: event.job_id,
+    type: event.type,
+    sequence,
+    at: new Date(event.at),
+    payload: JSON.parse(JSON.stringify(event)) as Record<string, unknown>,
+    detail: eventDetail(event),
+    workerId: event.worker_id,
+  };
+}
+
+function eventDetail(event: DomainEvent): JobEvent['detail'] {
+  switch (event.type) {
+    case 'submitted':
+      return {
+        $case: 'submitted',
+        submitted: { pipelineId: event.pipeline_id, frameStride: event.frame_stride, maxFrames: event.max_frames ?? undefined },
+      };
+    case 'extracting':
+      return { $case: 'extracting', extracting: { video: videoMessage(event.video) } };
+    case 'extracted':
+      return { $case: 'extracted', extracted: { framesTotal: event.frames_total, framesDecoded: event.frames_decoded } };
+    case 'frames':
+      return {
+        $case: 'frames',
+        frames: { framesDone: event.frames_done, framesFailed: event.frames_failed, framesTotal: event.frames_total ?? undefined },
+      };
+    case 'completed':
+      return {
+        $case: 'completed',
+        completed: {
+          framesTotal: event.frames_total,
+          framesDone: event.frames_done,
+          framesFailed: event.frames_failed,
+          processingMs: event.processing_ms,
+        },
+      };
+    case 'failed':
+      return { $case: 'failed', failed: { stage: event.stage, errorCode: event.error_code, errorMessage: event.error_message } };
+    case 'cancelled':
+      return { $case: 'cancelled', cancelled: { reason: event.reason ?? undefined } };
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}

@@ -1,0 +1,60 @@
+import type { JobRecord } from '@framewire/persistence';
+import { jobView, legacyStatusView, resultView } from '../jobs/views';
+import { componentSchemas, frameResultSchema, jobSchema, legacyStatusSchema } from './schemas';
+
+const job: JobRecord = {
+  id: '0b7e6f3e-4a53-4c38-9a4b-1f2d3c4e5f60',
+  status: 'completed',
+  pipeline_id: 'text_regions',
+  pipeline_version: '1.0.0',
+  models: [{ name: 'det', sha256: 'ab' }],
+  input_key: 'inputs/x/video',
+  input_size: 1000,
+  input_sha256: 'ab',
+  frame_stride: 2,
+  max_frames: 5,
+  video: { duration_ms: 1000, fps: 30, width: 320, height: 240, codec: 'h264', frame_count: 30 },
+  frames_total: 5,
+  frames_done: 5,
+  frames_failed: 0,
+  error_code: null,
+  error_message: null,
+  idempotency_key: null,
+  client_tag: 'x',
+  created_at: new Date('2026-01-01T00:00:00Z'),
+  started_at: new Date('2026-01-01T00:00:01Z'),
+  extracted_at: new Date('2026-01-01T00:00:02Z'),
+  finished_at: new Date('2026-01-01T00:00:03Z'),
+  updated_at: new Date('2026-01-01T00:00:03Z'),
+};
+
+describe('OpenAPI schemas', () => {
+  it('describe exactly what the views return', () => {
+    expect(jobSchema.strict().parse(jobView(job))).toEqual(jobView(job));
+    expect(
+      jobSchema.parse(jobView({ ...job, status: 'pending', video: null, frames_total: null, started_at: null, finished_at: null })),
+    ).toBeTruthy();
+    expect(legacyStatusSchema.strict().parse(legacyStatusView(job))).toEqual(legacyStatusView(job));
+    const row = {
+      job_id: job.id,
+      frame_index: 0,
+      pts_ms: 0,
+      result: { detect: { regions: [] } },
+      error: null,
+      timings_ms: {},
+      worker_id: 'w',
+      created_at: new Date(),
+      updated_at: new Date(),
+    };
+    expect(frameResultSchema.strict().parse(resultView(row))).toEqual(resultView(row));
+  });
+
+  it('become OpenAPI 3.0 components that refer to each other', () => {
+    const schemas = componentSchemas();
+    expect(Object.keys(schemas)).toEqual(
+      expect.arrayContaining(['Job', 'JobPage', 'ResultsPage', 'FrameResult', 'Problem', 'JobEvent', 'VideoMetadata']),
+    );
+    expect(JSON.stringify(schemas.JobPage)).toContain('"$ref":"#/components/schemas/Job"');
+    expect(JSON.stringify(schemas)).not.toContain('"$id"');
+  });
+});

@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import { ERROR_CODES, jobEventSchema, JOB_STATUSES, videoMetadataSchema } from '@framewire/contracts';
+import { PIPELINE_ISSUE_CODES } from '@framewire/pipelines';
+
+/**
+ * The response bodies of the HTTP API as zod schemas, registered by name:
+ * the OpenAPI document's components are generated from them (openapi.ts), and
+ * schemas.spec.ts checks that what the views return parses with them.
+ */
+export const apiSchemas = z.registry<{ id: string; description?: string }>();
+
+const iso = z.iso.datetime({ offset: true });
+
+export const problemSchema = z
+  .object({
+    type: z.string().describe('a URI naming the problem type'),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().describe('what went wrong, for a human; the same text as the gRPC status message'),
+    code: z.enum(ERROR_CODES).describe('stable machine-readable error code'),
+    errors: z.array(z.string()).optional().describe('one line per invalid parameter'),
+  })
+  .register(apiSchemas, { id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' });
+
+export const videoSchema = videoMetadataSchema.register(apiSchemas, { id: 'VideoMetadata' });
+
+export const jobSchema = z
+  .object({
+    job_id: z.uuid(),
+    status: z.enum(JOB_STATUSES),
+    pipeline: z.object({
+      id: z.string(),
+      version: z.string().nullable(),
+      models: z.array(z.object({ name: z.string(), sha256: z.string() })),
+    }),
+    params: z.object({ frame_stride: z.number().int(), max_frames: z.number().int().nullable() }),
+    input: z.object({ size: z.number().int(), sha256: z.string() }),
+    video: videoSchema.nullable(),
+    progress: z.object({
+      frames_done: z.number().int(),
+      frames_failed: z.number().int(),
+      frames_total: z.number().int().nullable(),
+      fraction: z.number().min(0).max(1),
+    }),
+    frame_count: z.number().int().nullable(),
+    timings: z.object({
+      created_at: iso.nullable(),
+      started_at: iso.nullable(),
+      extracted_at: iso.nullable(),
+      finished_at: iso.nullable(),
+      updated_at: iso.nullable(),
+      queue_ms: z.number().nullable(),
+      processing_ms: z.number().nullable(),
+    }),
+    error: z.object({ code: z.string(), message: z.string().nullable() }).nullable(),
+    client_tag: z.string().nullable(),
+    links: z.object({ self: z.string(), results: z.string() }),
+  })
+  .register(apiSchemas, { id: 'Job' });
+
+export const jobPageSchema = z
+  .object({
+    items: z.array(jobSchema),
+    next_cursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last'),
+  })
+  .register(apiSchemas, { id: 'JobPage' });
+
+export const frameResultSchema = z
+  .object({
+    frame_index: z.number().int(),
+    pts_ms: z.number(),
+    result: z.record(z.string(), z.unknown()).nullable().describe("the pipeline's output by output node id; null when the frame failed"),
+    error: z.string().nullable(),
+    timings_ms: z.record(z.string(), z.number()),
+  })
+  .register(apiSchemas, { id: 'FrameResult' });
+
+export const resultsPageSchema = z
+  .object({
+    job_id: z.uuid(),
+    status: z.enum(JOB_STATUSES),
+    items: z.array(frameResultSchema),
+    next_cursor: z.string().nullable(),
+  })
+  .register(apiSchemas, { id: 'ResultsPage' });
+
+export const jobEventDocSchema = jobEventSchema.register(apiSchemas, {
+  id: 'JobEvent',
+  description: 'a job event, version 1: the `data` of each Server-Sent Event, and the payload on NATS at fw.events.<job_id>.<type>',
+});
+
+export const legacySubmitSchema = z.object({ job_id: z.uuid() }).register(apiSchemas, { id: 'LegacySubmitted' });
+
+export const legacyStatusSchema = z
+  .object({
+    job_id: z.uuid(),
+    status: z.enum(['pending', 'running', 'completed', 'failed']),
+    progress: z.number().min(0).max(1),
+    created_at: iso,
+    updated_at: iso,
+  })
+  .register(apiSchemas, { id: 'LegacyStatus' });
+
+export const legacyResultsSchema = z
+  .object({
+    job_id: z.uuid(),
+    results: z.array(z.object({ frame_index: z.number().int(), result: z.unknown() })),
+    created_at: iso,
+    updated_at: iso,
+  })
+  .register(apiSchemas, { id: 'LegacyResults' });
+
+export const legacyErrorSchema = z.object({ detail: z.string() }).register(apiSchemas, { id: 'LegacyError' });
+
+export const healthSchema = z.object({ status: z.literal('ok') }).register(apiSchemas, { id: 'Health' });
+
+export const readinessSchema = z
+  .object({ status: z.enum(['ok', 'unavailable']), checks: z.object({ nats: z.boolean(), postgres: z.boolean() }) })
+  .register(apiSchemas, { id: 'Readiness' });
+
+const modelRefSchema = z.object({ name: z.string(), sha256: z.string() });
+const pipelineNodeSchema = z.object({ id: z.string(), plugin: z.string(), tool: z.string() });
+
+export const pipelineSummarySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    version: z.string(),
+    description: z.string().optional(),
+    nodes: z.array(pipelineNodeSchema),
+    outputs: z.array(z.string()),
+    models: z.array(modelRefSchema).describe('what a job on this pipeline pins: every model file it reads, by sha256'),
+  })
+  .register(apiSchemas, { id: 'PipelineSummary' });
+
+export const pipelineListSchema = z.object({ items: z.array(pipelineSummarySchema) }).register(apiSchemas, { id: 'PipelineList' });
+
+export const pipelineSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    version: z.string(),
+    description: z.string().nullable(),
+    nodes: z.array(pipelineNodeSchema.extend({ params: z.unknown() })),
+    edges: z.array(z.object({ from: z.string(), to: z.string() })),
+    entry: z.array(z.string()),
+    outputs: z.array(z.string()),
+    order: z.array(z.string()).describe('node ids in the order they run'),
+    tools: z.array(
+      z.object({
+        plugin: z.string(),
+        plugin_version: z.string(),
+        tool: z.string(),
+        description: z.string(),
+        inputs: z.array(z.string()),
+        outputs: z.array(z.string()),
+        capabilities: z.array(z.string()),
+      }),
+    ),
+    models: z.array(modelRefSchema),
+  })
+  .register(apiSchemas, { id: 'Pipeline' });
+
+export const pipelineValidationSchema = z
+  .object({
+    valid: z.boolean(),
+    errors: z.array(z.object({ code: z.enum(PIPELINE_ISSUE_CODES), message: z.string() })),
+  })
+  .register(apiSchemas, { id: 'PipelineValidation' });
+
+export const deadLetterPageSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        seq: z.number().int(),
+        kind: z.string(),
+        original_subject: z.string(),
+        reason: z.string(),
+        deliveries: z.number().int(),
+        job_id: z.string().nullable(),
+        worker_id: z.string().nullable(),
+        dead_at: iso,
+      }),
+    ),
+    next_cursor: z.string().nullable(),
+  })
+  .register(apiSchemas, { id: 'DeadLetterPage' });
+
+export const replayedSchema = z
+  .object({ seq: z.number().int(), subject: z.string(), job_id: z.string().nullable() })
+  .register(apiSchemas, { id: 'DeadLetterReplayed' });
+
+/** Every registered schema as OpenAPI 3.0 components, referring to each other by `#/components/schemas/<id>`. */
+export function componentSchemas(): Record<string, Record<string, unknown>> {
+  const out = z.toJSONSchema(apiSchemas, {
+    target: 'openapi-3.0',
+    uri: (id) => `#/components/schemas/${id}`,
+    unrepresentable: 'any',
+    io: 'output',
+  });
+  // OpenAPI 3.0 schema objects have no $id: the component's name is its id.
+  return Object.fromEntries(
+    Object.entries(out.schemas as Record<string, Record<string, unknown>>).map(([id, { $id: _id, ...schema }]) => [id, schema]),
+  );
+}

@@ -1,0 +1,5 @@
+/** Trailing metadata of a failed call: the stable Framewire error code (the HTTP problem's `code`). */
+export const ERROR_CODE_METADATA_KEY = 'fw-error-code';
+
+/** The fully-qualified name of the jobs service (health checks and reflection use it). */
+export const JOB_SERVICE_NAME = 'framewire.v1.JobService';
