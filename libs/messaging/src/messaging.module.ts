@@ -125,7 +125,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
             handleBatch: (items: Array<Delivery<unknown>>) => fn(items),
           };
     const worker = new JetStreamWorker(handler, {
-      stage: this.opts.stage === 'intake' ? 'status' : this.opts.stage,
+      stage: this.opts.stage,
       kind: isEvents ? null : kind,
       workerId: this.opts.workerId,
       broker: this.broker,

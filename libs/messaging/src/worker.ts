@@ -49,7 +49,7 @@ export interface BatchHandler<T> extends HandlerBase<T> {
 export type Handler<T> = SingleHandler<T> | BatchHandler<T>;
 
 export interface WorkerOptions {
-  stage: 'extractor' | 'inference' | 'persister' | 'status';
+  stage: 'intake' | 'extractor' | 'inference' | 'persister' | 'status';
   /** The work kind, for dead letters and failure events; null for the events consumer. */
   kind: WorkKind | null;
   workerId: string;

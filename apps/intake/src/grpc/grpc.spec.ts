@@ -1,41 +1,15 @@
 import { status } from '@grpc/grpc-js';
 import { DomainError, ERROR_CODES, makeEvent, type JobEvent } from '@framewire/contracts';
 import { JobEvent as JobEventMessage, JobStatus } from '@framewire/grpc';
-import type { FrameResultRecord, JobRecord } from '@framewire/persistence';
+import type { FrameResultRecord } from '@framewire/persistence';
 import { httpStatusOf } from '../http/problem.filter';
 import { frameResultMessage, jobEventMessage, jobMessage } from './mappers';
 import { grpcStatusOf, toGrpcError } from './status';
+import { FIXTURE_JOB_ID, jobRecord } from '../jobs/job-record.fixture';
 
-const JOB = '0b7e6f3e-4a53-4c38-9a4b-1f2d3c4e5f60';
+const JOB = FIXTURE_JOB_ID;
 
-function job(over: Partial<JobRecord> = {}): JobRecord {
-  return {
-    id: JOB,
-    status: 'running',
-    pipeline_id: 'text_regions',
-    pipeline_version: '1.0.0',
-    models: null,
-    input_key: 'inputs/x/video',
-    input_size: 1000,
-    input_sha256: 'ab',
-    frame_stride: 2,
-    max_frames: null,
-    video: null,
-    frames_total: null,
-    frames_done: 0,
-    frames_failed: 0,
-    error_code: null,
-    error_message: null,
-    idempotency_key: null,
-    client_tag: null,
-    created_at: new Date('2026-01-01T00:00:00Z'),
-    started_at: null,
-    extracted_at: null,
-    finished_at: null,
-    updated_at: new Date('2026-01-01T00:00:01Z'),
-    ...over,
-  };
-}
+const job = jobRecord;
 
 describe('gRPC status mapping', () => {
   it('gives every error code a status consistent with its HTTP status', () => {

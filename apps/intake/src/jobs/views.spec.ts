@@ -1,34 +1,7 @@
-import type { JobRecord } from '@framewire/persistence';
+import { jobRecord } from './job-record.fixture';
 import { jobView, legacyStatus, legacyStatusView, progressFraction } from './views';
 
-function job(over: Partial<JobRecord> = {}): JobRecord {
-  return {
-    id: '0b7e6f3e-4a53-4c38-9a4b-1f2d3c4e5f60',
-    status: 'running',
-    pipeline_id: 'text_regions',
-    pipeline_version: '1.0.0',
-    models: null,
-    input_key: 'inputs/x/video',
-    input_size: 1000,
-    input_sha256: 'ab',
-    frame_stride: 2,
-    max_frames: null,
-    video: null,
-    frames_total: null,
-    frames_done: 0,
-    frames_failed: 0,
-    error_code: null,
-    error_message: null,
-    idempotency_key: null,
-    client_tag: null,
-    created_at: new Date('2026-01-01T00:00:00Z'),
-    started_at: null,
-    extracted_at: null,
-    finished_at: null,
-    updated_at: new Date('2026-01-01T00:00:01Z'),
-    ...over,
-  };
-}
+const job = jobRecord;
 
 describe('job views', () => {
   it('reports progress as 0 until the total is known, then done+failed over total', () => {
