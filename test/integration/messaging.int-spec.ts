@@ -92,8 +92,14 @@ describe('messaging: the ack policy against a real JetStream server', () => {
     return out;
   }
 
+  /** Messages left in the work stream once acks have landed: an ack is fire-and-forget, so poll briefly for zero. */
   async function workLeft(): Promise<number> {
-    return (await broker.jsm.streams.info(STREAMS.work)).state.messages;
+    const deadline = Date.now() + 3000;
+    for (;;) {
+      const left = (await broker.jsm.streams.info(STREAMS.work)).state.messages;
+      if (left === 0 || Date.now() > deadline) return left;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   it('acks a handled message and removes it from the work queue', async () => {
