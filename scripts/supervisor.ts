@@ -36,7 +36,9 @@ export function superviseApps(
   for (const app of APPS) {
     for (let i = 0; i < counts[app]; i++) {
       const entry = join(__dirname, '..', 'apps', app, 'src', 'main.js');
-      const child = spawn(process.execPath, [entry], { stdio: opts.stdio ?? 'inherit', env: { ...process.env, ...opts.env } });
+      // One host: the first replica of a stage takes its ops port (FW_OPS_PORT), the others any free port (they log it).
+      const ops = i > 0 && app !== 'intake' ? { FW_OPS_PORT: '0' } : {};
+      const child = spawn(process.execPath, [entry], { stdio: opts.stdio ?? 'inherit', env: { ...process.env, ...opts.env, ...ops } });
       children.add(child);
       child.on('exit', (code, signal) => {
         children.delete(child);

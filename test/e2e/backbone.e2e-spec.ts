@@ -332,6 +332,14 @@ describe('backbone: a video job flows end to end through the five services', () 
     expect((await fetch(`${sys.baseUrl}/healthz`)).status).toBe(200);
     const ready = await fetch(`${sys.baseUrl}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ok', checks: { nats: true, postgres: true } });
+    expect(await ready.json()).toEqual({
+      status: 'ok',
+      checks: {
+        nats: expect.objectContaining({ ok: true }),
+        postgres: expect.objectContaining({ ok: true }),
+        object_store: expect.objectContaining({ ok: true }),
+        lifecycle: expect.objectContaining({ ok: true }),
+      },
+    });
   });
 });

@@ -63,6 +63,9 @@ async function expectDomainError(promise: Promise<unknown>, code: string): Promi
   return caught as DomainError;
 }
 
+/** Every committed migration, oldest first. */
+const ALL_MIGRATIONS = ['InitialSchema1795971600000', 'JobInferenceTime1795982400000'];
+
 describe('migrations', () => {
   let db: TestDatabase;
   beforeAll(async () => {
@@ -127,9 +130,9 @@ describe('migrations', () => {
     try {
       await Promise.all(others.map((ds) => ds.initialize()));
       const applied = await Promise.all([fresh.dataSource, ...others].map((ds) => runMigrations(ds)));
-      expect(applied.flat()).toEqual(['InitialSchema1795971600000']);
+      expect(applied.flat()).toEqual(ALL_MIGRATIONS);
       const rows = await fresh.dataSource.query<unknown[]>(`SELECT name FROM schema_migrations`);
-      expect(rows).toHaveLength(1);
+      expect(rows).toHaveLength(ALL_MIGRATIONS.length);
     } finally {
       await Promise.all(others.filter((ds) => ds.isInitialized).map((ds) => ds.destroy()));
       await fresh.drop();
@@ -139,12 +142,12 @@ describe('migrations', () => {
   it('revert cleanly and apply again', async () => {
     const fresh = await createTestDatabase();
     try {
-      await fresh.dataSource.undoLastMigration({ transaction: 'all' });
+      for (let i = 0; i < ALL_MIGRATIONS.length; i++) await fresh.dataSource.undoLastMigration({ transaction: 'all' });
       const tables = await fresh.dataSource.query<{ table_name: string }[]>(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
       );
       expect(tables.map((t) => t.table_name)).toEqual(['schema_migrations']);
-      expect(await runMigrations(fresh.dataSource)).toEqual(['InitialSchema1795971600000']);
+      expect(await runMigrations(fresh.dataSource)).toEqual(ALL_MIGRATIONS);
     } finally {
       await fresh.drop();
     }

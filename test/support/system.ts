@@ -15,6 +15,8 @@ export interface RunningApp {
   proc: ChildProcess;
   logs: string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Where this replica serves /healthz, /readyz and /metrics (intake: its API port; workers: FW_OPS_PORT, a free port here). */
+  opsUrl: string;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function startSystem(
     FW_LOG_FORMAT: 'json',
     FW_LOG_LEVEL: process.env.FW_TEST_APP_LOG_LEVEL ?? 'info',
     FW_SHUTDOWN_TIMEOUT_MS: '5000',
+    FW_OPS_PORT: '0',
     ...opts.env,
   };
   const apps: RunningApp[] = [];
@@ -78,9 +81,11 @@ export async function startSystem(
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
       proc.once('exit', (code, signal) => r({ code, signal })),
     );
-    const running = { app, proc, logs, exited };
+    const running: RunningApp = { app, proc, logs, exited, opsUrl: `http://127.0.0.1:${port}` };
     apps.push(running);
     await waitForLog(running, /"msg":"[a-z]+ started"/, 60_000);
+    const ops = /"ops_port":(\d+)/.exec(logs.join(''));
+    if (ops) running.opsUrl = `http://127.0.0.1:${ops[1]}`;
     return running;
   };
 

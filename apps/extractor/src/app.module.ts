@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MediaToolkit } from '@framewire/media';
 import { MessagingModule, topologyFromConfig } from '@framewire/messaging';
+import { ObservabilityModule } from '@framewire/observability';
 import { RuntimeModule, type Logger } from '@framewire/runtime';
 import { StorageModule } from '@framewire/storage';
 import type { ExtractorConfig } from './config';
@@ -13,6 +14,7 @@ export class ExtractorModule {
       module: ExtractorModule,
       imports: [
         RuntimeModule.forRoot({ logger, workerId, config }),
+        ObservabilityModule.forRoot({ stage: 'extractor', logger, opsPort: config.opsPort }),
         StorageModule.forRoot(config.storage),
         MessagingModule.forRoot({
           stage: 'extractor',

@@ -1,8 +1,9 @@
-import { COMMON_CONFIG, configPart, env, loadConfig, type ConfigOf } from '@framewire/runtime';
+import { COMMON_CONFIG, configPart, env, loadConfig, type ConfigOf, opsPortConfig } from '@framewire/runtime';
 import { storageConfigFromEnv, type StorageConfig } from '@framewire/storage';
 
 export const EXTRACTOR_CONFIG_SPEC = {
   ...COMMON_CONFIG,
+  opsPort: opsPortConfig(9101),
   concurrency: {
     env: 'FW_EXTRACT_CONCURRENCY',
     schema: env.int(2, 1, 64),

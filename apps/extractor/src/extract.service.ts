@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { encodeFrameMessage, makeEvent, msgIds, WORK_SUBJECTS, type ExtractRequestV1, type InferRequestV1 } from '@framewire/contracts';
 import { MediaToolkit, type DecodedFrame } from '@framewire/media';
 import { Broker, CancellationRegistry, Consume, type HandlerContext } from '@framewire/messaging';
+import { Metrics } from '@framewire/observability';
 import { APP_CONFIG, LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
 import { OBJECT_STORE, objectKeys, type ObjectStore } from '@framewire/storage';
 import type { ExtractorConfig } from './config';
@@ -23,6 +24,7 @@ export class ExtractService {
     private readonly broker: Broker,
     private readonly media: MediaToolkit,
     private readonly cancellations: CancellationRegistry,
+    private readonly metrics: Metrics,
   ) {}
 
   @Consume({ kind: 'extract', mode: 'single' })
@@ -108,6 +110,7 @@ export class ExtractService {
       msgId: msgIds.infer(req.job_id, frame.index),
       jobId: req.job_id,
     });
+    if (!ack.duplicate) this.metrics.frameDone();
     return ack.duplicate;
   }
 }

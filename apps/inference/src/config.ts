@@ -1,9 +1,10 @@
-import { COMMON_CONFIG, configPart, env, loadConfig, type ConfigOf } from '@framewire/runtime';
+import { COMMON_CONFIG, configPart, env, loadConfig, type ConfigOf, opsPortConfig } from '@framewire/runtime';
 import { storageConfigFromEnv, type StorageConfig } from '@framewire/storage';
 import { z } from 'zod';
 
 export const INFERENCE_CONFIG_SPEC = {
   ...COMMON_CONFIG,
+  opsPort: opsPortConfig(9102),
   concurrency: {
     env: 'FW_INFER_CONCURRENCY',
     schema: env.int(1, 1, 64),

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, msgIds, WORK_SUBJECTS, type EncodedFrame, type FrameResultV1 } from '@framewire/contracts';
 import { Broker, CancellationRegistry, Consume, type HandlerContext } from '@framewire/messaging';
+import { Metrics } from '@framewire/observability';
 import { PipelineRunner } from '@framewire/pipelines';
 import { LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
 import { OBJECT_STORE, type ObjectStore } from '@framewire/storage';
@@ -19,6 +20,7 @@ export class InferService {
     private readonly runner: PipelineRunner,
     private readonly broker: Broker,
     private readonly cancellations: CancellationRegistry,
+    private readonly metrics: Metrics,
   ) {}
 
   @Consume({ kind: 'infer', mode: 'single' })
@@ -32,6 +34,7 @@ export class InferService {
     try {
       const run = await this.runner.run(header.pipeline_id, frame);
       out = { result: run.result, error: null, timings_ms: run.timings_ms };
+      this.metrics.nodeTimings(header.pipeline_id, run.timings_ms);
     } catch (err) {
       if (!(err instanceof DomainError) || err.code !== 'FRAME_FAILED') throw err;
       this.logger.warn({ frame_index: header.frame_index, err: err.message }, 'frame failed');

@@ -3,12 +3,15 @@ import { APP_GUARD } from '@nestjs/core';
 import { MediaToolkit } from '@framewire/media';
 import { MessagingModule, topologyFromConfig } from '@framewire/messaging';
 import { PersistenceModule } from '@framewire/persistence';
+import { ObservabilityModule } from '@framewire/observability';
 import { RuntimeModule, type Logger } from '@framewire/runtime';
 import { StorageModule } from '@framewire/storage';
 import { ApiKeyAuth } from './auth/api-key.auth';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import type { IntakeConfig } from './config';
 import { DlqService } from './dlq/dlq.service';
+import { WorkersController } from './http/workers.controller';
+import { WorkersService } from './workers/workers.service';
 import { DlqController } from './http/dlq.controller';
 import { JobEventsController } from './http/events.controller';
 import { JobWatchService } from './events/watch.service';
@@ -32,6 +35,7 @@ export class IntakeModule {
       module: IntakeModule,
       imports: [
         RuntimeModule.forRoot({ logger, workerId, config }),
+        ObservabilityModule.forRoot({ stage: 'intake', logger, opsPort: null }),
         StorageModule.forRoot(config.storage),
         PersistenceModule.forRoot({ url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: workerId, migrate: true }),
         MessagingModule.forRoot({
@@ -44,7 +48,15 @@ export class IntakeModule {
           shutdownTimeoutMs: config.shutdownTimeoutMs,
         }),
       ],
-      controllers: [JobsController, LegacyVideoController, HealthController, DlqController, JobEventsController, PipelinesController],
+      controllers: [
+        JobsController,
+        LegacyVideoController,
+        HealthController,
+        DlqController,
+        JobEventsController,
+        PipelinesController,
+        WorkersController,
+      ],
       providers: [
         { provide: INTAKE_CONFIG, useValue: config },
         { provide: MediaToolkit, useValue: new MediaToolkit() },
@@ -54,6 +66,7 @@ export class IntakeModule {
         PipelinesService,
         CancelService,
         DlqService,
+        WorkersService,
         ApiKeyAuth,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         JobWatchService,

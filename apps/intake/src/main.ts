@@ -5,6 +5,8 @@ import { IntakeModule } from './app.module';
 import { loadIntakeConfig } from './config';
 import { buildOpenApiDocument, serveOpenApi } from './http/openapi';
 import { ProblemFilter } from './http/problem.filter';
+import { installRequestContext } from './http/request-context';
+import { installRequestMetrics } from './http/request-metrics';
 
 void runApp({
   stage: 'intake',
@@ -15,6 +17,8 @@ void runApp({
   },
   httpPort: (config) => config.httpPort,
   configureHttp: (app, config, logger) => {
+    installRequestContext(app);
+    installRequestMetrics(app);
     app.useGlobalFilters(new ProblemFilter(logger));
     const { doc, undocumented } = buildOpenApiDocument(app, { apiKeys: config.apiKeys.length > 0, version: '1' });
     if (undocumented.length > 0) logger.warn({ routes: undocumented }, 'routes without an entry in http/openapi.ts');

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule, topologyFromConfig } from '@framewire/messaging';
 import { PersistenceModule } from '@framewire/persistence';
+import { ObservabilityModule } from '@framewire/observability';
 import { RuntimeModule, type Logger } from '@framewire/runtime';
 import type { PersisterConfig } from './config';
 import { PersistService } from './persist.service';
@@ -12,6 +13,7 @@ export class PersisterModule {
       module: PersisterModule,
       imports: [
         RuntimeModule.forRoot({ logger, workerId, config }),
+        ObservabilityModule.forRoot({ stage: 'persister', logger, opsPort: config.opsPort }),
         PersistenceModule.forRoot({ url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: workerId, migrate: true }),
         MessagingModule.forRoot({
           stage: 'persister',

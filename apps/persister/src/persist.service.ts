@@ -2,7 +2,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/comm
 import { makeEvent, type FrameResultV1 } from '@framewire/contracts';
 import { Broker, CancellationRegistry, Consume, type Delivery } from '@framewire/messaging';
 import { FrameResultsRepository, type FrameResultInput, type JobProgress } from '@framewire/persistence';
-import { APP_CONFIG, LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
+import { APP_CONFIG, LOGGER, newTraceId, runInContext, WORKER_ID, type Logger } from '@framewire/runtime';
 import type { PersisterConfig } from './config';
 import { ProgressThrottle } from './progress-throttle';
 
@@ -21,6 +21,8 @@ import { ProgressThrottle } from './progress-throttle';
 @Injectable()
 export class PersistService implements BeforeApplicationShutdown {
   private readonly progress: ProgressThrottle;
+  /** Each job's trace id, from its latest frame result, so its progress events continue its trace (bounded: oldest forgotten). */
+  private readonly traces = new Map<string, string>();
 
   constructor(
     @Inject(APP_CONFIG) config: PersisterConfig,
@@ -41,6 +43,7 @@ export class PersistService implements BeforeApplicationShutdown {
   async persist(items: Array<Delivery<FrameResultV1>>): Promise<void> {
     const live = items.filter(({ payload }) => !this.cancellations.isCancelled(payload.job_id));
     if (live.length === 0) return;
+    for (const { payload, ctx } of live) this.rememberTrace(payload.job_id, ctx.traceId);
     const rows: FrameResultInput[] = live.map(({ payload: p }) => ({
       job_id: p.job_id,
       frame_index: p.frame_index,
@@ -56,10 +59,20 @@ export class PersistService implements BeforeApplicationShutdown {
   }
 
   private async announce(jobId: string, p: JobProgress): Promise<void> {
-    await this.broker.publishEvent(
-      makeEvent('frames', jobId, { frames_done: p.done, frames_failed: p.failed, frames_total: p.total, worker_id: this.workerId }),
-      progressDiscriminator(p),
+    const traceId = this.traces.get(jobId) ?? newTraceId();
+    if (p.total !== null && p.done + p.failed >= p.total) this.traces.delete(jobId);
+    await runInContext({ traceId, jobId }, () =>
+      this.broker.publishEvent(
+        makeEvent('frames', jobId, { frames_done: p.done, frames_failed: p.failed, frames_total: p.total, worker_id: this.workerId }),
+        progressDiscriminator(p),
+      ),
     );
+  }
+
+  private rememberTrace(jobId: string, traceId: string): void {
+    this.traces.delete(jobId);
+    this.traces.set(jobId, traceId);
+    if (this.traces.size > 10_000) this.traces.delete(this.traces.keys().next().value as string);
   }
 
   /** Held progress goes out before the broker drains. */
@@ -75,6 +88,11 @@ export function progressDiscriminator(p: JobProgress): string {
 
 /** Postgres jsonb refuses U+0000 inside strings; one model output must never fail a whole batch of other jobs' rows. */
 export function withoutNul(value: unknown): unknown {
+  // Fast path (every row but a pathological one): one serialisation to look for an escaped NUL, no copy. JSON escapes
+  // U+0000 as \u0000 and a literal backslash as \\, so an odd run of backslashes before u0000 is a NUL.
+  const plain = JSON.stringify(value);
+  if (plain === undefined) return null;
+  if (!/(?<!\\)(?:\\\\)*\\u0000/.test(plain)) return value;
   const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' ? v.replace(/\0/g, '') : v));
-  return text === undefined ? null : JSON.parse(text);
+  return JSON.parse(text) as unknown;
 }

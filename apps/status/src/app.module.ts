@@ -2,11 +2,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { MessagingModule, topologyFromConfig } from '@framewire/messaging';
 import { PersistenceModule, ProjectionStore } from '@framewire/persistence';
+import { ObservabilityModule } from '@framewire/observability';
 import { RuntimeModule, type Logger } from '@framewire/runtime';
 import type { StatusConfig } from './config';
 import { projectionRules } from './projection';
 import { ProjectorService } from './projector.service';
 import { AdvisoriesService } from './advisories.service';
+import { ClusterGauges } from './cluster-gauges';
 
 @Module({})
 export class StatusModule {
@@ -15,6 +17,7 @@ export class StatusModule {
       module: StatusModule,
       imports: [
         RuntimeModule.forRoot({ logger, workerId, config }),
+        ObservabilityModule.forRoot({ stage: 'status', logger, opsPort: config.opsPort }),
         PersistenceModule.forRoot({ url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: workerId, migrate: true }),
         MessagingModule.forRoot({
           stage: 'status',
@@ -31,6 +34,7 @@ export class StatusModule {
         { provide: ProjectionStore, useFactory: (ds: DataSource) => new ProjectionStore(ds, projectionRules), inject: [DataSource] },
         ProjectorService,
         AdvisoriesService,
+        ClusterGauges,
       ],
     };
   }

@@ -11,6 +11,7 @@ export {
   GetJobRequest,
   Job,
   JobEvent,
+  JobMetrics,
   JobServiceClient,
   JobServiceService,
   type JobServiceServer,
@@ -21,6 +22,8 @@ export {
   ListPipelinesResponse,
   ListResultsRequest,
   ListResultsResponse,
+  ListWorkersRequest,
+  ListWorkersResponse,
   ModelRef,
   Pipeline,
   PipelineNode,
@@ -29,6 +32,7 @@ export {
   SubmittedEvent,
   VideoMetadata,
   WatchJobRequest,
+  Worker,
 } from './generated/framewire/v1/jobs';
 export { createJobServiceClient, unary, type JobServiceClientOptions } from './client';
 export { fromProtoStatus, toProtoStatus } from './job-status';

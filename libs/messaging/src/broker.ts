@@ -86,6 +86,12 @@ export class Broker {
     return !this.nc.isClosed() && !this.nc.isDraining();
   }
 
+  /** A round trip to the server: resolves with the milliseconds it took; hangs while the connection is down (callers time out). */
+  async ping(): Promise<number> {
+    if (!this.isConnected()) throw new Error('the NATS connection is closed');
+    return this.nc.rtt();
+  }
+
   /** Flush what was published, let subscriptions finish, close. */
   async drain(): Promise<void> {
     if (this.nc.isClosed()) return;

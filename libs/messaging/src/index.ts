@@ -18,3 +18,21 @@ export { CancellationRegistry, CANCEL_BUCKET } from './cancellation';
 export { DLQ_HEADERS, publishDeadLetter, type DeadLetter } from './dead-letter';
 export { maxDeliveriesAdvisory, type MaxDeliveriesAdvisory } from './decoders';
 export { ADVISORY_CONSUMER, CRASH_SLACK_DELIVERIES, MAX_DELIVERIES_ADVISORY, advisoryConsumerConfig } from './topology';
+export {
+  DEFAULT_WORKER_REGISTRY,
+  liveWorkers,
+  packageVersion,
+  registrySettings,
+  workerEntry,
+  workerEntrySchema,
+  workerKey,
+  WorkerHeartbeat,
+  WorkerRegistry,
+  WORKER_STAGES,
+  WORKERS_BUCKET,
+  type LiveWorker,
+  type WorkerEntry,
+  type WorkerIdentity,
+  type WorkerRegistrySettings,
+  type WorkerStage,
+} from './worker-registry';

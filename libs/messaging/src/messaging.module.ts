@@ -6,10 +6,13 @@ import {
   Module,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  type OnModuleInit,
+  Optional,
 } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { STREAMS } from '@framewire/contracts';
-import type { Logger } from '@framewire/runtime';
+import { Health, Metrics } from '@framewire/observability';
+import { APP_CONFIG, type Logger } from '@framewire/runtime';
 import { DEFAULT_RETRY } from './ack-policy';
 import { Broker } from './broker';
 import { CancellationRegistry } from './cancellation';
@@ -25,6 +28,7 @@ import {
   workConsumerConfig,
 } from './topology';
 import { type Handler, type HandlerContext, JetStreamWorker, type WorkerStats, type Delivery } from './worker';
+import { registrySettings, WorkerHeartbeat, WorkerRegistry, type WorkerRegistrySettings } from './worker-registry';
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 
@@ -41,13 +45,15 @@ export interface MessagingOptions {
   /** Batch sizes per batch consumer, overriding the handler's declared ones (from config). */
   batch?: Partial<Record<ConsumedKind, { maxBatch: number; maxWaitMs: number }>>;
   shutdownTimeoutMs: number;
+  /** Heartbeat interval and TTL of the worker registry; default: the app config's FW_HEARTBEAT_INTERVAL_MS and FW_WORKER_TTL_MS. */
+  workerRegistry?: Partial<WorkerRegistrySettings>;
 }
 
 type AnyHandlerFn = (...args: unknown[]) => Promise<void>;
 
 /** Provisions streams and consumers, wires @Consume handlers to JetStream workers, and drains on shutdown. */
 @Injectable()
-export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly workers = new Map<ConsumedKind, JetStreamWorker<unknown>>();
   readonly topology: TopologySettings;
 
@@ -57,8 +63,16 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     private readonly cancellations: CancellationRegistry,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
+    @Optional() private readonly metrics?: Metrics,
+    @Optional() private readonly health?: Health,
   ) {
     this.topology = { ...DEFAULT_TOPOLOGY, ...opts.topology };
+  }
+
+  onModuleInit(): void {
+    this.health?.register('nats', async () => {
+      await this.broker.ping();
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -137,6 +151,9 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       logger: this.opts.logger.child({ consumer: cfg.durable_name }),
       heartbeatMs: Math.max(1000, Math.floor(this.topology.ackWaitMs / 3)),
       failJobOnGiveUp: !isEvents,
+      ...(this.metrics
+        ? { metrics: { sink: this.metrics, consumer: cfg.durable_name, framesPerMessage: kind === 'infer' || kind === 'persist' ? 1 : 0 } }
+        : {}),
     });
     await worker.start();
     this.workers.set(kind, worker);
@@ -173,8 +190,20 @@ export class MessagingModule {
           inject: [Broker],
         },
         MessagingRuntime,
+        {
+          provide: WorkerRegistry,
+          useFactory: (broker: Broker, config?: unknown) => WorkerRegistry.open(broker, registrySettings(config, opts.workerRegistry)),
+          inject: [Broker, { token: APP_CONFIG, optional: true }],
+        },
+        {
+          // Announces this replica once the app has started; heart-beats; leaves on shutdown.
+          provide: WorkerHeartbeat,
+          useFactory: (registry: WorkerRegistry, metrics?: Metrics) =>
+            new WorkerHeartbeat({ workerId: opts.workerId, stage: opts.stage, logger: opts.logger }, registry, metrics ?? null),
+          inject: [WorkerRegistry, { token: Metrics, optional: true }],
+        },
       ],
-      exports: [Broker, MessagingRuntime, CancellationRegistry],
+      exports: [Broker, MessagingRuntime, CancellationRegistry, WorkerRegistry],
     };
   }
 }

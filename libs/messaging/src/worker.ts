@@ -1,6 +1,7 @@
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { ZodError } from 'zod';
 import { describeError, HEADERS, isDomainError, makeEvent, type WorkKind } from '@framewire/contracts';
+import type { Metrics, SettleOutcome } from '@framewire/observability';
 import { newTraceId, runInContext, type Logger } from '@framewire/runtime';
 import { type AckOutcome, outcomeForError, type RetryPolicy } from './ack-policy';
 import { type Broker, headerValue } from './broker';
@@ -61,6 +62,8 @@ export interface WorkerOptions {
   heartbeatMs: number;
   /** Publish a `failed` job event when a message of this consumer is termed or dead-lettered. */
   failJobOnGiveUp: boolean;
+  /** Where to count messages, redeliveries, latencies and frames; `framesPerMessage` is 0 for job-level work. */
+  metrics?: { sink: Metrics; consumer: string; framesPerMessage: number };
 }
 
 export interface WorkerStats {
@@ -190,6 +193,7 @@ export class JetStreamWorker<T> {
     const decoded = this.decode(msg);
     if (!decoded.ok) return this.giveUpMalformed(msg, decoded.reason);
     const ctx = this.contextFor(msg, decoded.jobId);
+    const t0 = this.begin(msg);
     await runInContext({ traceId: ctx.traceId, jobId: ctx.jobId }, async () => {
       msg.working();
       const heartbeat = setInterval(() => msg.working(), this.opts.heartbeatMs);
@@ -206,7 +210,7 @@ export class JetStreamWorker<T> {
       } finally {
         clearInterval(heartbeat);
       }
-      await this.settle(msg, outcome, decoded.jobId, error);
+      await this.settle(msg, outcome, decoded.jobId, error, t0);
     });
   }
 
@@ -218,28 +222,31 @@ export class JetStreamWorker<T> {
       else items.push({ msg, payload: decoded.payload, ctx: this.contextFor(msg, decoded.jobId) });
     }
     if (items.length === 0) return;
+    const t0 = performance.now();
+    for (const item of items) this.begin(item.msg);
     const heartbeat = setInterval(() => items.forEach((i) => i.msg.working()), this.opts.heartbeatMs);
     try {
       await runInContext({ traceId: newTraceId() }, () => handler.handleBatch(items.map(({ payload, ctx }) => ({ payload, ctx }))));
       clearInterval(heartbeat);
-      for (const item of items) await this.settle(item.msg, { kind: 'ack' }, item.ctx.jobId, null);
+      for (const item of items) await this.settle(item.msg, { kind: 'ack' }, item.ctx.jobId, null, t0);
     } catch (err) {
       clearInterval(heartbeat);
       for (const item of items) {
         const outcome = outcomeForError(err, item.msg.info.deliveryCount, this.opts.retry);
-        await runInContext({ traceId: item.ctx.traceId, jobId: item.ctx.jobId }, () => this.settle(item.msg, outcome, item.ctx.jobId, err));
+        await runInContext({ traceId: item.ctx.traceId, jobId: item.ctx.jobId }, () => this.settle(item.msg, outcome, item.ctx.jobId, err, t0));
       }
     }
   }
 
   /** Carry out one outcome. If what must happen before a term (dead letter, failure event) cannot be published, nak instead. */
-  private async settle(msg: JsMsg, outcome: AckOutcome, jobId: string | undefined, error: unknown): Promise<void> {
+  private async settle(msg: JsMsg, outcome: AckOutcome, jobId: string | undefined, error: unknown, t0: number): Promise<void> {
     const log = this.opts.logger;
     this.stats.handled++;
     switch (outcome.kind) {
       case 'ack':
         msg.ack();
         this.stats.acked++;
+        this.end(t0, 'ack', jobId);
         return;
       case 'nak':
         log.warn(
@@ -248,6 +255,7 @@ export class JetStreamWorker<T> {
         );
         msg.nak(outcome.delayMs);
         this.stats.naked++;
+        this.end(t0, 'nak', jobId);
         return;
       case 'term':
       case 'dead': {
@@ -270,12 +278,14 @@ export class JetStreamWorker<T> {
           log.warn({ err }, 'could not record the failure yet; handing the message back');
           msg.nak(this.opts.retry.baseDelayMs);
           this.stats.naked++;
+          this.end(t0, 'nak', jobId);
           return;
         }
         log.error({ err: error, delivery: msg.info.deliveryCount, outcome: outcome.kind }, message);
         this.finish(msg, message);
         if (dead) this.stats.deadLettered++;
         else this.stats.termed++;
+        this.end(t0, outcome.kind, jobId);
         return;
       }
     }
@@ -292,6 +302,18 @@ export class JetStreamWorker<T> {
     this.opts.logger.error({ subject: msg.subject }, reason);
     this.finish(msg, reason);
     this.stats.deadLettered++;
+    this.end(this.begin(msg), 'dead', undefined);
+  }
+
+  /** Count a message as being handled; returns its start time for end(). */
+  private begin(msg: JsMsg): number {
+    this.opts.metrics?.sink.started(this.opts.metrics.consumer, msg.info.deliveryCount);
+    return performance.now();
+  }
+
+  private end(t0: number, outcome: SettleOutcome, jobId: string | undefined): void {
+    const m = this.opts.metrics;
+    m?.sink.settled(m.consumer, outcome, (performance.now() - t0) / 1000, jobId, m.framesPerMessage);
   }
 
   /**

@@ -1,5 +1,6 @@
-import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Health } from '@framewire/observability';
 import { openDataSource, runMigrations } from './data-source';
 import { ensureDatabase } from './ensure-database';
 import { FrameResultsRepository } from './frame-results.repository';
@@ -15,8 +16,17 @@ export interface PersistenceModuleOptions {
 }
 
 @Injectable()
-class DataSourceLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
+class DataSourceLifecycle implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(DataSource) private readonly ds: DataSource,
+    @Optional() private readonly health?: Health,
+  ) {}
+
+  onModuleInit(): void {
+    this.health?.register('postgres', async () => {
+      await this.ds.query('SELECT 1');
+    });
+  }
   async onApplicationShutdown(): Promise<void> {
     if (this.ds.isInitialized) await this.ds.destroy();
   }

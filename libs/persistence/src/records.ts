@@ -28,6 +28,8 @@ export interface JobRecord {
   frames_total: number | null;
   frames_done: number;
   frames_failed: number;
+  /** Pipeline time of the stored frame results (the sum of their timings_ms), in ms; 0 before the first. */
+  inference_ms: number;
   error_code: ErrorCode | null;
   error_message: string | null;
   idempotency_key: string | null;
@@ -176,6 +178,7 @@ export function toJobRecord(row: Row): JobRecord {
     frames_total: numOrNull(row.frames_total),
     frames_done: num(row.frames_done),
     frames_failed: num(row.frames_failed),
+    inference_ms: row.inference_ms === undefined || row.inference_ms === null ? 0 : num(row.inference_ms),
     error_code: errorCode === null ? null : ERROR_CODE_SET.has(errorCode) ? (errorCode as ErrorCode) : 'INTERNAL',
     error_message: strOrNull(row.error_message),
     idempotency_key: strOrNull(row.idempotency_key),

@@ -1,5 +1,6 @@
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Health } from '@framewire/observability';
 import { ConfigError, defaultWorkerId } from './config';
 import { createLogger, type Logger } from './logger';
 import { PinoNestLogger } from './nest-logger';
@@ -64,6 +65,8 @@ export async function runApp<C extends CommonConfig>(spec: AppSpec<C>): Promise<
   }
   installShutdown(app, logger, config.shutdownTimeoutMs);
   await spec.onReady?.(app, config, logger);
+  // Readiness turns on once every module has started (consumers pulling, servers listening).
+  tryGet(app, Health)?.markServing();
   logger.info({ http_port: port }, `${spec.stage} started`);
   return app;
 }
@@ -96,4 +99,12 @@ function installShutdown(app: INestApplicationContext, logger: Logger, timeoutMs
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+}
+
+function tryGet<T>(app: INestApplicationContext, token: abstract new (...args: never[]) => T): T | null {
+  try {
+    return app.get(token, { strict: false });
+  } catch {
+    return null;
+  }
 }

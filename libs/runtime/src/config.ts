@@ -101,7 +101,33 @@ export const COMMON_CONFIG = {
     schema: env.int(20_000, 100, 600_000),
     doc: 'how long a graceful shutdown may take before the process exits anyway',
   },
+  heartbeatIntervalMs: {
+    env: 'FW_HEARTBEAT_INTERVAL_MS',
+    schema: env.int(5000, 100, 300_000),
+    doc: 'how often a replica refreshes its worker registry entry',
+  },
+  workerTtlMs: {
+    env: 'FW_WORKER_TTL_MS',
+    schema: env.int(15_000, 300, 3_600_000),
+    doc: 'a replica that has not heart-beaten for this long drops off the worker registry',
+  },
 } satisfies ConfigSpec;
+
+/**
+ * FW_OPS_PORT of a worker app: where it serves /healthz, /readyz and
+ * /metrics. `0` takes any free port (it is logged); `off` serves none.
+ */
+export function opsPortConfig(defaultPort: number) {
+  return {
+    env: 'FW_OPS_PORT',
+    schema: z
+      .string()
+      .default(String(defaultPort))
+      .refine((v) => v === 'off' || (/^\d+$/.test(v) && Number(v) <= 65535), { message: 'must be a port (0-65535; 0: any free port) or off' })
+      .transform((v) => (v === 'off' ? null : Number(v))),
+    doc: `port of /healthz, /readyz and /metrics (default ${defaultPort}; 0: any free port; off: none)`,
+  };
+}
 
 export const DATABASE_CONFIG = {
   databaseUrl: {

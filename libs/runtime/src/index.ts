@@ -9,6 +9,7 @@ export {
   defaultWorkerId,
   env,
   loadConfig,
+  opsPortConfig,
   type ConfigOf,
   type ConfigSpec,
 } from './config';

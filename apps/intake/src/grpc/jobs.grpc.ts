@@ -13,6 +13,8 @@ import {
   type ListJobsResponse,
   type ListPipelinesResponse,
   type ListResultsResponse,
+  type ListWorkersRequest,
+  type ListWorkersResponse,
   type SubmitJobRequest,
   type WatchJobRequest,
 } from '@framewire/grpc';
@@ -23,7 +25,8 @@ import { CancelService } from '../jobs/cancel.service';
 import { QueryService } from '../jobs/query.service';
 import { SubmitService } from '../jobs/submit.service';
 import { PipelinesService } from '../pipelines/pipelines.service';
-import { frameResultMessage, jobEventMessage, jobMessage } from './mappers';
+import { WorkersService } from '../workers/workers.service';
+import { frameResultMessage, jobEventMessage, jobMessage, workerMessage } from './mappers';
 import { toGrpcError } from './status';
 
 /**
@@ -40,6 +43,7 @@ export class JobsGrpcHandlers {
     private readonly watcher: JobWatchService,
     private readonly auth: ApiKeyAuth,
     private readonly pipelines: PipelinesService,
+    private readonly workers: WorkersService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -86,6 +90,10 @@ export class JobsGrpcHandlers {
           models: p.models.map((m) => ({ name: m.name, sha256: m.sha256 })),
         })),
       })),
+      listWorkers: this.unary('ListWorkers', async (req: ListWorkersRequest): Promise<ListWorkersResponse> => {
+        const list = await this.workers.list(req.stage);
+        return { workers: list.items.map(workerMessage), ttlMs: list.ttl_ms };
+      }),
     };
   }
 

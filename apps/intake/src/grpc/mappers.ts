@@ -1,8 +1,17 @@
 import type { JobEvent as DomainEvent, VideoMetadata as DomainVideo } from '@framewire/contracts';
 import type { ReceivedJobEvent } from '@framewire/events';
-import { toProtoStatus, type FrameResult, type Job, type JobEvent, type VideoMetadata } from '@framewire/grpc';
+import {
+  toProtoStatus,
+  type FrameResult,
+  type Job,
+  type JobEvent,
+  type JobMetrics,
+  type VideoMetadata,
+  type Worker,
+} from '@framewire/grpc';
+import type { LiveWorker } from '@framewire/messaging';
 import type { FrameResultRecord, JobRecord } from '@framewire/persistence';
-import { progressFraction } from '../jobs/views';
+import { jobMetrics, progressFraction } from '../jobs/views';
 
 /** Pure mappings from what the services return to the generated gRPC messages. */
 
@@ -30,6 +39,47 @@ export function jobMessage(job: JobRecord): Job {
     extractedAt: job.extracted_at ?? undefined,
     finishedAt: job.finished_at ?? undefined,
     updatedAt: job.updated_at,
+    metrics: jobMetricsMessage(job),
+  };
+}
+
+/** The HTTP `metrics` object, field for field (absent where HTTP says null). */
+export function jobMetricsMessage(job: JobRecord): JobMetrics {
+  const m = jobMetrics(job);
+  return {
+    queueMs: m.queue_ms ?? undefined,
+    extractionMs: m.extraction_ms ?? undefined,
+    inferenceMs: m.inference_ms,
+    meanFrameMs: m.mean_frame_ms ?? undefined,
+    processingMs: m.processing_ms ?? undefined,
+    endToEndMs: m.end_to_end_ms ?? undefined,
+    framesPerSecond: m.frames_per_second ?? undefined,
+    frameCount: m.frame_count ?? undefined,
+    framesDone: m.frames_done,
+    framesFailed: m.frames_failed,
+    errorCode: m.error?.code,
+    errorMessage: m.error?.message ?? undefined,
+  };
+}
+
+export function workerMessage(w: LiveWorker): Worker {
+  return {
+    workerId: w.worker_id,
+    stage: w.stage,
+    host: w.host,
+    pid: w.pid,
+    version: w.version,
+    startedAt: new Date(w.started_at),
+    lastHeartbeat: new Date(w.last_heartbeat),
+    ageMs: Math.round(w.age_ms),
+    uptimeS: w.uptime_s,
+    jobsProcessed: w.jobs_processed,
+    jobsFailed: w.jobs_failed,
+    framesProcessed: w.frames_processed,
+    framesFailed: w.frames_failed,
+    messagesHandled: w.messages_handled,
+    redeliveries: w.redeliveries,
+    inFlight: w.in_flight,
   };
 }
 

@@ -1,30 +1,32 @@
-import { Controller, Get, HttpException } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { Broker } from '@framewire/messaging';
+import { Controller, Get, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { Health, Metrics } from '@framewire/observability';
 
+/** Liveness, readiness and Prometheus metrics, on intake's own HTTP port (worker apps serve them on FW_OPS_PORT). */
 @Controller()
 export class HealthController {
   constructor(
-    private readonly broker: Broker,
-    private readonly db: DataSource,
+    private readonly health: Health,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Liveness: the process answers. */
   @Get('healthz')
-  health() {
-    return { status: 'ok' };
+  live() {
+    return this.health.liveness();
   }
 
-  /** Readiness: what intake needs to accept a job (NATS and Postgres) answers. */
+  /** Readiness: what intake needs to accept a job (NATS, Postgres, the object store) answers. */
   @Get('readyz')
-  async ready() {
-    const nats = this.broker.isConnected();
-    const postgres = await this.db
-      .query('SELECT 1')
-      .then(() => true)
-      .catch(() => false);
-    const body = { status: nats && postgres ? 'ok' : 'unavailable', checks: { nats, postgres } };
-    if (!nats || !postgres) throw new HttpException(body, 503);
-    return body;
+  async ready(@Res() res: Response): Promise<void> {
+    const r = await this.health.readiness();
+    // The same body either way, so a probe or a person sees which check failed.
+    res.status(r.status === 'ok' ? 200 : 503).json(r);
+  }
+
+  @Get('metrics')
+  async scrape(@Res() res: Response): Promise<void> {
+    const { contentType, body } = await this.metrics.expose();
+    res.type(contentType).send(body);
   }
 }

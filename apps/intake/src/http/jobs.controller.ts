@@ -4,7 +4,7 @@ import { DomainError } from '@framewire/contracts';
 import { CancelService } from '../jobs/cancel.service';
 import { QueryService } from '../jobs/query.service';
 import { checkIdempotencyKey, SubmitService } from '../jobs/submit.service';
-import { jobView, resultView } from '../jobs/views';
+import { jobMetricsView, jobView, resultView } from '../jobs/views';
 
 /** The v1 jobs API. Thin: validate, call one use case, shape the answer. */
 @Controller('v1/jobs')
@@ -31,6 +31,11 @@ export class JobsController {
   @Get(':id')
   async get(@Param('id') id: string) {
     return jobView(await this.queries.getJob(id));
+  }
+
+  @Get(':id/metrics')
+  async metrics(@Param('id') id: string) {
+    return jobMetricsView(await this.queries.getJob(id));
   }
 
   @Post(':id/cancel')

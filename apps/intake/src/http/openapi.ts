@@ -106,6 +106,16 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     ok: { 200: ['the job', 'Job'] },
     errors: [404],
   },
+  'GET /v1/jobs/{id}/metrics': {
+    tag: 'jobs',
+    summary: 'What a job cost: queue, extraction, inference, processing and end-to-end times, frames per second',
+    description:
+      'The `metrics` object of the job, with its id and status. Durations are null until both of their ends are known; ' +
+      '`inference_ms` is the pipeline time of the stored frames (the sum of their `timings_ms`).',
+    params: [jobId],
+    ok: { 200: ["the job's metrics", 'JobMetricsReport'] },
+    errors: [404],
+  },
   'GET /v1/jobs/{id}/results': {
     tag: 'jobs',
     summary: 'Per-frame results in frame order, a page at a time',
@@ -178,6 +188,23 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     ok: { 200: ['{valid, errors}', 'PipelineValidation'] },
     errors: [400],
   },
+  'GET /v1/workers': {
+    tag: 'operations',
+    summary: 'Live replicas of every stage, with what each has done since it started',
+    description:
+      'Every replica heart-beats into the worker registry (NATS KV `fw_workers`) every FW_HEARTBEAT_INTERVAL_MS; ' +
+      'one that has been silent for FW_WORKER_TTL_MS (killed, partitioned) is not listed. Sorted by stage, then worker id.',
+    params: [
+      {
+        name: 'stage',
+        in: 'query',
+        description: 'only replicas of this stage',
+        schema: { type: 'string', enum: ['intake', 'extractor', 'inference', 'persister', 'status'] },
+      },
+    ],
+    ok: { 200: ['the live replicas', 'WorkerList'] },
+    errors: [400, 503],
+  },
   'GET /v1/dlq': {
     tag: 'operations',
     summary: 'Dead letters: work that exhausted its deliveries, with the reason',
@@ -220,9 +247,14 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /healthz': { tag: 'health', summary: 'Liveness', ok: { 200: ['the process answers', 'Health'] }, open: true },
   'GET /readyz': {
     tag: 'health',
-    summary: 'Readiness: NATS and Postgres reachable',
-    ok: { 200: ['ready', 'Readiness'] },
-    errors: [503],
+    summary: 'Readiness: NATS, Postgres and the object store answer, and the app has started and is not shutting down',
+    ok: { 200: ['ready', 'Readiness'], 503: ['not ready: the failed checks say why', 'Readiness'] },
+    open: true,
+  },
+  'GET /metrics': {
+    tag: 'health',
+    summary: 'Prometheus metrics (text exposition format)',
+    ok: { 200: ['the metrics', null] },
     open: true,
   },
 };

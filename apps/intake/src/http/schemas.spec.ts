@@ -1,6 +1,8 @@
 import type { JobRecord } from '@framewire/persistence';
-import { jobView, legacyStatusView, resultView } from '../jobs/views';
-import { componentSchemas, frameResultSchema, jobSchema, legacyStatusSchema } from './schemas';
+import { workerEntry, liveWorkers } from '@framewire/messaging';
+import { jobMetricsView, jobView, legacyStatusView, resultView } from '../jobs/views';
+import { workerListView } from '../workers/workers.service';
+import { componentSchemas, frameResultSchema, jobMetricsReportSchema, jobSchema, legacyStatusSchema, workerListSchema } from './schemas';
 
 const job: JobRecord = {
   id: '0b7e6f3e-4a53-4c38-9a4b-1f2d3c4e5f60',
@@ -17,6 +19,7 @@ const job: JobRecord = {
   frames_total: 5,
   frames_done: 5,
   frames_failed: 0,
+  inference_ms: 412.5,
   error_code: null,
   error_message: null,
   idempotency_key: null,
@@ -47,14 +50,50 @@ describe('OpenAPI schemas', () => {
       updated_at: new Date(),
     };
     expect(frameResultSchema.strict().parse(resultView(row))).toEqual(resultView(row));
+    expect(jobMetricsReportSchema.strict().parse(jobMetricsView(job))).toEqual(jobMetricsView(job));
+    const pending = { ...job, status: 'pending' as const, frames_total: null, started_at: null, extracted_at: null, finished_at: null };
+    expect(jobMetricsReportSchema.parse(jobMetricsView(pending))).toEqual(jobMetricsView(pending));
+    const now = Date.now();
+    const activity = {
+      started_at: new Date(now - 5000).toISOString(),
+      uptime_s: 5,
+      jobs_processed: 1,
+      jobs_failed: 0,
+      frames_processed: 4,
+      frames_failed: 0,
+      messages_handled: 5,
+      redeliveries: 0,
+      in_flight: 0,
+    };
+    const entry = workerEntry(
+      { workerId: 'inference-a', stage: 'inference', host: 'h', pid: 7, version: '0.1.0' },
+      activity,
+      new Date(now),
+    );
+    const list = workerListView(liveWorkers([entry], now + 10, 15_000), 15_000);
+    expect(workerListSchema.strict().parse(list)).toEqual(list);
   });
 
   it('become OpenAPI 3.0 components that refer to each other', () => {
     const schemas = componentSchemas();
     expect(Object.keys(schemas)).toEqual(
-      expect.arrayContaining(['Job', 'JobPage', 'ResultsPage', 'FrameResult', 'Problem', 'JobEvent', 'VideoMetadata']),
+      expect.arrayContaining([
+        'Job',
+        'JobPage',
+        'ResultsPage',
+        'FrameResult',
+        'Problem',
+        'JobEvent',
+        'VideoMetadata',
+        'JobMetrics',
+        'JobMetricsReport',
+        'Worker',
+        'WorkerList',
+      ]),
     );
     expect(JSON.stringify(schemas.JobPage)).toContain('"$ref":"#/components/schemas/Job"');
+    expect(JSON.stringify(schemas.Job)).toContain('"$ref":"#/components/schemas/JobMetrics"');
+    expect(JSON.stringify(schemas.WorkerList)).toContain('"$ref":"#/components/schemas/Worker"');
     expect(JSON.stringify(schemas)).not.toContain('"$id"');
   });
 });

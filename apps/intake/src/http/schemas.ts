@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES, jobEventSchema, JOB_STATUSES, videoMetadataSchema } from '@framewire/contracts';
+import { WORKER_STAGES } from '@framewire/messaging';
 import { PIPELINE_ISSUE_CODES } from '@framewire/pipelines';
 
 /**
@@ -23,6 +24,32 @@ export const problemSchema = z
   .register(apiSchemas, { id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' });
 
 export const videoSchema = videoMetadataSchema.register(apiSchemas, { id: 'VideoMetadata' });
+
+const jobErrorSchema = z.object({ code: z.string(), message: z.string().nullable() });
+const ms = (what: string) => z.number().nonnegative().nullable().describe(`${what}, in ms; null until both ends are known`);
+
+const jobMetricsShape = {
+  queue_ms: ms('created → started (waiting for an extractor)'),
+  extraction_ms: ms('started → extracted (probing, decoding and sampling)'),
+  inference_ms: z.number().nonnegative().describe('pipeline time of the stored frames: the sum of their timings_ms, in ms'),
+  mean_frame_ms: z.number().nonnegative().nullable().describe('inference_ms per stored frame; null before the first'),
+  processing_ms: ms('started → finished'),
+  end_to_end_ms: ms('created → finished'),
+  frames_per_second: z.number().nonnegative().nullable().describe('frames done per second of processing; null until finished'),
+  frame_count: z.number().int().nullable().describe('sampled frames (frames_total); null until extraction has ended'),
+  frames_done: z.number().int(),
+  frames_failed: z.number().int(),
+  error: jobErrorSchema.nullable(),
+};
+
+export const jobMetricsSchema = z.object(jobMetricsShape).register(apiSchemas, {
+  id: 'JobMetrics',
+  description: "what a job cost, stage by stage (the original system's get_job_metrics)",
+});
+
+export const jobMetricsReportSchema = z
+  .object({ job_id: z.uuid(), status: z.enum(JOB_STATUSES), ...jobMetricsShape })
+  .register(apiSchemas, { id: 'JobMetricsReport', description: 'GET /v1/jobs/{id}/metrics' });
 
 export const jobSchema = z
   .object({
@@ -52,9 +79,10 @@ export const jobSchema = z
       queue_ms: z.number().nullable(),
       processing_ms: z.number().nullable(),
     }),
-    error: z.object({ code: z.string(), message: z.string().nullable() }).nullable(),
+    error: jobErrorSchema.nullable(),
+    metrics: jobMetricsSchema,
     client_tag: z.string().nullable(),
-    links: z.object({ self: z.string(), results: z.string() }),
+    links: z.object({ self: z.string(), results: z.string(), metrics: z.string() }),
   })
   .register(apiSchemas, { id: 'Job' });
 
@@ -112,10 +140,17 @@ export const legacyResultsSchema = z
 
 export const legacyErrorSchema = z.object({ detail: z.string() }).register(apiSchemas, { id: 'LegacyError' });
 
-export const healthSchema = z.object({ status: z.literal('ok') }).register(apiSchemas, { id: 'Health' });
+export const healthSchema = z
+  .object({ status: z.literal('ok'), phase: z.enum(['starting', 'serving', 'stopping']) })
+  .register(apiSchemas, { id: 'Health' });
 
+const checkResultSchema = z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() });
 export const readinessSchema = z
-  .object({ status: z.enum(['ok', 'unavailable']), checks: z.object({ nats: z.boolean(), postgres: z.boolean() }) })
+  .object({
+    status: z.enum(['ok', 'unavailable']),
+    /** By dependency: nats, postgres, object_store (and models on inference), plus lifecycle. */
+    checks: z.record(z.string(), checkResultSchema),
+  })
   .register(apiSchemas, { id: 'Readiness' });
 
 const modelRefSchema = z.object({ name: z.string(), sha256: z.string() });
@@ -189,6 +224,37 @@ export const deadLetterPageSchema = z
 export const replayedSchema = z
   .object({ seq: z.number().int(), subject: z.string(), job_id: z.string().nullable() })
   .register(apiSchemas, { id: 'DeadLetterReplayed' });
+
+const workerCount = z.number().int().nonnegative();
+
+export const workerSchema = z
+  .object({
+    worker_id: z.string().describe('the replica id (FW_WORKER_ID), as in its logs, events and results'),
+    stage: z.enum(WORKER_STAGES),
+    host: z.string(),
+    pid: z.number().int(),
+    version: z.string().describe('the Framewire version it runs'),
+    started_at: iso,
+    last_heartbeat: iso,
+    age_ms: z.number().nonnegative().describe('since last_heartbeat; at most FW_WORKER_TTL_MS'),
+    uptime_s: workerCount,
+    jobs_processed: workerCount.describe('distinct jobs this replica did work for'),
+    jobs_failed: workerCount.describe('distinct jobs this replica failed'),
+    frames_processed: workerCount,
+    frames_failed: workerCount,
+    messages_handled: workerCount,
+    redeliveries: workerCount.describe('messages it received that had been delivered before'),
+    in_flight: workerCount.describe('messages being handled at the last heartbeat'),
+  })
+  .register(apiSchemas, { id: 'Worker', description: 'one live replica and what it has done since it started' });
+
+export const workerListSchema = z
+  .object({
+    items: z.array(workerSchema).describe('sorted by stage (pipeline order), then worker id'),
+    stages: z.record(z.string(), z.number().int()).describe('live replicas per stage (every stage, 0 when none)'),
+    ttl_ms: z.number().int().describe('FW_WORKER_TTL_MS: a replica silent for longer is not listed'),
+  })
+  .register(apiSchemas, { id: 'WorkerList' });
 
 /** Every registered schema as OpenAPI 3.0 components, referring to each other by `#/components/schemas/<id>`. */
 export function componentSchemas(): Record<string, Record<string, unknown>> {

@@ -13,7 +13,7 @@ import {
 import { Broker } from '@framewire/messaging';
 import { JobsRepository, type JobRecord } from '@framewire/persistence';
 import { objectKeys, type ObjectStore } from '@framewire/storage';
-import { LOGGER, type Logger } from '@framewire/runtime';
+import { currentContext, LOGGER, type Logger } from '@framewire/runtime';
 import { OBJECT_STORE } from '@framewire/storage';
 import { INTAKE_CONFIG, PIPELINE_CATALOG } from '../tokens';
 import type { IntakeConfig } from '../config';
@@ -146,6 +146,8 @@ export class SubmitService {
       if (existing) return { job: sameRequestOrConflict(existing, params, file.sha256), created: false };
     }
     const id = randomUUID();
+    const ctx = currentContext();
+    if (ctx) ctx.jobId = id; // every later log line of this request names the job
     const inputKey = objectKeys.inputKey(id);
     const pinned = this.pipelines.pin(params.pipeline_id);
     const stored = await this.store.putFile(inputKey, file.path, { move: true });

@@ -28,11 +28,52 @@ export function jobView(job: JobRecord) {
       processing_ms: job.started_at && job.finished_at ? job.finished_at.getTime() - job.started_at.getTime() : null,
     },
     error: job.error_code ? { code: job.error_code, message: job.error_message } : null,
+    metrics: jobMetrics(job),
     client_tag: job.client_tag,
-    links: { self: `/v1/jobs/${job.id}`, results: `/v1/jobs/${job.id}/results` },
+    links: { self: `/v1/jobs/${job.id}`, results: `/v1/jobs/${job.id}/results`, metrics: `/v1/jobs/${job.id}/metrics` },
   };
 }
 export type JobView = ReturnType<typeof jobView>;
+
+/**
+ * What a job cost, stage by stage (the original system's get_job_metrics). Each
+ * duration is null until both of its ends are known:
+ *   queue_ms       created → started (the extractor took it)
+ *   extraction_ms  started → extracted (decoding and sampling ended)
+ *   inference_ms   the pipeline time of its stored frames (sum of their timings_ms); 0 before the first
+ *   processing_ms  started → finished
+ *   end_to_end_ms  created → finished
+ * frames_per_second is frames done per second of processing (null until finished,
+ * or when it took no measurable time); frame_count is the sampled total.
+ */
+export function jobMetrics(job: JobRecord) {
+  const between = (from: Date | null, to: Date | null) => (from && to ? Math.max(0, to.getTime() - from.getTime()) : null);
+  const processing = between(job.started_at, job.finished_at);
+  const frames = job.frames_done + job.frames_failed;
+  return {
+    queue_ms: between(job.created_at, job.started_at),
+    extraction_ms: between(job.started_at, job.extracted_at),
+    inference_ms: round3(job.inference_ms),
+    mean_frame_ms: frames > 0 ? round3(job.inference_ms / frames) : null,
+    processing_ms: processing,
+    end_to_end_ms: between(job.created_at, job.finished_at),
+    frames_per_second: processing ? round3(job.frames_done / (processing / 1000)) : null,
+    frame_count: job.frames_total,
+    frames_done: job.frames_done,
+    frames_failed: job.frames_failed,
+    error: job.error_code ? { code: job.error_code, message: job.error_message } : null,
+  };
+}
+export type JobMetricsView = ReturnType<typeof jobMetrics>;
+
+/** GET /v1/jobs/{id}/metrics: the job's metrics with its id and status. */
+export function jobMetricsView(job: JobRecord) {
+  return { job_id: job.id, status: job.status, ...jobMetrics(job) };
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
 
 /** 0..1; unknown totals count as 0 until the job completes. */
 export function progressFraction(job: Pick<JobRecord, 'status' | 'frames_total' | 'frames_done' | 'frames_failed'>): number {

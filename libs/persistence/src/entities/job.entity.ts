@@ -74,6 +74,10 @@ export class JobEntity {
   @Column({ name: 'frames_failed', type: 'integer', default: 0 })
   framesFailed!: number;
 
+  /** Sum of the stored frame results' pipeline time (their timings_ms totals), kept by the persister's upsert. */
+  @Column({ name: 'inference_ms', type: 'double precision', default: 0 })
+  inferenceMs!: number;
+
   @Column({ name: 'error_code', type: 'text', nullable: true })
   errorCode!: string | null;
 

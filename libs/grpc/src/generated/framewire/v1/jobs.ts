@@ -170,7 +170,47 @@ export interface Job {
   startedAt?: Date | undefined;
   finishedAt?: Date | undefined;
   updatedAt: Date | undefined;
-  extractedAt?: Date | undefined;
+  extractedAt?:
+    | Date
+    | undefined;
+  /** What the job cost, stage by stage (HTTP: the job's `metrics`). */
+  metrics: JobMetrics | undefined;
+}
+
+/** Durations in milliseconds; each is absent until both of its ends are known. */
+export interface JobMetrics {
+  /** created -> started (waiting for an extractor) */
+  queueMs?:
+    | number
+    | undefined;
+  /** started -> extracted (probing, decoding, sampling) */
+  extractionMs?:
+    | number
+    | undefined;
+  /** The pipeline time of the stored frames: the sum of their timings_ms. */
+  inferenceMs: number;
+  /** inference_ms per stored frame; absent before the first. */
+  meanFrameMs?:
+    | number
+    | undefined;
+  /** started -> finished */
+  processingMs?:
+    | number
+    | undefined;
+  /** created -> finished */
+  endToEndMs?:
+    | number
+    | undefined;
+  /** Frames done per second of processing; absent until finished. */
+  framesPerSecond?:
+    | number
+    | undefined;
+  /** Sampled frames (frames_total); absent until extraction has ended. */
+  frameCount?: number | undefined;
+  framesDone: number;
+  framesFailed: number;
+  errorCode?: string | undefined;
+  errorMessage?: string | undefined;
 }
 
 export interface GetJobRequest {
@@ -334,6 +374,45 @@ export interface Pipeline {
 
 export interface ListPipelinesResponse {
   pipelines: Pipeline[];
+}
+
+export interface ListWorkersRequest {
+  /** intake, extractor, inference, persister or status; empty: every stage. */
+  stage: string;
+}
+
+/** One live replica and what it has done since it started. */
+export interface Worker {
+  workerId: string;
+  stage: string;
+  host: string;
+  pid: number;
+  /** The Framewire version it runs. */
+  version: string;
+  startedAt: Date | undefined;
+  lastHeartbeat:
+    | Date
+    | undefined;
+  /** Since last_heartbeat; at most the registry's TTL. */
+  ageMs: number;
+  uptimeS: number;
+  /** Distinct jobs it did work for, and failed. */
+  jobsProcessed: number;
+  jobsFailed: number;
+  framesProcessed: number;
+  framesFailed: number;
+  messagesHandled: number;
+  /** Messages it received that had been delivered before. */
+  redeliveries: number;
+  /** Messages being handled at its last heartbeat. */
+  inFlight: number;
+}
+
+export interface ListWorkersResponse {
+  /** Sorted by stage (pipeline order), then worker id. */
+  workers: Worker[];
+  /** FW_WORKER_TTL_MS: a replica silent for longer is not listed. */
+  ttlMs: number;
 }
 
 function createBaseSubmitJobRequest(): SubmitJobRequest {
@@ -879,6 +958,7 @@ function createBaseJob(): Job {
     finishedAt: undefined,
     updatedAt: undefined,
     extractedAt: undefined,
+    metrics: undefined,
   };
 }
 
@@ -949,6 +1029,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.extractedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.extractedAt), writer.uint32(178).fork()).join();
+    }
+    if (message.metrics !== undefined) {
+      JobMetrics.encode(message.metrics, writer.uint32(186).fork()).join();
     }
     return writer;
   },
@@ -1142,6 +1225,14 @@ export const Job: MessageFns<Job> = {
             message.extractedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.metrics = JobMetrics.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1250,6 +1341,7 @@ export const Job: MessageFns<Job> = {
         : isSet(object.extracted_at)
         ? fromJsonTimestamp(object.extracted_at)
         : undefined,
+      metrics: isSet(object.metrics) ? JobMetrics.fromJSON(object.metrics) : undefined,
     };
   },
 
@@ -1321,6 +1413,9 @@ export const Job: MessageFns<Job> = {
     if (message.extractedAt !== undefined) {
       obj.extractedAt = message.extractedAt.toISOString();
     }
+    if (message.metrics !== undefined) {
+      obj.metrics = JobMetrics.toJSON(message.metrics);
+    }
     return obj;
   },
 
@@ -1353,6 +1448,315 @@ export const Job: MessageFns<Job> = {
     message.finishedAt = object.finishedAt ?? undefined;
     message.updatedAt = object.updatedAt ?? undefined;
     message.extractedAt = object.extractedAt ?? undefined;
+    message.metrics = (object.metrics !== undefined && object.metrics !== null)
+      ? JobMetrics.fromPartial(object.metrics)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseJobMetrics(): JobMetrics {
+  return {
+    queueMs: undefined,
+    extractionMs: undefined,
+    inferenceMs: 0,
+    meanFrameMs: undefined,
+    processingMs: undefined,
+    endToEndMs: undefined,
+    framesPerSecond: undefined,
+    frameCount: undefined,
+    framesDone: 0,
+    framesFailed: 0,
+    errorCode: undefined,
+    errorMessage: undefined,
+  };
+}
+
+export const JobMetrics: MessageFns<JobMetrics> = {
+  encode(message: JobMetrics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.queueMs !== undefined) {
+      writer.uint32(9).double(message.queueMs);
+    }
+    if (message.extractionMs !== undefined) {
+      writer.uint32(17).double(message.extractionMs);
+    }
+    if (message.inferenceMs !== 0) {
+      writer.uint32(25).double(message.inferenceMs);
+    }
+    if (message.meanFrameMs !== undefined) {
+      writer.uint32(33).double(message.meanFrameMs);
+    }
+    if (message.processingMs !== undefined) {
+      writer.uint32(41).double(message.processingMs);
+    }
+    if (message.endToEndMs !== undefined) {
+      writer.uint32(49).double(message.endToEndMs);
+    }
+    if (message.framesPerSecond !== undefined) {
+      writer.uint32(57).double(message.framesPerSecond);
+    }
+    if (message.frameCount !== undefined) {
+      writer.uint32(64).uint64(message.frameCount);
+    }
+    if (message.framesDone !== 0) {
+      writer.uint32(72).uint64(message.framesDone);
+    }
+    if (message.framesFailed !== 0) {
+      writer.uint32(80).uint64(message.framesFailed);
+    }
+    if (message.errorCode !== undefined) {
+      writer.uint32(90).string(message.errorCode);
+    }
+    if (message.errorMessage !== undefined) {
+      writer.uint32(98).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JobMetrics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJobMetrics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.queueMs = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.extractionMs = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.inferenceMs = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.meanFrameMs = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.processingMs = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.endToEndMs = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.framesPerSecond = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.frameCount = longToNumber(reader.uint64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.framesDone = longToNumber(reader.uint64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.framesFailed = longToNumber(reader.uint64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.errorCode = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JobMetrics {
+    return {
+      queueMs: isSet(object.queueMs)
+        ? globalThis.Number(object.queueMs)
+        : isSet(object.queue_ms)
+        ? globalThis.Number(object.queue_ms)
+        : undefined,
+      extractionMs: isSet(object.extractionMs)
+        ? globalThis.Number(object.extractionMs)
+        : isSet(object.extraction_ms)
+        ? globalThis.Number(object.extraction_ms)
+        : undefined,
+      inferenceMs: isSet(object.inferenceMs)
+        ? globalThis.Number(object.inferenceMs)
+        : isSet(object.inference_ms)
+        ? globalThis.Number(object.inference_ms)
+        : 0,
+      meanFrameMs: isSet(object.meanFrameMs)
+        ? globalThis.Number(object.meanFrameMs)
+        : isSet(object.mean_frame_ms)
+        ? globalThis.Number(object.mean_frame_ms)
+        : undefined,
+      processingMs: isSet(object.processingMs)
+        ? globalThis.Number(object.processingMs)
+        : isSet(object.processing_ms)
+        ? globalThis.Number(object.processing_ms)
+        : undefined,
+      endToEndMs: isSet(object.endToEndMs)
+        ? globalThis.Number(object.endToEndMs)
+        : isSet(object.end_to_end_ms)
+        ? globalThis.Number(object.end_to_end_ms)
+        : undefined,
+      framesPerSecond: isSet(object.framesPerSecond)
+        ? globalThis.Number(object.framesPerSecond)
+        : isSet(object.frames_per_second)
+        ? globalThis.Number(object.frames_per_second)
+        : undefined,
+      frameCount: isSet(object.frameCount)
+        ? globalThis.Number(object.frameCount)
+        : isSet(object.frame_count)
+        ? globalThis.Number(object.frame_count)
+        : undefined,
+      framesDone: isSet(object.framesDone)
+        ? globalThis.Number(object.framesDone)
+        : isSet(object.frames_done)
+        ? globalThis.Number(object.frames_done)
+        : 0,
+      framesFailed: isSet(object.framesFailed)
+        ? globalThis.Number(object.framesFailed)
+        : isSet(object.frames_failed)
+        ? globalThis.Number(object.frames_failed)
+        : 0,
+      errorCode: isSet(object.errorCode)
+        ? globalThis.String(object.errorCode)
+        : isSet(object.error_code)
+        ? globalThis.String(object.error_code)
+        : undefined,
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : undefined,
+    };
+  },
+
+  toJSON(message: JobMetrics): unknown {
+    const obj: any = {};
+    if (message.queueMs !== undefined) {
+      obj.queueMs = floatToJson(message.queueMs);
+    }
+    if (message.extractionMs !== undefined) {
+      obj.extractionMs = floatToJson(message.extractionMs);
+    }
+    if (message.inferenceMs !== 0) {
+      obj.inferenceMs = floatToJson(message.inferenceMs);
+    }
+    if (message.meanFrameMs !== undefined) {
+      obj.meanFrameMs = floatToJson(message.meanFrameMs);
+    }
+    if (message.processingMs !== undefined) {
+      obj.processingMs = floatToJson(message.processingMs);
+    }
+    if (message.endToEndMs !== undefined) {
+      obj.endToEndMs = floatToJson(message.endToEndMs);
+    }
+    if (message.framesPerSecond !== undefined) {
+      obj.framesPerSecond = floatToJson(message.framesPerSecond);
+    }
+    if (message.frameCount !== undefined) {
+      obj.frameCount = Math.round(message.frameCount);
+    }
+    if (message.framesDone !== 0) {
+      obj.framesDone = Math.round(message.framesDone);
+    }
+    if (message.framesFailed !== 0) {
+      obj.framesFailed = Math.round(message.framesFailed);
+    }
+    if (message.errorCode !== undefined) {
+      obj.errorCode = message.errorCode;
+    }
+    if (message.errorMessage !== undefined) {
+      obj.errorMessage = message.errorMessage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<JobMetrics>): JobMetrics {
+    return JobMetrics.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<JobMetrics>): JobMetrics {
+    const message = createBaseJobMetrics();
+    message.queueMs = object.queueMs ?? undefined;
+    message.extractionMs = object.extractionMs ?? undefined;
+    message.inferenceMs = object.inferenceMs ?? 0;
+    message.meanFrameMs = object.meanFrameMs ?? undefined;
+    message.processingMs = object.processingMs ?? undefined;
+    message.endToEndMs = object.endToEndMs ?? undefined;
+    message.framesPerSecond = object.framesPerSecond ?? undefined;
+    message.frameCount = object.frameCount ?? undefined;
+    message.framesDone = object.framesDone ?? 0;
+    message.framesFailed = object.framesFailed ?? 0;
+    message.errorCode = object.errorCode ?? undefined;
+    message.errorMessage = object.errorMessage ?? undefined;
     return message;
   },
 };
@@ -3725,6 +4129,532 @@ export const ListPipelinesResponse: MessageFns<ListPipelinesResponse> = {
   },
 };
 
+function createBaseListWorkersRequest(): ListWorkersRequest {
+  return { stage: "" };
+}
+
+export const ListWorkersRequest: MessageFns<ListWorkersRequest> = {
+  encode(message: ListWorkersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stage !== "") {
+      writer.uint32(10).string(message.stage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListWorkersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListWorkersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListWorkersRequest {
+    return { stage: isSet(object.stage) ? globalThis.String(object.stage) : "" };
+  },
+
+  toJSON(message: ListWorkersRequest): unknown {
+    const obj: any = {};
+    if (message.stage !== "") {
+      obj.stage = message.stage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListWorkersRequest>): ListWorkersRequest {
+    return ListWorkersRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListWorkersRequest>): ListWorkersRequest {
+    const message = createBaseListWorkersRequest();
+    message.stage = object.stage ?? "";
+    return message;
+  },
+};
+
+function createBaseWorker(): Worker {
+  return {
+    workerId: "",
+    stage: "",
+    host: "",
+    pid: 0,
+    version: "",
+    startedAt: undefined,
+    lastHeartbeat: undefined,
+    ageMs: 0,
+    uptimeS: 0,
+    jobsProcessed: 0,
+    jobsFailed: 0,
+    framesProcessed: 0,
+    framesFailed: 0,
+    messagesHandled: 0,
+    redeliveries: 0,
+    inFlight: 0,
+  };
+}
+
+export const Worker: MessageFns<Worker> = {
+  encode(message: Worker, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.workerId !== "") {
+      writer.uint32(10).string(message.workerId);
+    }
+    if (message.stage !== "") {
+      writer.uint32(18).string(message.stage);
+    }
+    if (message.host !== "") {
+      writer.uint32(26).string(message.host);
+    }
+    if (message.pid !== 0) {
+      writer.uint32(32).uint32(message.pid);
+    }
+    if (message.version !== "") {
+      writer.uint32(42).string(message.version);
+    }
+    if (message.startedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.startedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.lastHeartbeat !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastHeartbeat), writer.uint32(58).fork()).join();
+    }
+    if (message.ageMs !== 0) {
+      writer.uint32(64).uint64(message.ageMs);
+    }
+    if (message.uptimeS !== 0) {
+      writer.uint32(72).uint64(message.uptimeS);
+    }
+    if (message.jobsProcessed !== 0) {
+      writer.uint32(80).uint64(message.jobsProcessed);
+    }
+    if (message.jobsFailed !== 0) {
+      writer.uint32(88).uint64(message.jobsFailed);
+    }
+    if (message.framesProcessed !== 0) {
+      writer.uint32(96).uint64(message.framesProcessed);
+    }
+    if (message.framesFailed !== 0) {
+      writer.uint32(104).uint64(message.framesFailed);
+    }
+    if (message.messagesHandled !== 0) {
+      writer.uint32(112).uint64(message.messagesHandled);
+    }
+    if (message.redeliveries !== 0) {
+      writer.uint32(120).uint64(message.redeliveries);
+    }
+    if (message.inFlight !== 0) {
+      writer.uint32(128).uint32(message.inFlight);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Worker {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWorker();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.workerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stage = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.host = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.pid = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.startedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.lastHeartbeat = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ageMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.uptimeS = longToNumber(reader.uint64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.jobsProcessed = longToNumber(reader.uint64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.jobsFailed = longToNumber(reader.uint64());
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.framesProcessed = longToNumber(reader.uint64());
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.framesFailed = longToNumber(reader.uint64());
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.messagesHandled = longToNumber(reader.uint64());
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.redeliveries = longToNumber(reader.uint64());
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.inFlight = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Worker {
+    return {
+      workerId: isSet(object.workerId)
+        ? globalThis.String(object.workerId)
+        : isSet(object.worker_id)
+        ? globalThis.String(object.worker_id)
+        : "",
+      stage: isSet(object.stage) ? globalThis.String(object.stage) : "",
+      host: isSet(object.host) ? globalThis.String(object.host) : "",
+      pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
+      version: isSet(object.version) ? globalThis.String(object.version) : "",
+      startedAt: isSet(object.startedAt)
+        ? fromJsonTimestamp(object.startedAt)
+        : isSet(object.started_at)
+        ? fromJsonTimestamp(object.started_at)
+        : undefined,
+      lastHeartbeat: isSet(object.lastHeartbeat)
+        ? fromJsonTimestamp(object.lastHeartbeat)
+        : isSet(object.last_heartbeat)
+        ? fromJsonTimestamp(object.last_heartbeat)
+        : undefined,
+      ageMs: isSet(object.ageMs)
+        ? globalThis.Number(object.ageMs)
+        : isSet(object.age_ms)
+        ? globalThis.Number(object.age_ms)
+        : 0,
+      uptimeS: isSet(object.uptimeS)
+        ? globalThis.Number(object.uptimeS)
+        : isSet(object.uptime_s)
+        ? globalThis.Number(object.uptime_s)
+        : 0,
+      jobsProcessed: isSet(object.jobsProcessed)
+        ? globalThis.Number(object.jobsProcessed)
+        : isSet(object.jobs_processed)
+        ? globalThis.Number(object.jobs_processed)
+        : 0,
+      jobsFailed: isSet(object.jobsFailed)
+        ? globalThis.Number(object.jobsFailed)
+        : isSet(object.jobs_failed)
+        ? globalThis.Number(object.jobs_failed)
+        : 0,
+      framesProcessed: isSet(object.framesProcessed)
+        ? globalThis.Number(object.framesProcessed)
+        : isSet(object.frames_processed)
+        ? globalThis.Number(object.frames_processed)
+        : 0,
+      framesFailed: isSet(object.framesFailed)
+        ? globalThis.Number(object.framesFailed)
+        : isSet(object.frames_failed)
+        ? globalThis.Number(object.frames_failed)
+        : 0,
+      messagesHandled: isSet(object.messagesHandled)
+        ? globalThis.Number(object.messagesHandled)
+        : isSet(object.messages_handled)
+        ? globalThis.Number(object.messages_handled)
+        : 0,
+      redeliveries: isSet(object.redeliveries) ? globalThis.Number(object.redeliveries) : 0,
+      inFlight: isSet(object.inFlight)
+        ? globalThis.Number(object.inFlight)
+        : isSet(object.in_flight)
+        ? globalThis.Number(object.in_flight)
+        : 0,
+    };
+  },
+
+  toJSON(message: Worker): unknown {
+    const obj: any = {};
+    if (message.workerId !== "") {
+      obj.workerId = message.workerId;
+    }
+    if (message.stage !== "") {
+      obj.stage = message.stage;
+    }
+    if (message.host !== "") {
+      obj.host = message.host;
+    }
+    if (message.pid !== 0) {
+      obj.pid = Math.round(message.pid);
+    }
+    if (message.version !== "") {
+      obj.version = message.version;
+    }
+    if (message.startedAt !== undefined) {
+      obj.startedAt = message.startedAt.toISOString();
+    }
+    if (message.lastHeartbeat !== undefined) {
+      obj.lastHeartbeat = message.lastHeartbeat.toISOString();
+    }
+    if (message.ageMs !== 0) {
+      obj.ageMs = Math.round(message.ageMs);
+    }
+    if (message.uptimeS !== 0) {
+      obj.uptimeS = Math.round(message.uptimeS);
+    }
+    if (message.jobsProcessed !== 0) {
+      obj.jobsProcessed = Math.round(message.jobsProcessed);
+    }
+    if (message.jobsFailed !== 0) {
+      obj.jobsFailed = Math.round(message.jobsFailed);
+    }
+    if (message.framesProcessed !== 0) {
+      obj.framesProcessed = Math.round(message.framesProcessed);
+    }
+    if (message.framesFailed !== 0) {
+      obj.framesFailed = Math.round(message.framesFailed);
+    }
+    if (message.messagesHandled !== 0) {
+      obj.messagesHandled = Math.round(message.messagesHandled);
+    }
+    if (message.redeliveries !== 0) {
+      obj.redeliveries = Math.round(message.redeliveries);
+    }
+    if (message.inFlight !== 0) {
+      obj.inFlight = Math.round(message.inFlight);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Worker>): Worker {
+    return Worker.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Worker>): Worker {
+    const message = createBaseWorker();
+    message.workerId = object.workerId ?? "";
+    message.stage = object.stage ?? "";
+    message.host = object.host ?? "";
+    message.pid = object.pid ?? 0;
+    message.version = object.version ?? "";
+    message.startedAt = object.startedAt ?? undefined;
+    message.lastHeartbeat = object.lastHeartbeat ?? undefined;
+    message.ageMs = object.ageMs ?? 0;
+    message.uptimeS = object.uptimeS ?? 0;
+    message.jobsProcessed = object.jobsProcessed ?? 0;
+    message.jobsFailed = object.jobsFailed ?? 0;
+    message.framesProcessed = object.framesProcessed ?? 0;
+    message.framesFailed = object.framesFailed ?? 0;
+    message.messagesHandled = object.messagesHandled ?? 0;
+    message.redeliveries = object.redeliveries ?? 0;
+    message.inFlight = object.inFlight ?? 0;
+    return message;
+  },
+};
+
+function createBaseListWorkersResponse(): ListWorkersResponse {
+  return { workers: [], ttlMs: 0 };
+}
+
+export const ListWorkersResponse: MessageFns<ListWorkersResponse> = {
+  encode(message: ListWorkersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.workers) {
+      Worker.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.ttlMs !== 0) {
+      writer.uint32(16).uint64(message.ttlMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListWorkersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListWorkersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.workers.push(Worker.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.ttlMs = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListWorkersResponse {
+    return {
+      workers: globalThis.Array.isArray(object?.workers) ? object.workers.map((e: any) => Worker.fromJSON(e)) : [],
+      ttlMs: isSet(object.ttlMs)
+        ? globalThis.Number(object.ttlMs)
+        : isSet(object.ttl_ms)
+        ? globalThis.Number(object.ttl_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: ListWorkersResponse): unknown {
+    const obj: any = {};
+    if (message.workers?.length) {
+      obj.workers = message.workers.map((e) => Worker.toJSON(e));
+    }
+    if (message.ttlMs !== 0) {
+      obj.ttlMs = Math.round(message.ttlMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListWorkersResponse>): ListWorkersResponse {
+    return ListWorkersResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListWorkersResponse>): ListWorkersResponse {
+    const message = createBaseListWorkersResponse();
+    message.workers = object.workers?.map((e) => Worker.fromPartial(e)) || [];
+    message.ttlMs = object.ttlMs ?? 0;
+    return message;
+  },
+};
+
 export type JobServiceService = typeof JobServiceService;
 export const JobServiceService = {
   /**
@@ -3805,6 +4735,19 @@ export const JobServiceService = {
       Buffer.from(ListPipelinesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListPipelinesResponse => ListPipelinesResponse.decode(value),
   },
+  /**
+   * The live replicas of every stage (or of one), from the worker registry, with
+   * what each has done since it started; the same list as HTTP GET /v1/workers.
+   */
+  listWorkers: {
+    path: "/framewire.v1.JobService/ListWorkers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListWorkersRequest): Buffer => Buffer.from(ListWorkersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListWorkersRequest => ListWorkersRequest.decode(value),
+    responseSerialize: (value: ListWorkersResponse): Buffer => Buffer.from(ListWorkersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListWorkersResponse => ListWorkersResponse.decode(value),
+  },
 } as const;
 
 export interface JobServiceServer extends UntypedServiceImplementation {
@@ -3829,6 +4772,11 @@ export interface JobServiceServer extends UntypedServiceImplementation {
   /** Cancel a pending or running job; FAILED_PRECONDITION for a finished one. */
   cancelJob: handleUnaryCall<CancelJobRequest, Job>;
   listPipelines: handleUnaryCall<ListPipelinesRequest, ListPipelinesResponse>;
+  /**
+   * The live replicas of every stage (or of one), from the worker registry, with
+   * what each has done since it started; the same list as HTTP GET /v1/workers.
+   */
+  listWorkers: handleUnaryCall<ListWorkersRequest, ListWorkersResponse>;
 }
 
 export interface JobServiceClient extends Client {
@@ -3934,6 +4882,25 @@ export interface JobServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListPipelinesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The live replicas of every stage (or of one), from the worker registry, with
+   * what each has done since it started; the same list as HTTP GET /v1/workers.
+   */
+  listWorkers(
+    request: ListWorkersRequest,
+    callback: (error: ServiceError | null, response: ListWorkersResponse) => void,
+  ): ClientUnaryCall;
+  listWorkers(
+    request: ListWorkersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListWorkersResponse) => void,
+  ): ClientUnaryCall;
+  listWorkers(
+    request: ListWorkersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListWorkersResponse) => void,
   ): ClientUnaryCall;
 }
 
