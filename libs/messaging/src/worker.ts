@@ -233,7 +233,9 @@ export class JetStreamWorker<T> {
       clearInterval(heartbeat);
       for (const item of items) {
         const outcome = outcomeForError(err, item.msg.info.deliveryCount, this.opts.retry);
-        await runInContext({ traceId: item.ctx.traceId, jobId: item.ctx.jobId }, () => this.settle(item.msg, outcome, item.ctx.jobId, err, t0));
+        await runInContext({ traceId: item.ctx.traceId, jobId: item.ctx.jobId }, () =>
+          this.settle(item.msg, outcome, item.ctx.jobId, err, t0),
+        );
       }
     }
   }

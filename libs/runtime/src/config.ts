@@ -123,7 +123,9 @@ export function opsPortConfig(defaultPort: number) {
     schema: z
       .string()
       .default(String(defaultPort))
-      .refine((v) => v === 'off' || (/^\d+$/.test(v) && Number(v) <= 65535), { message: 'must be a port (0-65535; 0: any free port) or off' })
+      .refine((v) => v === 'off' || (/^\d+$/.test(v) && Number(v) <= 65535), {
+        message: 'must be a port (0-65535; 0: any free port) or off',
+      })
       .transform((v) => (v === 'off' ? null : Number(v))),
     doc: `port of /healthz, /readyz and /metrics (default ${defaultPort}; 0: any free port; off: none)`,
   };
