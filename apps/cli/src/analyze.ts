@@ -1,11 +1,13 @@
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { DomainError, submitParamsSchema, type VideoMetadata } from '@framewire/contracts';
-import { DEFAULT_JPEG_QUALITY, MediaToolkit } from '@framewire/media';
+import { DEFAULT_JPEG_QUALITY, MediaToolkit, type DecodedFrame } from '@framewire/media';
 import {
   builtinDefinitionsDir,
   createPluginRegistry,
   PipelineRegistry,
   PipelineRunner,
+  PipelineRunnerPool,
   splitDirList,
   type PaddleOcrPluginOptions,
 } from '@framewire/pipelines';
@@ -28,6 +30,12 @@ export interface AnalyzeOptions {
   onVideo?: (video: VideoMetadata) => void;
   onModelsLoaded?: (ms: number) => void;
   signal?: AbortSignal;
+  /**
+   * Frames run at once, each in its own worker thread with its own ONNX
+   * sessions (default: FW_ANALYZE_WORKERS, else one per core). 1 runs every
+   * frame on this thread, as before. Results are the same either way.
+   */
+  workers?: number;
 }
 
 /**
@@ -70,7 +78,22 @@ export async function* analyzeVideo(path: string, opts: AnalyzeOptions): AsyncGe
   const video = await media.probeVideo(path);
   opts.onVideo?.(video);
 
-  const runner = new PipelineRunner(pipelines, plugins);
+  const workers = opts.workers ?? intEnv(env, 'FW_ANALYZE_WORKERS', availableParallelism());
+  if (!Number.isInteger(workers) || workers < 1) throw new DomainError('INVALID_ARGUMENT', 'FW_ANALYZE_WORKERS must be an integer >= 1');
+  // One worker: the inference stage's runner on this thread. Several: one runner per worker thread, each session on
+  // cores / workers intra-op threads (FW_ONNX_THREADS overrides), because a session runs on the thread that calls it.
+  const runner =
+    workers === 1
+      ? new PipelineRunner(pipelines, plugins)
+      : new PipelineRunnerPool({
+          workers,
+          paddleocr: {
+            ...(paddleocr.modelDir ? { modelDir: paddleocr.modelDir } : {}),
+            sessionOptions: { intraOpNumThreads: threads > 0 ? threads : Math.max(1, Math.floor(availableParallelism() / workers)) },
+          },
+          pluginDirs: splitDirList(env.FW_PLUGIN_DIRS),
+          pipelineDirs: splitDirList(env.FW_PIPELINE_DIRS),
+        });
   try {
     const t0 = performance.now();
     await runner.init([pipelineId]);
@@ -83,15 +106,33 @@ export async function* analyzeVideo(path: string, opts: AnalyzeOptions): AsyncGe
       maxWidth: intEnv(env, 'FW_MAX_FRAME_WIDTH', 1920),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
-    for await (const f of frames) {
+    // Up to two frames per worker in flight (so a worker never waits for the next frame while an earlier, slower
+    // one holds up the in-order output), results yielded in frame order.
+    const window = workers === 1 ? 1 : 2 * workers;
+    const inFlight: Array<Promise<FrameOutcome | { fatal: unknown }>> = [];
+    const runOne = async (f: DecodedFrame): Promise<FrameOutcome | { fatal: unknown }> => {
       const frame = { jpeg: f.jpeg, width: f.width, height: f.height, index: f.index, ptsMs: f.ptsMs };
       try {
         const run = await runner.run(pipelineId, frame);
-        yield { frame_index: f.index, pts_ms: f.ptsMs, result: run.result, error: null, timings_ms: run.timings_ms };
+        return { frame_index: f.index, pts_ms: f.ptsMs, result: run.result, error: null, timings_ms: run.timings_ms };
       } catch (err) {
-        if (!(err instanceof DomainError) || err.code !== 'FRAME_FAILED') throw err;
-        yield { frame_index: f.index, pts_ms: f.ptsMs, result: null, error: err.message, timings_ms: {} };
+        if (!(err instanceof DomainError) || err.code !== 'FRAME_FAILED') return { fatal: err };
+        return { frame_index: f.index, pts_ms: f.ptsMs, result: null, error: err.message, timings_ms: {} };
       }
+    };
+    const next = async (): Promise<FrameOutcome> => {
+      const out = await (inFlight.shift() as Promise<FrameOutcome | { fatal: unknown }>);
+      if ('fatal' in out) throw out.fatal;
+      return out;
+    };
+    try {
+      for await (const f of frames) {
+        inFlight.push(runOne(f));
+        if (inFlight.length >= window) yield await next();
+      }
+      while (inFlight.length > 0) yield await next();
+    } finally {
+      await Promise.allSettled(inFlight); // a stopped iteration still waits for the frames it started
     }
   } finally {
     await runner.close();

@@ -88,11 +88,24 @@ export function progressDiscriminator(p: JobProgress): string {
 
 /** Postgres jsonb refuses U+0000 inside strings; one model output must never fail a whole batch of other jobs' rows. */
 export function withoutNul(value: unknown): unknown {
-  // Fast path (every row but a pathological one): one serialisation to look for an escaped NUL, no copy. JSON escapes
-  // U+0000 as \u0000 and a literal backslash as \\, so an odd run of backslashes before u0000 is a NUL.
-  const plain = JSON.stringify(value);
-  if (plain === undefined) return null;
-  if (!/(?<!\\)(?:\\\\)*\\u0000/.test(plain)) return value;
+  if (value === undefined) return null;
+  // Fast path (every row but a pathological one): a walk that allocates nothing; the copy only when a NUL is there.
+  if (!hasNul(value, 0)) return value;
   const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' ? v.replace(/\0/g, '') : v));
-  return JSON.parse(text) as unknown;
+  return text === undefined ? null : (JSON.parse(text) as unknown);
+}
+
+/** Whether any string (key or value) inside a JSON value holds U+0000; a structure too deep to walk counts as yes. */
+function hasNul(v: unknown, depth: number): boolean {
+  if (typeof v === 'string') return v.includes('\0');
+  if (v === null || typeof v !== 'object') return false;
+  if (depth > 64) return true;
+  if (Array.isArray(v)) {
+    for (const x of v) if (hasNul(x, depth + 1)) return true;
+    return false;
+  }
+  for (const k in v) {
+    if (k.includes('\0') || hasNul((v as Record<string, unknown>)[k], depth + 1)) return true;
+  }
+  return false;
 }

@@ -53,6 +53,7 @@ export {
   loadPluginModule,
   splitDirList,
 } from './plugin-loader';
+export { PipelineRunnerPool, type RunnerPoolConfig } from './runner-pool';
 export {
   DEFAULT_ONNX_SESSION_OPTIONS,
   type InferenceModel,
