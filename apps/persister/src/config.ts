@@ -8,7 +8,7 @@ export const PERSISTER_CONFIG_SPEC = {
   batchWaitMs: { env: 'FW_PERSIST_BATCH_WAIT_MS', schema: env.int(25, 0, 10_000), doc: 'how long a partial batch waits for more results' },
   progressIntervalMs: {
     env: 'FW_PROGRESS_INTERVAL_MS',
-    schema: env.int(500, 0, 60_000),
+    schema: env.int(150, 0, 60_000),
     doc: "at most one `frames` progress event per job per this many ms per replica (the last state and a job's completing batch always go out; 0: one per batch)",
   },
 };
