@@ -65,6 +65,8 @@ export async function* decodeFrames(path: string, opts: DecodeOptions): AsyncGen
   try {
     for (let k = 0; opts.maxFrames === null || k < opts.maxFrames; k++) {
       const frame = await session.nextFrame();
+      // A frame already decoded when the signal fired is not handed out: aborting ends the iteration.
+      if (opts.signal?.aborted) throw abortReason(opts.signal);
       if (!frame) break;
       if (k + 1 === opts.maxFrames) session.stop();
       yield frame;
