@@ -23,6 +23,8 @@ import { eventually, startSystem, type TestSystem } from '../support/system';
 jest.setTimeout(180_000);
 
 const FRAMES = 90;
+/** The persister's progress throttle in this suite (FW_PROGRESS_INTERVAL_MS). */
+const PROGRESS_INTERVAL_MS = 500;
 
 describe('job events: SSE and NATS', () => {
   let sys: TestSystem;
@@ -39,7 +41,7 @@ describe('job events: SSE and NATS', () => {
       frames: FRAMES,
       texts: [{ text: 'EVENTS', fromFrame: 20, toFrame: 40, x: 30, y: 90, fontSize: 40 }],
     });
-    sys = await startSystem();
+    sys = await startSystem({ env: { FW_PROGRESS_INTERVAL_MS: String(PROGRESS_INTERVAL_MS) } });
     events = await JobEventsClient.connect({ servers: sys.nats.url });
   });
 
@@ -151,7 +153,7 @@ describe('job events: SSE and NATS', () => {
     const frames = full.events.filter((e) => e.event === 'frames').map((e) => JSON.parse(e.data) as Extract<JobEvent, { type: 'frames' }>);
     const span = new Date(frames.at(-1)!.at).getTime() - new Date(frames[0].at).getTime();
     expect(frames.length).toBeLessThan(FRAMES / 3);
-    expect(frames.length).toBeLessThanOrEqual(Math.ceil(span / 500) + 2);
+    expect(frames.length).toBeLessThanOrEqual(Math.ceil(span / PROGRESS_INTERVAL_MS) + 2);
     expect(frames.at(-1)).toMatchObject({ frames_done: FRAMES, frames_failed: 0, frames_total: FRAMES });
     const seen = frames.map((f) => f.frames_done + f.frames_failed);
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);
