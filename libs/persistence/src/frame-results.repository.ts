@@ -26,14 +26,18 @@ export const UPSERT_CHUNK_ROWS = 5000;
 const FRAME_MS = (timings: string) =>
   `(SELECT coalesce(sum(t."value"::float8), 0) FROM jsonb_each(${timings}) t WHERE jsonb_typeof(t."value") = 'number')`;
 
+/** The row columns of an upsert's source, in the table's order. */
+const ROW_COLUMNS = '"job_id", "frame_index", "pts_ms", "result", "error", "timings_ms", "worker_id"';
+const UNNEST_ROWS = 'unnest($1::uuid[], $2::int[], $3::float8[], $4::jsonb[], $5::text[], $6::jsonb[], $7::text[])';
+
 /**
- * On conflict the newer write wins, except that an error never replaces a
- * stored success: a redelivered frame whose rerun failed keeps its result.
+ * Write the rows of `source` on (job_id, frame_index). On conflict the newer
+ * write wins, except that an error never replaces a stored success: a
+ * redelivered frame whose rerun failed keeps its result.
  */
-const UPSERT_UNNEST = `
-  INSERT INTO "frame_results" AS fr
-    ("job_id", "frame_index", "pts_ms", "result", "error", "timings_ms", "worker_id")
-  SELECT * FROM unnest($1::uuid[], $2::int[], $3::float8[], $4::jsonb[], $5::text[], $6::jsonb[], $7::text[])
+const UPSERT_FROM = (source: string) => `
+  INSERT INTO "frame_results" AS fr (${ROW_COLUMNS})
+  ${source}
   ON CONFLICT ("job_id", "frame_index") DO UPDATE SET
     "pts_ms" = EXCLUDED."pts_ms",
     "result" = EXCLUDED."result",
@@ -42,6 +46,8 @@ const UPSERT_UNNEST = `
     "worker_id" = EXCLUDED."worker_id",
     "updated_at" = now()
   WHERE EXCLUDED."error" IS NULL OR fr."error" IS NOT NULL`;
+
+const UPSERT_UNNEST = UPSERT_FROM(`SELECT * FROM ${UNNEST_ROWS}`);
 
 /**
  * The same upsert, which in the same statement keeps jobs.inference_ms equal
@@ -53,23 +59,11 @@ const UPSERT_UNNEST = `
  */
 const UPSERT_UNNEST_TIMED = `
   WITH "input" AS (
-    SELECT * FROM unnest($1::uuid[], $2::int[], $3::float8[], $4::jsonb[], $5::text[], $6::jsonb[], $7::text[])
-      AS i("job_id", "frame_index", "pts_ms", "result", "error", "timings_ms", "worker_id")
+    SELECT * FROM ${UNNEST_ROWS} AS i(${ROW_COLUMNS})
   ), "old" AS (
     SELECT fr."job_id", fr."frame_index", fr."timings_ms"
     FROM "frame_results" fr JOIN "input" i ON fr."job_id" = i."job_id" AND fr."frame_index" = i."frame_index"
-  ), "up" AS (
-    INSERT INTO "frame_results" AS fr
-      ("job_id", "frame_index", "pts_ms", "result", "error", "timings_ms", "worker_id")
-    SELECT "job_id", "frame_index", "pts_ms", "result", "error", "timings_ms", "worker_id" FROM "input"
-    ON CONFLICT ("job_id", "frame_index") DO UPDATE SET
-      "pts_ms" = EXCLUDED."pts_ms",
-      "result" = EXCLUDED."result",
-      "error" = EXCLUDED."error",
-      "timings_ms" = EXCLUDED."timings_ms",
-      "worker_id" = EXCLUDED."worker_id",
-      "updated_at" = now()
-    WHERE EXCLUDED."error" IS NULL OR fr."error" IS NOT NULL
+  ), "up" AS (${UPSERT_FROM(`SELECT ${ROW_COLUMNS} FROM "input"`)}
     RETURNING fr."job_id", fr."frame_index", fr."timings_ms"
   ), "delta" AS (
     SELECT up."job_id", sum(${FRAME_MS('up."timings_ms"')} - coalesce(${FRAME_MS('old."timings_ms"')}, 0)) AS "ms"
