@@ -1,6 +1,13 @@
 // @ts-check
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { readdirSync } from 'node:fs';
+
+/** The deployables; an import from one into another is a boundary violation. */
+const APPS = readdirSync(new URL('./apps', import.meta.url), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
+const INTO_AN_APP = `^(\\.\\./)+(apps/)?(${APPS.join('|')})/`;
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', '**/*.js', '**/*.mjs', 'libs/grpc/src/generated/**', '.cache/**'] },
@@ -29,6 +36,41 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
       // Query results are typed by assertion in tests; the rule would ask for the generic form instead.
       '@typescript-eslint/no-unnecessary-type-assertion': 'off',
+    },
+  },
+  // Boundaries (STYLE.md 1): apps -> libs, never libs -> apps or app -> app; contracts imports nothing of ours.
+  {
+    files: ['libs/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(\\.\\./)+apps/', message: 'libs/ must not import apps/: move the shared code into a lib' }] },
+      ],
+    },
+  },
+  {
+    files: ['apps/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: INTO_AN_APP, message: 'an app must not import another app: move the shared code into a lib' }] },
+      ],
+    },
+  },
+  {
+    files: ['libs/contracts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(@framewire/|@nestjs/|@nats-io/|typeorm$|pg$|(\\.\\./){2})',
+              message: 'libs/contracts is the language the stages speak: it imports nothing of ours and no Nest, NATS or database code',
+            },
+          ],
+        },
+      ],
     },
   },
 );

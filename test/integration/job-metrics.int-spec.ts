@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  FrameResultsRepository,
-  JobsRepository,
-  createTestDatabase,
-  type CreateJobInput,
-  type FrameResultInput,
-  type TestDatabase,
-} from '@framewire/persistence';
+import { FrameResultsRepository, JobsRepository, type CreateJobInput, type FrameResultInput } from '@framewire/persistence';
+import { createTestDatabase, type TestDatabase } from '@framewire/persistence/testing';
 
 jest.setTimeout(60_000);
 

@@ -8,15 +8,14 @@ import {
   JobsRepository,
   ProjectionStore,
   createDataSource,
-  createTestDatabase,
   openDataSource,
   runMigrations,
   type ApplyEventResult,
   type CreateJobInput,
   type FrameResultInput,
   type JobRecord,
-  type TestDatabase,
 } from '@framewire/persistence';
+import { createTestDatabase, type TestDatabase } from '@framewire/persistence/testing';
 import { projectionRules } from '../../apps/status/src/projection';
 
 jest.setTimeout(60_000);

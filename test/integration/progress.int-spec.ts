@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createTestDatabase,
-  FrameResultsRepository,
-  JobsRepository,
-  type FrameResultInput,
-  type TestDatabase,
-} from '@framewire/persistence';
+import { FrameResultsRepository, JobsRepository, type FrameResultInput } from '@framewire/persistence';
+import { createTestDatabase, type TestDatabase } from '@framewire/persistence/testing';
 
 jest.setTimeout(30_000);
 

@@ -1,14 +1,7 @@
 import pino from 'pino';
 import type { ActivitySnapshot, Metrics } from '@framewire/observability';
-import {
-  Broker,
-  WorkerHeartbeat,
-  WorkerRegistry,
-  WORKERS_BUCKET,
-  workerEntry,
-  type WorkerRegistrySettings,
-  type WorkerStage,
-} from '@framewire/messaging';
+import { Broker, WorkerHeartbeat, WorkerRegistry, WORKERS_BUCKET, workerEntry, type WorkerRegistrySettings } from '@framewire/messaging';
+import type { Stage } from '@framewire/contracts';
 import { startNatsServer, type TestNats } from '../support/nats-server';
 import { eventually } from '../support/system';
 
@@ -30,7 +23,7 @@ const activity = (jobs: number): ActivitySnapshot => ({
   in_flight: 0,
 });
 
-function entry(stage: WorkerStage, id: string, at = new Date()) {
+function entry(stage: Stage, id: string, at = new Date()) {
   return workerEntry({ workerId: id, stage, host: 'h', pid: 1, version: '0.1.0' }, activity(1), at);
 }
 

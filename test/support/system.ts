@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createTestDatabase, type TestDatabase } from '@framewire/persistence';
+import { createTestDatabase, type TestDatabase } from '@framewire/persistence/testing';
 import { freePort, startNatsServer, type TestNats } from './nats-server';
 
 export const APPS = ['status', 'persister', 'inference', 'extractor', 'intake'] as const;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors';
 import { jobIdSchema, pipelineIdSchema, videoMetadataSchema } from './jobs';
+import { STAGES } from './stages';
 
 /**
  * Job events, published on fw.events.<job_id>.<type>. Versioned by `v`; a
@@ -65,7 +66,7 @@ export const completedEvent = z.object({
 export const failedEvent = z.object({
   ...base,
   type: z.literal('failed'),
-  stage: z.enum(['intake', 'extractor', 'inference', 'persister', 'status']),
+  stage: z.enum(STAGES),
   error_code: z.enum(ERROR_CODES),
   error_message: z.string(),
 });

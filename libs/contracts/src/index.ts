@@ -5,3 +5,5 @@ export * from './work';
 export * from './events';
 export * from './frame-codec';
 export * from './api-keys';
+export * from './stages';
+export * from './network';

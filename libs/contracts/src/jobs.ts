@@ -11,6 +11,8 @@ export function isTerminal(status: JobStatus): boolean {
 /** Identifiers that name things on disk or in subjects: no dots, slashes or spaces. */
 export const SAFE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A uuid in either case, as Postgres accepts it (lookups by id must not fail on an uppercase one). */
+export const UUID_ANY_CASE = new RegExp(UUID.source, 'i');
 
 export const jobIdSchema = z.string().regex(UUID, 'job id must be a lowercase uuid');
 export const pipelineIdSchema = z.string().regex(SAFE_ID, 'pipeline id must match [a-z0-9][a-z0-9_-]*');

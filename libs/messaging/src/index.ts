@@ -28,11 +28,9 @@ export {
   workerKey,
   WorkerHeartbeat,
   WorkerRegistry,
-  WORKER_STAGES,
   WORKERS_BUCKET,
   type LiveWorker,
   type WorkerEntry,
   type WorkerIdentity,
   type WorkerRegistrySettings,
-  type WorkerStage,
 } from './worker-registry';

@@ -13,8 +13,8 @@ import {
   WorkerHeartbeat,
   type WorkerEntry,
   type WorkerRegistry,
-  type WorkerStage,
 } from './worker-registry';
+import type { Stage } from '@framewire/contracts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -30,7 +30,7 @@ const ACTIVITY: ActivitySnapshot = {
   in_flight: 2,
 };
 
-function entry(stage: WorkerStage, id: string, heartbeatAt: number): WorkerEntry {
+function entry(stage: Stage, id: string, heartbeatAt: number): WorkerEntry {
   return workerEntry({ workerId: id, stage, host: 'h', pid: 1, version: '0.1.0' }, ACTIVITY, new Date(heartbeatAt));
 }
 
@@ -75,7 +75,7 @@ describe('liveWorkers', () => {
   });
 
   it('sorts by stage in pipeline order, then by worker id', () => {
-    const stages: WorkerStage[] = ['status', 'persister', 'inference', 'extractor', 'intake'];
+    const stages: Stage[] = ['status', 'persister', 'inference', 'extractor', 'intake'];
     const entries = [...stages.map((s) => entry(s, `${s}-1`, T0)), entry('inference', 'inference-0', T0)];
     expect(liveWorkers(entries, T0, 1000).map((w) => w.worker_id)).toEqual([
       'intake-1',
@@ -122,7 +122,7 @@ function fakeRegistry(settings = { heartbeatIntervalMs: 50, ttlMs: 200 }) {
       puts.push(e);
       return Promise.resolve();
     }),
-    remove: jest.fn((stage: WorkerStage, id: string) => {
+    remove: jest.fn((stage: Stage, id: string) => {
       removed.push(workerKey(stage, id));
       return Promise.resolve();
     }),

@@ -6,13 +6,12 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { z } from 'zod';
 import type { ActivitySnapshot, Metrics } from '@framewire/observability';
 import type { Logger } from '@framewire/runtime';
+import { STAGES, type Stage } from '@framewire/contracts';
 import type { Broker } from './broker';
 
 export const WORKERS_BUCKET = 'fw_workers';
 
 /** The stages, in pipeline order (the order listings are sorted in). */
-export const WORKER_STAGES = ['intake', 'extractor', 'inference', 'persister', 'status'] as const;
-export type WorkerStage = (typeof WORKER_STAGES)[number];
 
 export interface WorkerRegistrySettings {
   /** How often a replica rewrites its entry (FW_HEARTBEAT_INTERVAL_MS). */
@@ -33,7 +32,7 @@ const count = z.number().int().nonnegative();
 export const workerEntrySchema = z.object({
   v: z.literal(1),
   worker_id: z.string().min(1),
-  stage: z.enum(WORKER_STAGES),
+  stage: z.enum(STAGES),
   host: z.string(),
   pid: z.number().int(),
   version: z.string(),
@@ -54,13 +53,13 @@ export type WorkerEntry = z.output<typeof workerEntrySchema>;
 export type LiveWorker = Omit<WorkerEntry, 'v'> & { age_ms: number };
 
 /** The registry key of a replica: `<stage>.<worker_id>` (worker ids are [A-Za-z0-9._-], valid in KV keys). */
-export function workerKey(stage: WorkerStage, workerId: string): string {
+export function workerKey(stage: Stage, workerId: string): string {
   return `${stage}.${workerId}`;
 }
 
 /** The entry a replica writes on each heartbeat. */
 export function workerEntry(
-  me: { workerId: string; stage: WorkerStage; host: string; pid: number; version: string },
+  me: { workerId: string; stage: Stage; host: string; pid: number; version: string },
   activity: ActivitySnapshot,
   now: Date,
 ): WorkerEntry {
@@ -98,7 +97,7 @@ export function liveWorkers(entries: readonly WorkerEntry[], now: number, ttlMs:
     if (!Number.isFinite(age) || age > ttlMs) continue;
     live.push({ ...e, age_ms: Math.max(0, age) });
   }
-  const rank = (s: WorkerStage) => WORKER_STAGES.indexOf(s);
+  const rank = (s: Stage) => STAGES.indexOf(s);
   return live.sort((a, b) => rank(a.stage) - rank(b.stage) || (a.worker_id < b.worker_id ? -1 : a.worker_id > b.worker_id ? 1 : 0));
 }
 
@@ -151,12 +150,12 @@ export class WorkerRegistry {
     }
   }
 
-  async remove(stage: WorkerStage, workerId: string): Promise<void> {
+  async remove(stage: Stage, workerId: string): Promise<void> {
     await this.kv.delete(workerKey(stage, workerId));
   }
 
   /** Every well-formed entry the bucket holds (live or not yet expired). */
-  async entries(stage?: WorkerStage): Promise<WorkerEntry[]> {
+  async entries(stage?: Stage): Promise<WorkerEntry[]> {
     const keys: string[] = [];
     for await (const key of await this.kv.keys(stage ? `${stage}.>` : '>')) keys.push(key);
     const found = await Promise.all(keys.map((k) => this.kv.get(k)));
@@ -176,7 +175,7 @@ export class WorkerRegistry {
   }
 
   /** The live replicas, optionally of one stage, sorted by stage then worker id. */
-  async live(stage?: WorkerStage, now = Date.now()): Promise<LiveWorker[]> {
+  async live(stage?: Stage, now = Date.now()): Promise<LiveWorker[]> {
     return liveWorkers(await this.entries(stage), now, this.settings.ttlMs);
   }
 }
@@ -199,7 +198,7 @@ export function registrySettings(config: unknown, override?: Partial<WorkerRegis
 
 export interface WorkerIdentity {
   workerId: string;
-  stage: WorkerStage;
+  stage: Stage;
   logger: Logger;
 }
 
@@ -215,7 +214,7 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, BeforeApplicatio
   private inFlight: Promise<void> | null = null;
   private failing = false;
   private stopped = false;
-  private readonly me: { workerId: string; stage: WorkerStage; host: string; pid: number; version: string };
+  private readonly me: { workerId: string; stage: Stage; host: string; pid: number; version: string };
   private readonly startedAt = new Date(Date.now() - Math.round(process.uptime() * 1000));
 
   constructor(

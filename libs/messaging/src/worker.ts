@@ -1,6 +1,6 @@
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { ZodError } from 'zod';
-import { describeError, HEADERS, isDomainError, makeEvent, type WorkKind } from '@framewire/contracts';
+import { describeError, HEADERS, isDomainError, makeEvent, type Stage, type WorkKind } from '@framewire/contracts';
 import type { Metrics, SettleOutcome } from '@framewire/observability';
 import { newTraceId, runInContext, type Logger } from '@framewire/runtime';
 import { type AckOutcome, outcomeForError, type RetryPolicy } from './ack-policy';
@@ -50,7 +50,7 @@ export interface BatchHandler<T> extends HandlerBase<T> {
 export type Handler<T> = SingleHandler<T> | BatchHandler<T>;
 
 export interface WorkerOptions {
-  stage: 'intake' | 'extractor' | 'inference' | 'persister' | 'status';
+  stage: Stage;
   /** The work kind, for dead letters and failure events; null for the events consumer. */
   kind: WorkKind | null;
   workerId: string;

@@ -1,4 +1,4 @@
-import { DomainError } from '@framewire/contracts';
+import { DomainError, UUID_ANY_CASE } from '@framewire/contracts';
 
 /**
  * Opaque keyset cursor for job listings: base64url of `[created_at, id]`.
@@ -13,7 +13,6 @@ export interface JobCursor {
 }
 
 const TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function encodeJobCursor(cursor: JobCursor): string {
   return Buffer.from(JSON.stringify([cursor.created_at, cursor.id]), 'utf8').toString('base64url');
@@ -32,6 +31,6 @@ export function decodeJobCursor(text: string): JobCursor {
   if (!Array.isArray(parsed) || parsed.length !== 2) throw invalid();
   const [createdAt, id] = parsed as unknown[];
   if (typeof createdAt !== 'string' || !TS.test(createdAt) || Number.isNaN(Date.parse(createdAt))) throw invalid();
-  if (typeof id !== 'string' || !ID.test(id)) throw invalid();
+  if (typeof id !== 'string' || !UUID_ANY_CASE.test(id)) throw invalid();
   return { created_at: createdAt, id: id.toLowerCase() };
 }

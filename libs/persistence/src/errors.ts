@@ -1,4 +1,4 @@
-import { DomainError, describeError } from '@framewire/contracts';
+import { DomainError, describeError, isNetworkErrorCode } from '@framewire/contracts';
 
 /**
  * Database failures that mean "try again later" rather than "this request is
@@ -6,21 +6,6 @@ import { DomainError, describeError } from '@framewire/contracts';
  * connection dropped under us. They surface as DATABASE_UNAVAILABLE (retryable),
  * so a JetStream handler naks with backoff instead of terming the message.
  */
-
-/** Socket-level errors from net/dns. */
-const NETWORK_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETUNREACH',
-  'ENETDOWN',
-]);
 
 /** SQLSTATEs outside class 08 (connection exception) that are transient. */
 const TRANSIENT_SQLSTATES: ReadonlySet<string> = new Set([
@@ -61,7 +46,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     if (typeof e !== 'object' || e === null) continue;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') {
-      if (NETWORK_CODES.has(code) || TRANSIENT_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
+      if (isNetworkErrorCode(code) || TRANSIENT_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
     }
     const message = (e as { message?: unknown }).message;
     if (typeof message === 'string' && TRANSIENT_MESSAGES.some((re) => re.test(message))) return true;

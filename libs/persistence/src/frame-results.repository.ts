@@ -1,11 +1,10 @@
 import type { DataSource } from 'typeorm';
-import { DomainError } from '@framewire/contracts';
+import { DomainError, UUID_ANY_CASE } from '@framewire/contracts';
 import { toFrameResultRecord } from './records';
 import type { FrameCounts, FrameResultInput, FrameResultsPage, FrameResultsQuery } from './records';
 import { inTransaction, withConnection } from './sql';
 import type { Sql } from './sql';
 
-const UUID_ANY_CASE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_RESULTS_PAGE = 10_000;
 
 /** A job's frame progress: results without an error, with one, and the sampled total (null until extraction ends). */

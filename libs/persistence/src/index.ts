@@ -30,6 +30,3 @@ export type {
 } from './records';
 
 export { isDatabaseUnavailable, toDatabaseError, withDatabaseErrors } from './errors';
-
-export { createTestDatabase, TEST_SERVER_URL } from './testing';
-export type { TestDatabase } from './testing';

@@ -1,11 +1,9 @@
 import type { DataSource } from 'typeorm';
-import type { JobEventType } from '@framewire/contracts';
+import { UUID_ANY_CASE, type JobEventType } from '@framewire/contracts';
 import { toJobEventRecord } from './records';
 import type { JobEventRecord } from './records';
 import { withConnection } from './sql';
 import type { Sql } from './sql';
-
-const UUID_ANY_CASE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A job's timeline as projected. Writes normally go through ProjectionStore, in the projection's transaction. */
 export class JobEventsRepository {

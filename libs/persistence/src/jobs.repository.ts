@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { DomainError } from '@framewire/contracts';
+import { DomainError, UUID_ANY_CASE } from '@framewire/contracts';
 import { decodeJobCursor, encodeJobCursor } from './cursor';
 import { sqlState } from './errors';
 import { toJobRecord } from './records';
@@ -8,7 +8,6 @@ import type { CreateJobInput, CreateJobResult, JobRecord, JobsPage, ListJobsQuer
 import { withConnection } from './sql';
 import type { Sql } from './sql';
 
-const UUID_ANY_CASE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_LIST_LIMIT = 1000;
 
 /** created_at as microsecond UTC text, the cursor's own precision. */

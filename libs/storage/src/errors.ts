@@ -1,24 +1,4 @@
-import { DomainError, describeError, isDomainError } from '@framewire/contracts';
-
-/** Node errno codes that mean "the store could not be reached / is not usable now". */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'ESOCKETTIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EADDRNOTAVAIL',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ERR_STREAM_PREMATURE_CLOSE',
-]);
+import { DomainError, describeError, isDomainError, isNetworkErrorCode, NETWORK_ERROR_CODES } from '@framewire/contracts';
 
 /** S3 error names that mean "try again later". */
 const TRANSIENT_S3_NAMES = new Set([
@@ -64,7 +44,7 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
-const ERRNO_IN_MESSAGE = new RegExp(`\\b(${[...NETWORK_CODES].join('|')})\\b`);
+const ERRNO_IN_MESSAGE = new RegExp(`\\b(${NETWORK_ERROR_CODES.join('|')})\\b`);
 
 /**
  * The errno-style code of an error, looking inside an AggregateError
@@ -129,7 +109,7 @@ export function classifyS3Error(err: unknown, ctx: S3ErrorContext): DomainError 
     return new DomainError('NOT_FOUND', `object not found: ${ctx.key ?? target}`, { details });
   }
   if (
-    (code !== undefined && NETWORK_CODES.has(code)) ||
+    isNetworkErrorCode(code) ||
     TRANSIENT_S3_NAMES.has(name) ||
     (status !== undefined && (status >= 500 || status === 408 || status === 429))
   ) {

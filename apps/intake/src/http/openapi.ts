@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { STAGES } from '@framewire/contracts';
 import { componentSchemas } from './schemas';
 
 /** Where the document is served (outside the controllers, so it stays open when API keys are on). */
@@ -199,7 +200,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
         name: 'stage',
         in: 'query',
         description: 'only replicas of this stage',
-        schema: { type: 'string', enum: ['intake', 'extractor', 'inference', 'persister', 'status'] },
+        schema: { type: 'string', enum: [...STAGES] },
       },
     ],
     ok: { 200: ['the live replicas', 'WorkerList'] },

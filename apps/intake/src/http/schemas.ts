@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ERROR_CODES, jobEventSchema, JOB_STATUSES, videoMetadataSchema } from '@framewire/contracts';
-import { WORKER_STAGES } from '@framewire/messaging';
+import { ERROR_CODES, jobEventSchema, JOB_STATUSES, STAGES, videoMetadataSchema } from '@framewire/contracts';
 import { PIPELINE_ISSUE_CODES } from '@framewire/pipelines';
 
 /**
@@ -230,7 +229,7 @@ const workerCount = z.number().int().nonnegative();
 export const workerSchema = z
   .object({
     worker_id: z.string().describe('the replica id (FW_WORKER_ID), as in its logs, events and results'),
-    stage: z.enum(WORKER_STAGES),
+    stage: z.enum(STAGES),
     host: z.string(),
     pid: z.number().int(),
     version: z.string().describe('the Framewire version it runs'),

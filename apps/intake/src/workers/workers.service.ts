@@ -1,26 +1,26 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, describeError } from '@framewire/contracts';
-import { WORKER_STAGES, WorkerRegistry, type LiveWorker, type WorkerStage } from '@framewire/messaging';
+import { DomainError, describeError, STAGES, type Stage } from '@framewire/contracts';
+import { WorkerRegistry, type LiveWorker } from '@framewire/messaging';
 
 /** GET /v1/workers and ListWorkers: the live replicas, and how many of each stage. */
 export interface WorkerListView {
   items: LiveWorker[];
-  stages: Record<WorkerStage, number>;
+  stages: Record<Stage, number>;
   ttl_ms: number;
 }
 
 export function workerListView(items: LiveWorker[], ttlMs: number): WorkerListView {
-  const stages = Object.fromEntries(WORKER_STAGES.map((s) => [s, 0])) as Record<WorkerStage, number>;
+  const stages = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
   for (const w of items) stages[w.stage]++;
   return { items, stages, ttl_ms: ttlMs };
 }
 
 /** A `stage` filter as a client sends it: absent or empty means every stage. */
-export function parseStage(raw: unknown): WorkerStage | undefined {
+export function parseStage(raw: unknown): Stage | undefined {
   if (raw === undefined || raw === '') return undefined;
-  if (typeof raw === 'string' && (WORKER_STAGES as readonly string[]).includes(raw)) return raw as WorkerStage;
-  throw new DomainError('INVALID_ARGUMENT', `stage must be one of ${WORKER_STAGES.join(', ')}`, {
-    details: { errors: [`stage: must be one of ${WORKER_STAGES.join(', ')}`] },
+  if (typeof raw === 'string' && (STAGES as readonly string[]).includes(raw)) return raw as Stage;
+  throw new DomainError('INVALID_ARGUMENT', `stage must be one of ${STAGES.join(', ')}`, {
+    details: { errors: [`stage: must be one of ${STAGES.join(', ')}`] },
   });
 }
 
