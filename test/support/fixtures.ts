@@ -138,6 +138,32 @@ export async function makeAudioOnly(path: string, seconds = 1): Promise<string> 
   return path;
 }
 
+/**
+ * A frame-size bomb: a small MKV (about 64 KB) of lossless FFV1 frames of one
+ * colour, each of them huge (1920×30000 by default: 57.6 Mpx, about 86 MB
+ * once decoded). Generating it takes about a second and 300 MB.
+ */
+export async function makeFrameSizeBomb(path: string, opts: { width?: number; height?: number; frames?: number } = {}): Promise<string> {
+  const { width = 1920, height = 30_000, frames = 2 } = opts;
+  const source = `color=c=white:s=${width}x${height}:r=1:d=${frames}`;
+  await runFfmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    source,
+    '-frames:v',
+    String(frames),
+    '-c:v',
+    'ffv1',
+    '-pix_fmt',
+    'yuv420p',
+    '-f',
+    'matroska',
+    path,
+  ]);
+  return path;
+}
+
 export async function makeTextFile(path: string, text = 'This is a plain text file, not a video.\n'.repeat(20)): Promise<string> {
   await writeFile(path, text, 'utf8');
   return path;
