@@ -29,7 +29,7 @@
  * for their encoding.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { resolveFfmpegPath } from '@framewire/media';
@@ -59,6 +59,8 @@ export interface MakeVideoOptions {
   audio?: boolean;
   pixelFormat?: 'yuv420p' | 'yuv444p';
   background?: string;
+  /** MKV written to a pipe, as a live recorder does: no duration, no frame count, no index; probing cannot tell how many frames it has. */
+  streamed?: boolean;
 }
 
 export const FIXTURE_FONT_FILE = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf', 'DejaVuSans-Bold.ttf');
@@ -75,9 +77,18 @@ export async function makeVideo(opts: MakeVideoOptions): Promise<string> {
     ...['-vf', videoFilter(opts, fps), '-frames:v', String(frames), '-vsync', 'passthrough'],
     ...codecArgs(opts.codec ?? 'h264', pixelFormat),
     ...((container === 'mp4' || container === 'mov') && !opts.moovAtEnd ? ['-movflags', '+faststart'] : []),
-    ...['-f', MUXERS[container], opts.path],
+    ...['-f', MUXERS[container], opts.streamed ? 'pipe:1' : opts.path],
   ];
-  await runFfmpeg(args);
+  if (!opts.streamed) await runFfmpeg(args);
+  else {
+    if (container !== 'mkv') throw new Error('streamed fixtures are MKV');
+    const out = await open(opts.path, 'w');
+    try {
+      await runFfmpeg(args, out.fd);
+    } finally {
+      await out.close();
+    }
+  }
   return opts.path;
 }
 
@@ -177,12 +188,12 @@ export function removeFixtureDir(dir: string): Promise<void> {
   return rm(dir, { recursive: true, force: true });
 }
 
-function runFfmpeg(args: string[]): Promise<void> {
+function runFfmpeg(args: string[], stdout: number | 'ignore' = 'ignore'): Promise<void> {
   const full = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args];
   return new Promise((resolve, reject) => {
-    const child = spawn(resolveFfmpegPath(), full, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(resolveFfmpegPath(), full, { stdio: ['ignore', stdout, 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
