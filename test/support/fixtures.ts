@@ -29,7 +29,7 @@
  * for their encoding.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { resolveFfmpegPath } from '@framewire/media';
@@ -59,6 +59,8 @@ export interface MakeVideoOptions {
   audio?: boolean;
   pixelFormat?: 'yuv420p' | 'yuv444p';
   background?: string;
+  /** MKV written to a pipe, as a live recorder does: no duration, no frame count, no index; probing cannot tell how many frames it has. */
+  streamed?: boolean;
 }
 
 export const FIXTURE_FONT_FILE = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf', 'DejaVuSans-Bold.ttf');
@@ -75,9 +77,18 @@ export async function makeVideo(opts: MakeVideoOptions): Promise<string> {
     ...['-vf', videoFilter(opts, fps), '-frames:v', String(frames), '-vsync', 'passthrough'],
     ...codecArgs(opts.codec ?? 'h264', pixelFormat),
     ...((container === 'mp4' || container === 'mov') && !opts.moovAtEnd ? ['-movflags', '+faststart'] : []),
-    ...['-f', MUXERS[container], opts.path],
+    ...['-f', MUXERS[container], opts.streamed ? 'pipe:1' : opts.path],
   ];
-  await runFfmpeg(args);
+  if (!opts.streamed) await runFfmpeg(args);
+  else {
+    if (container !== 'mkv') throw new Error('streamed fixtures are MKV');
+    const out = await open(opts.path, 'w');
+    try {
+      await runFfmpeg(args, out.fd);
+    } finally {
+      await out.close();
+    }
+  }
   return opts.path;
 }
 
@@ -138,6 +149,32 @@ export async function makeAudioOnly(path: string, seconds = 1): Promise<string> 
   return path;
 }
 
+/**
+ * A frame-size bomb: a small MKV (about 64 KB) of lossless FFV1 frames of one
+ * colour, each of them huge (1920×30000 by default: 57.6 Mpx, about 86 MB
+ * once decoded). Generating it takes about a second and 300 MB.
+ */
+export async function makeFrameSizeBomb(path: string, opts: { width?: number; height?: number; frames?: number } = {}): Promise<string> {
+  const { width = 1920, height = 30_000, frames = 2 } = opts;
+  const source = `color=c=white:s=${width}x${height}:r=1:d=${frames}`;
+  await runFfmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    source,
+    '-frames:v',
+    String(frames),
+    '-c:v',
+    'ffv1',
+    '-pix_fmt',
+    'yuv420p',
+    '-f',
+    'matroska',
+    path,
+  ]);
+  return path;
+}
+
 export async function makeTextFile(path: string, text = 'This is a plain text file, not a video.\n'.repeat(20)): Promise<string> {
   await writeFile(path, text, 'utf8');
   return path;
@@ -151,12 +188,12 @@ export function removeFixtureDir(dir: string): Promise<void> {
   return rm(dir, { recursive: true, force: true });
 }
 
-function runFfmpeg(args: string[]): Promise<void> {
+function runFfmpeg(args: string[], stdout: number | 'ignore' = 'ignore'): Promise<void> {
   const full = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args];
   return new Promise((resolve, reject) => {
-    const child = spawn(resolveFfmpegPath(), full, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(resolveFfmpegPath(), full, { stdio: ['ignore', stdout, 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);

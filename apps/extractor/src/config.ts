@@ -1,8 +1,10 @@
 import { COMMON_CONFIG, configPart, env, loadConfig, type ConfigOf, opsPortConfig } from '@framewire/runtime';
+import { SIX_HOURS_MS, VIDEO_LIMITS_CONFIG } from '@framewire/media';
 import { storageConfigFromEnv, type StorageConfig } from '@framewire/storage';
 
 export const EXTRACTOR_CONFIG_SPEC = {
   ...COMMON_CONFIG,
+  ...VIDEO_LIMITS_CONFIG,
   opsPort: opsPortConfig(9101),
   concurrency: {
     env: 'FW_EXTRACT_CONCURRENCY',
@@ -33,7 +35,12 @@ export const EXTRACTOR_CONFIG_SPEC = {
   maxFramesPerJob: {
     env: 'FW_MAX_FRAMES_PER_JOB',
     schema: env.int(100_000, 1, 10_000_000),
-    doc: 'the most frames one job may sample, whatever it asks',
+    doc: 'the most frames one job may sample: a job without max_frames that has more fails with TOO_MANY_FRAMES',
+  },
+  decodeTimeoutMs: {
+    env: 'FW_DECODE_TIMEOUT_MS',
+    schema: env.int(SIX_HOURS_MS, 1, 2_147_483_647),
+    doc: 'time one job may spend waiting on ffmpeg to decode; past it ffmpeg is killed and the job fails with DECODE_TIMEOUT',
   },
   publishWindow: {
     env: 'FW_EXTRACT_PUBLISH_WINDOW',

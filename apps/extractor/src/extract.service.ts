@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { encodeFrameMessage, makeEvent, msgIds, WORK_SUBJECTS, type ExtractRequestV1, type InferRequestV1 } from '@framewire/contracts';
-import { MediaToolkit, type DecodedFrame } from '@framewire/media';
+import { checkVideoLimits, MediaToolkit, tooManyFramesWhileDecoding, type DecodedFrame } from '@framewire/media';
 import { Broker, CancellationRegistry, Consume, type HandlerContext } from '@framewire/messaging';
 import { Metrics } from '@framewire/observability';
 import { APP_CONFIG, LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
@@ -37,6 +37,9 @@ export class ExtractService {
     const local = await this.store.materialize(req.input_key);
     try {
       const video = await this.media.probeVideo(local.path);
+      // Intake checked its own probe; this one is what will be decoded (and covers work queued before a cap was lowered).
+      const frameCap = this.config.maxFramesPerJob;
+      checkVideoLimits(video, { frameStride: req.frame_stride, maxFrames: req.max_frames }, this.config);
       await this.broker.publishEvent(makeEvent('extracting', req.job_id, { video, worker_id: this.workerId }));
       this.logger.info({ video, stride: req.frame_stride, max_frames: req.max_frames }, 'decoding');
 
@@ -57,16 +60,21 @@ export class ExtractService {
       );
       const frames = this.media.decodeFrames(local.path, {
         stride: req.frame_stride,
-        maxFrames: Math.min(req.max_frames ?? this.config.maxFramesPerJob, this.config.maxFramesPerJob),
+        // Without max_frames, decode one past the cap: finding it fails the job rather than cutting it short unsaid.
+        maxFrames: req.max_frames === null ? frameCap + 1 : Math.min(req.max_frames, frameCap),
         signal: AbortSignal.any([ctx.signal, cancel.signal]),
         jpegQuality: this.config.jpegQuality,
         maxWidth: this.config.maxFrameWidth,
+        maxFramePixels: this.config.maxFramePixels,
+        maxDurationMs: this.config.maxDurationMs,
+        timeoutMs: this.config.decodeTimeoutMs,
         onProgress: (p) => {
           decoded = Math.max(decoded, p.decodedFrames);
           ctx.working();
         },
       });
       for await (const frame of frames) {
+        if (sampled === frameCap) throw tooManyFramesWhileDecoding(frameCap, req.frame_stride);
         await flow.admit();
         await window.add(this.publishFrame(req, frame).then((duplicate) => flow.published1(duplicate)));
         sampled++;

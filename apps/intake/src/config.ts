@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { COMMON_CONFIG, configPart, DATABASE_CONFIG, env, loadConfig, type ConfigOf } from '@framewire/runtime';
 import { parseApiKeyEntries, type ApiKeyEntry } from '@framewire/contracts';
+import { VIDEO_LIMITS_CONFIG } from '@framewire/media';
 import { storageConfigFromEnv, type StorageConfig } from '@framewire/storage';
 
 export const INTAKE_CONFIG_SPEC = {
   ...COMMON_CONFIG,
   ...DATABASE_CONFIG,
+  ...VIDEO_LIMITS_CONFIG,
   httpPort: { env: 'FW_HTTP_PORT', schema: env.port(3000), doc: 'HTTP port of the API' },
   maxUploadBytes: { env: 'FW_MAX_UPLOAD_BYTES', schema: env.int(2 * 1024 ** 3, 1024, 1024 ** 4), doc: 'largest accepted video, in bytes' },
   uploadTmpDir: {
@@ -33,7 +35,7 @@ export const INTAKE_CONFIG_SPEC = {
   maxFramesPerJob: {
     env: 'FW_MAX_FRAMES_PER_JOB',
     schema: env.int(100_000, 1, 10_000_000),
-    doc: 'the most frames one job may sample (max_frames above it is refused)',
+    doc: 'the most frames one job may sample (max_frames above it, or a video with more sampled frames and no max_frames, is refused)',
   },
   defaultPipeline: {
     env: 'FW_DEFAULT_PIPELINE',

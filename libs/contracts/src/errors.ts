@@ -13,6 +13,14 @@ export const ERROR_CODES = [
   'UNSUPPORTED_MEDIA',
   'INVALID_VIDEO',
   'UNKNOWN_PIPELINE',
+  /** A frame has more pixels than FW_MAX_FRAME_PIXELS allows. */
+  'VIDEO_TOO_LARGE',
+  /** The video lasts longer than FW_MAX_DURATION_MS allows. */
+  'VIDEO_TOO_LONG',
+  /** The job would sample more frames than FW_MAX_FRAMES_PER_JOB allows. */
+  'TOO_MANY_FRAMES',
+  /** Decoding took longer than FW_DECODE_TIMEOUT_MS; ffmpeg was stopped. */
+  'DECODE_TIMEOUT',
   'MODEL_REJECTED_INPUT',
   'FRAME_FAILED',
   'MAX_RETRIES_EXCEEDED',

@@ -7,6 +7,7 @@ import { classifyDecodeLine, frameTimeMs, parseProgressLine, type ShowinfoFrame 
 import { LineSplitter, LineTail, summarizeStderr } from './ffmpeg-log';
 import { nonVideoFormatReason } from './formats';
 import { JpegSplitter, JpegStreamError, type SplitJpeg } from './jpeg-splitter';
+import { checkDuration, checkFrameSize } from './limits';
 import { abortReason, type ExitInfo, killIfRunning, spawnFailure, watchExit } from './process';
 
 export const DEFAULT_JPEG_QUALITY = 85;
@@ -45,6 +46,17 @@ export interface DecodeOptions {
    * stops the decode and the iterator rejects with it.
    */
   onProgress?: (progress: DecodeProgress) => void;
+  /** A sampled frame of more pixels (width × height as decoded, rotation applied) fails the decode with VIDEO_TOO_LARGE. */
+  maxFramePixels?: number;
+  /** A sampled frame later than this fails the decode with VIDEO_TOO_LONG. */
+  maxDurationMs?: number;
+  /**
+   * Budget for the time spent waiting on ffmpeg for frames (the time the
+   * caller keeps a frame is not counted: a decode held back by a slow
+   * consumer is not slow). Past it ffmpeg is killed and the iterator rejects
+   * with DECODE_TIMEOUT.
+   */
+  timeoutMs?: number;
   /** Defaults to resolveFfmpegPath(). */
   ffmpegPath?: string;
 }
@@ -56,7 +68,8 @@ export interface DecodeOptions {
  * stopping early (break, maxFrames, abort, error) kills it.
  *
  * Throws DomainError INVALID_VIDEO ("could not decode video: …") when ffmpeg
- * cannot read the file, INVALID_ARGUMENT for bad options.
+ * cannot read the file, INVALID_ARGUMENT for bad options, VIDEO_TOO_LARGE,
+ * VIDEO_TOO_LONG or DECODE_TIMEOUT past the limits given (ffmpeg is killed).
  */
 export async function* decodeFrames(path: string, opts: DecodeOptions): AsyncGenerator<DecodedFrame, void, undefined> {
   validateDecodeOptions(opts);
@@ -88,6 +101,10 @@ export function validateDecodeOptions(opts: DecodeOptions): void {
   if (q !== undefined && (!Number.isInteger(q) || q < 1 || q > 100)) bad('jpegQuality must be an integer from 1 to 100');
   const w = opts.maxWidth;
   if (w !== undefined && (!Number.isInteger(w) || w < 1)) bad('maxWidth must be an integer >= 1');
+  for (const key of ['maxFramePixels', 'maxDurationMs', 'timeoutMs'] as const) {
+    const v = opts[key];
+    if (v !== undefined && !(Number.isFinite(v) && v > 0)) bad(`${key} must be a number > 0`);
+  }
 }
 
 /** Encoded frames buffered ahead of the caller before ffmpeg's stdout is paused. */
@@ -113,6 +130,8 @@ class DecodeSession {
   private sampled = 0;
   private lastPtsMs = 0;
   private wake: (() => void) | null = null;
+  /** Time spent waiting on ffmpeg for frames so far, against opts.timeoutMs. */
+  private waitedMs = 0;
 
   constructor(
     private readonly path: string,
@@ -154,7 +173,32 @@ class DecodeSession {
       const frame = this.takeFrame();
       if (frame) return frame;
       if (this.exit) return null;
-      await new Promise<void>((resolve) => (this.wake = resolve));
+      await this.waitForFfmpeg();
+    }
+  }
+
+  /** Sleeps until ffmpeg has something to say, within what is left of the decode's time budget. */
+  private async waitForFfmpeg(): Promise<void> {
+    const budget = this.opts.timeoutMs;
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        if (budget === undefined) return;
+        timer = setTimeout(
+          () =>
+            this.fail(
+              new DomainError('DECODE_TIMEOUT', `decoding took longer than this server's limit of ${budget} ms (FW_DECODE_TIMEOUT_MS)`, {
+                details: { limit_ms: budget, sampled_frames: this.sampled },
+              }),
+            ),
+          Math.max(0, budget - this.waitedMs),
+        );
+      });
+    } finally {
+      clearTimeout(timer);
+      this.waitedMs += Date.now() - started;
     }
   }
 
@@ -221,6 +265,7 @@ class DecodeSession {
     if (!entry) return;
     switch (entry.kind) {
       case 'frame':
+        this.checkLimits(entry.frame);
         this.infos.push(entry.frame);
         this.notify();
         return;
@@ -235,6 +280,16 @@ class DecodeSession {
       case 'other':
         this.stderrTail.push(entry.line);
         return;
+    }
+  }
+
+  /** A frame over a limit stops the decode before its JPEG goes anywhere. */
+  private checkLimits(frame: ShowinfoFrame): void {
+    try {
+      if (this.opts.maxFramePixels !== undefined) checkFrameSize(frame.width, frame.height, this.opts.maxFramePixels);
+      if (this.opts.maxDurationMs !== undefined) checkDuration(frameTimeMs(frame, this.timeBase), this.opts.maxDurationMs);
+    } catch (err) {
+      this.fail(err as Error);
     }
   }
 

@@ -20,4 +20,16 @@ export {
 } from './decode-args';
 export { type ShowinfoFrame, frameTimeMs, parseProgressLine, parseShowinfoLine } from './decode-log';
 export { nonVideoFormatReason } from './formats';
+export {
+  type SamplingRequest,
+  type VideoLimits,
+  checkDuration,
+  checkFrameSize,
+  checkSampledFrames,
+  checkVideoLimits,
+  estimateFrameCount,
+  framePixels,
+  tooManyFramesWhileDecoding,
+} from './limits';
+export { FRAME_PIXELS_8K, SIX_HOURS_MS, VIDEO_LIMITS_CONFIG } from './limits-config';
 export { type MediaToolkitOptions, MediaToolkit, readHead } from './toolkit';

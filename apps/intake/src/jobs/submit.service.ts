@@ -20,7 +20,7 @@ import type { IntakeConfig } from '../config';
 import type { PipelineCatalog } from './pipeline-catalog';
 import { receiveUpload, type ReceivedUpload } from '../upload/multipart';
 import { receiveChunks } from '../upload/stream';
-import { MediaToolkit } from '@framewire/media';
+import { checkVideoLimits, MediaToolkit } from '@framewire/media';
 
 export interface SubmitOutcome {
   job: JobRecord;
@@ -57,7 +57,7 @@ export class SubmitService {
     });
     try {
       const params = this.parseParams({ ...opts.defaults, ...upload.fields });
-      const file = await this.checkVideo(upload);
+      const file = await this.checkVideo(upload, params);
       return await this.createJob(params, file, opts.idempotencyKey ?? null);
     } finally {
       await upload.discard();
@@ -80,7 +80,7 @@ export class SubmitService {
     try {
       if (!upload.file)
         throw new DomainError('INVALID_ARGUMENT', 'missing file: send the video in chunk messages after the params message');
-      const file = await this.checkVideo(upload);
+      const file = await this.checkVideo(upload, params);
       // A client that went away while its upload was checked gets no job.
       if (opts.signal?.aborted) throw new DomainError('INVALID_ARGUMENT', 'client cancelled the upload');
       return await this.createJob(params, file, idempotencyKey);
@@ -121,7 +121,7 @@ export class SubmitService {
     return parsed.data;
   }
 
-  private async checkVideo(upload: ReceivedUpload): Promise<NonNullable<ReceivedUpload['file']>> {
+  private async checkVideo(upload: ReceivedUpload, params: SubmitParams): Promise<NonNullable<ReceivedUpload['file']>> {
     const file = upload.file;
     if (!file) throw new DomainError('INVALID_ARGUMENT', 'missing file: send the video in a multipart part named "file"');
     if (file.size === 0) throw new DomainError('INVALID_VIDEO', 'file is empty');
@@ -131,8 +131,9 @@ export class SubmitService {
         'file is not a video: its content matches no known video container (MP4, MOV, MKV, WebM, AVI, MPEG-TS, FLV, Ogg, ASF)',
       );
     }
-    // ffprobe reads headers only: it catches audio-only and truncated files before anything is queued.
-    await this.media.probeVideo(file.path);
+    // ffprobe reads headers only: it catches audio-only and truncated files, and videos over a cap, before anything is queued.
+    const video = await this.media.probeVideo(file.path);
+    checkVideoLimits(video, { frameStride: params.frame_stride, maxFrames: params.max_frames }, this.config);
     return file;
   }
 

@@ -1,0 +1,19 @@
+import { env } from '@framewire/runtime';
+
+/** 7680 × 4320 (8K UHD). */
+export const FRAME_PIXELS_8K = 7680 * 4320;
+export const SIX_HOURS_MS = 6 * 3600 * 1000;
+
+/** The video caps intake checks on its probe and the extractor checks again (see limits.ts); part of both apps' config. */
+export const VIDEO_LIMITS_CONFIG = {
+  maxFramePixels: {
+    env: 'FW_MAX_FRAME_PIXELS',
+    schema: env.int(FRAME_PIXELS_8K, 1, 1_000_000_000),
+    doc: 'the most pixels (width × height) one frame may have (VIDEO_TOO_LARGE past it)',
+  },
+  maxDurationMs: {
+    env: 'FW_MAX_DURATION_MS',
+    schema: env.int(SIX_HOURS_MS, 1, 2_147_483_647),
+    doc: 'the longest video a job may have (VIDEO_TOO_LONG past it)',
+  },
+};
