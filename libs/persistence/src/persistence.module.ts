@@ -1,6 +1,8 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { isDomainError } from '@framewire/contracts';
 import { Health } from '@framewire/observability';
+import { LOGGER, waitFor, type Logger } from '@framewire/runtime';
 import { openDataSource, runMigrations } from './data-source';
 import { ensureDatabase } from './ensure-database';
 import { FrameResultsRepository } from './frame-results.repository';
@@ -13,6 +15,8 @@ export interface PersistenceModuleOptions {
   applicationName: string;
   /** Create the database if missing and apply committed migrations at start (under an advisory lock). */
   migrate: boolean;
+  /** How long start-up waits for an unreachable Postgres before it gives up (default 30 min). */
+  startupWaitMs?: number;
 }
 
 @Injectable()
@@ -42,12 +46,27 @@ export class PersistenceModule {
       providers: [
         {
           provide: DataSource,
-          useFactory: async () => {
-            if (opts.migrate) await ensureDatabase(opts.url);
-            const ds = await openDataSource({ url: opts.url, poolSize: opts.poolSize, applicationName: opts.applicationName });
-            if (opts.migrate) await runMigrations(ds);
-            return ds;
-          },
+          useFactory: (logger?: Logger) =>
+            waitFor(
+              async () => {
+                if (opts.migrate) await ensureDatabase(opts.url);
+                const ds = await openDataSource({ url: opts.url, poolSize: opts.poolSize, applicationName: opts.applicationName });
+                try {
+                  if (opts.migrate) await runMigrations(ds);
+                } catch (err) {
+                  await ds.destroy().catch(() => undefined);
+                  throw err;
+                }
+                return ds;
+              },
+              {
+                what: 'Postgres',
+                isUnavailable: (err) => isDomainError(err) && err.code === 'DATABASE_UNAVAILABLE',
+                maxWaitMs: opts.startupWaitMs ?? 30 * 60_000,
+                logger,
+              },
+            ),
+          inject: [{ token: LOGGER, optional: true }],
         },
         { provide: JobsRepository, useFactory: (ds: DataSource) => new JobsRepository(ds), inject: [DataSource] },
         { provide: FrameResultsRepository, useFactory: (ds: DataSource) => new FrameResultsRepository(ds), inject: [DataSource] },

@@ -13,5 +13,6 @@ export {
   type ConfigOf,
   type ConfigSpec,
 } from './config';
+export { waitFor, type WaitForOptions } from './wait-for';
 export { runApp, type AppSpec, type CommonConfig } from './bootstrap';
 export { APP_CONFIG, LOGGER, RuntimeModule, WORKER_ID } from './runtime.module';

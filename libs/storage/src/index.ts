@@ -21,4 +21,4 @@ export {
   type StorageEnv,
 } from './config';
 export { createObjectStore, initObjectStore, type ObjectStoreTuning } from './factory';
-export { OBJECT_STORE, StorageModule } from './storage.module';
+export { OBJECT_STORE, StorageModule, type StorageModuleOptions } from './storage.module';

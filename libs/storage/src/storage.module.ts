@@ -8,19 +8,29 @@ import {
   type OnModuleInit,
   Optional,
 } from '@nestjs/common';
+import { isDomainError } from '@framewire/contracts';
 import { Health } from '@framewire/observability';
+import { LOGGER, waitFor, type Logger } from '@framewire/runtime';
 import type { StorageConfig } from './config';
 import { createObjectStore, initObjectStore } from './factory';
 import type { ObjectStore } from './object-store';
 
 /** Injection token of the process's object store. */
 export const OBJECT_STORE = Symbol('OBJECT_STORE');
+const STORAGE_OPTIONS = Symbol('STORAGE_OPTIONS');
+
+export interface StorageModuleOptions {
+  /** How long start-up waits for an unreachable store before it gives up (default 30 min). */
+  startupWaitMs?: number;
+}
 
 @Injectable()
 class ObjectStoreLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(STORAGE_OPTIONS) private readonly options: StorageModuleOptions,
     @Optional() private readonly health?: Health,
+    @Optional() @Inject(LOGGER) private readonly logger?: Logger,
   ) {}
 
   /** Readiness: the store answers a metadata read (a missing key is an answer). */
@@ -30,9 +40,14 @@ class ObjectStoreLifecycle implements OnModuleInit, OnApplicationBootstrap, OnAp
     });
   }
 
-  /** Fail fast at start when the store is unreachable or misconfigured. */
+  /** Prepare the store at start (root directory, bucket); an unreachable store is waited for, not a crash. */
   async onApplicationBootstrap(): Promise<void> {
-    await initObjectStore(this.store);
+    await waitFor(() => initObjectStore(this.store), {
+      what: 'the object store',
+      isUnavailable: (err) => isDomainError(err) && err.code === 'STORAGE_UNAVAILABLE',
+      maxWaitMs: this.options.startupWaitMs ?? 30 * 60_000,
+      logger: this.logger,
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -42,11 +57,15 @@ class ObjectStoreLifecycle implements OnModuleInit, OnApplicationBootstrap, OnAp
 
 @Module({})
 export class StorageModule {
-  static forRoot(config: StorageConfig): DynamicModule {
+  static forRoot(config: StorageConfig, options: StorageModuleOptions = {}): DynamicModule {
     return {
       module: StorageModule,
       global: true,
-      providers: [{ provide: OBJECT_STORE, useFactory: () => createObjectStore(config) }, ObjectStoreLifecycle],
+      providers: [
+        { provide: OBJECT_STORE, useFactory: () => createObjectStore(config) },
+        { provide: STORAGE_OPTIONS, useValue: options },
+        ObjectStoreLifecycle,
+      ],
       exports: [OBJECT_STORE],
     };
   }
