@@ -84,7 +84,7 @@ export function checkComposeConventions(
           file,
           object,
           path: `${base}.healthcheck.test`,
-          message: 'the image (node:20-bookworm-slim) has no curl or wget; use node -e with fetch',
+          message: 'the image (node:22-bookworm-slim) has no curl or wget; use node -e with fetch',
         });
       }
     }

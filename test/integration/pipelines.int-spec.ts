@@ -10,7 +10,8 @@ import {
   ModelFileHasher,
   PADDLEOCR_MODEL_FILES,
   PipelineRegistry,
-  PipelineRunner,
+  InProcessPipelineRunner,
+  type PipelineRunner,
   PluginRegistry,
   type TextRegion,
   type TextLines,
@@ -37,7 +38,7 @@ let frameIndex = 0;
 
 beforeAll(async () => {
   const plugins = new PluginRegistry(builtinPlugins());
-  runner = new PipelineRunner(PipelineRegistry.fromDirectories(plugins), plugins);
+  runner = new InProcessPipelineRunner(PipelineRegistry.fromDirectories(plugins), plugins);
   await runner.init(['text_regions', 'ocr']);
 });
 

@@ -2,15 +2,8 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { DomainError, submitParamsSchema, type VideoMetadata } from '@framewire/contracts';
 import { DEFAULT_JPEG_QUALITY, MediaToolkit, type DecodedFrame } from '@framewire/media';
-import {
-  builtinDefinitionsDir,
-  createPluginRegistry,
-  PipelineRegistry,
-  PipelineRunner,
-  PipelineRunnerPool,
-  splitDirList,
-  type PaddleOcrPluginOptions,
-} from '@framewire/pipelines';
+import { createPipelineRuntime, PIPELINE_CONFIG } from '@framewire/pipelines';
+import { ConfigError, loadConfig } from '@framewire/runtime';
 
 /** One frame's outcome, shaped like a row of GET /v1/jobs/{id}/results. */
 export interface FrameOutcome {
@@ -57,13 +50,12 @@ export async function* analyzeVideo(path: string, opts: AnalyzeOptions): AsyncGe
   }
   const { pipeline_id: pipelineId, frame_stride: stride, max_frames: maxFrames } = params.data;
 
-  // The inference stage's plugins and pipelines, from the same variables (FW_MODEL_DIR, FW_ONNX_THREADS, FW_PLUGIN_DIRS, FW_PIPELINE_DIRS).
-  const paddleocr: PaddleOcrPluginOptions = {};
-  if (env.FW_MODEL_DIR) paddleocr.modelDir = env.FW_MODEL_DIR;
-  const threads = intEnv(env, 'FW_ONNX_THREADS', 0);
-  if (threads > 0) paddleocr.sessionOptions = { intraOpNumThreads: threads };
-  const plugins = createPluginRegistry({ builtin: { paddleocr }, pluginDirs: splitDirList(env.FW_PLUGIN_DIRS) });
-  const pipelines = PipelineRegistry.fromDirectories(plugins, [builtinDefinitionsDir(), ...splitDirList(env.FW_PIPELINE_DIRS)]);
+  // The inference stage's pipeline runtime, from the same variables (FW_MODEL_DIR, FW_ONNX_THREADS, FW_PLUGIN_DIRS,
+  // FW_PIPELINE_DIRS). One worker: frames on this thread. Several: one runner per worker thread, each session on
+  // cores / workers intra-op threads (FW_ONNX_THREADS overrides), because a session runs on the thread that calls it.
+  const workers = opts.workers ?? intEnv(env, 'FW_ANALYZE_WORKERS', availableParallelism());
+  if (!Number.isInteger(workers) || workers < 1) throw new DomainError('INVALID_ARGUMENT', 'FW_ANALYZE_WORKERS must be an integer >= 1');
+  const { pipelines, runner } = createPipelineRuntime({ ...pipelineConfig(env), workers });
   pipelines.get(pipelineId); // UNKNOWN_PIPELINE, with the known ones, before any model loads
   const info = await stat(path);
   if (!info.isFile()) throw new DomainError('INVALID_ARGUMENT', `${path} is not a file`);
@@ -78,22 +70,6 @@ export async function* analyzeVideo(path: string, opts: AnalyzeOptions): AsyncGe
   const video = await media.probeVideo(path);
   opts.onVideo?.(video);
 
-  const workers = opts.workers ?? intEnv(env, 'FW_ANALYZE_WORKERS', availableParallelism());
-  if (!Number.isInteger(workers) || workers < 1) throw new DomainError('INVALID_ARGUMENT', 'FW_ANALYZE_WORKERS must be an integer >= 1');
-  // One worker: the inference stage's runner on this thread. Several: one runner per worker thread, each session on
-  // cores / workers intra-op threads (FW_ONNX_THREADS overrides), because a session runs on the thread that calls it.
-  const runner =
-    workers === 1
-      ? new PipelineRunner(pipelines, plugins)
-      : new PipelineRunnerPool({
-          workers,
-          paddleocr: {
-            ...(paddleocr.modelDir ? { modelDir: paddleocr.modelDir } : {}),
-            sessionOptions: { intraOpNumThreads: threads > 0 ? threads : Math.max(1, Math.floor(availableParallelism() / workers)) },
-          },
-          pluginDirs: splitDirList(env.FW_PLUGIN_DIRS),
-          pipelineDirs: splitDirList(env.FW_PIPELINE_DIRS),
-        });
   try {
     const t0 = performance.now();
     await runner.init([pipelineId]);
@@ -136,6 +112,16 @@ export async function* analyzeVideo(path: string, opts: AnalyzeOptions): AsyncGe
     }
   } finally {
     await runner.close();
+  }
+}
+
+/** PIPELINE_CONFIG from `env`; a bad value is an INVALID_ARGUMENT naming the variable, like the CLI's other errors. */
+function pipelineConfig(env: NodeJS.ProcessEnv) {
+  try {
+    return loadConfig(PIPELINE_CONFIG, env);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new DomainError('INVALID_ARGUMENT', err.problems.join('; '));
+    throw err;
   }
 }
 

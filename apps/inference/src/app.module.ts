@@ -1,20 +1,12 @@
-import { availableParallelism } from 'node:os';
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
 import { MessagingModule, topologyFromConfig } from '@framewire/messaging';
-import {
-  builtinDefinitionsDir,
-  createPluginRegistry,
-  PipelineRegistry,
-  PipelineRunner,
-  PipelineRunnerPool,
-  splitDirList,
-  type PaddleOcrPluginOptions,
-} from '@framewire/pipelines';
+import { createPipelineRuntime, type PipelineRunner } from '@framewire/pipelines';
 import { Health, ObservabilityModule } from '@framewire/observability';
 import { LOGGER, RuntimeModule, type Logger } from '@framewire/runtime';
 import { StorageModule } from '@framewire/storage';
 import type { InferenceConfig } from './config';
 import { InferService } from './infer.service';
+import { PIPELINE_RUNNER } from './tokens';
 
 /** Loads every pipeline's models once per replica, before the consumer starts pulling. */
 @Injectable()
@@ -22,7 +14,7 @@ class ModelLifecycle implements OnModuleInit, OnApplicationShutdown {
   private loaded = false;
 
   constructor(
-    private readonly runner: PipelineRunner,
+    @Inject(PIPELINE_RUNNER) private readonly runner: PipelineRunner,
     @Inject(LOGGER) private readonly logger: Logger,
     @Optional() private readonly health?: Health,
   ) {}
@@ -45,28 +37,6 @@ class ModelLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-/** One set of plugins and pipelines per replica; the ONNX sessions are created once, by ModelLifecycle. */
-function createRunner(config: InferenceConfig): PipelineRunner {
-  const paddleocr: PaddleOcrPluginOptions = {};
-  if (config.modelDir) paddleocr.modelDir = config.modelDir;
-  if (config.onnxThreads > 0) paddleocr.sessionOptions = { intraOpNumThreads: config.onnxThreads };
-  if (config.concurrency > 1) {
-    // Frames at once need sessions on threads of their own (a session runs on the thread that calls it): one worker
-    // thread per frame, each session on cores / workers intra-op threads unless FW_ONNX_THREADS says otherwise.
-    const intraOpNumThreads =
-      config.onnxThreads > 0 ? config.onnxThreads : Math.max(1, Math.floor(availableParallelism() / config.concurrency));
-    return new PipelineRunnerPool({
-      workers: config.concurrency,
-      paddleocr: { ...(config.modelDir ? { modelDir: config.modelDir } : {}), sessionOptions: { intraOpNumThreads } },
-      pluginDirs: splitDirList(config.pluginDirs),
-      pipelineDirs: splitDirList(config.pipelineDirs),
-    });
-  }
-  const plugins = createPluginRegistry({ builtin: { paddleocr }, pluginDirs: splitDirList(config.pluginDirs) });
-  const pipelines = PipelineRegistry.fromDirectories(plugins, [builtinDefinitionsDir(), ...splitDirList(config.pipelineDirs)]);
-  return new PipelineRunner(pipelines, plugins);
-}
-
 @Module({})
 export class InferenceModule {
   static forConfig(config: InferenceConfig, logger: Logger, workerId: string): DynamicModule {
@@ -87,7 +57,13 @@ export class InferenceModule {
           shutdownTimeoutMs: config.shutdownTimeoutMs,
         }),
       ],
-      providers: [{ provide: PipelineRunner, useFactory: () => createRunner(config) }, ModelLifecycle, InferService],
+      providers: [
+        // One runtime per replica: FW_INFER_CONCURRENCY frames at once (a pool of worker threads above 1); the ONNX
+        // sessions are created once, by ModelLifecycle.
+        { provide: PIPELINE_RUNNER, useFactory: () => createPipelineRuntime({ ...config, workers: config.concurrency }).runner },
+        ModelLifecycle,
+        InferService,
+      ],
     };
   }
 }

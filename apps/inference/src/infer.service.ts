@@ -2,9 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, msgIds, WORK_SUBJECTS, type EncodedFrame, type FrameResultV1 } from '@framewire/contracts';
 import { Broker, CancellationRegistry, Consume, type HandlerContext } from '@framewire/messaging';
 import { Metrics } from '@framewire/observability';
-import { PipelineRunner } from '@framewire/pipelines';
+import type { PipelineRunner } from '@framewire/pipelines';
 import { LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
 import { OBJECT_STORE, type ObjectStore } from '@framewire/storage';
+import { PIPELINE_RUNNER } from './tokens';
 
 /**
  * fw.work.infer: run the job's pipeline on one frame and hand the result to
@@ -17,7 +18,7 @@ export class InferService {
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(WORKER_ID) private readonly workerId: string,
-    private readonly runner: PipelineRunner,
+    @Inject(PIPELINE_RUNNER) private readonly runner: PipelineRunner,
     private readonly broker: Broker,
     private readonly cancellations: CancellationRegistry,
     private readonly metrics: Metrics,

@@ -1,34 +1,21 @@
-import { z } from 'zod';
 import { COMMON_CONFIG, configPart, DATABASE_CONFIG, env, loadConfig, type ConfigOf } from '@framewire/runtime';
 import { parseApiKeyEntries, type ApiKeyEntry } from '@framewire/contracts';
 import { VIDEO_LIMITS_CONFIG } from '@framewire/media';
+import { PIPELINE_CONFIG } from '@framewire/pipelines';
 import { storageConfigFromEnv, type StorageConfig } from '@framewire/storage';
 
 export const INTAKE_CONFIG_SPEC = {
   ...COMMON_CONFIG,
   ...DATABASE_CONFIG,
   ...VIDEO_LIMITS_CONFIG,
+  // The inference stage's pipelines and plugins, described and pinned here, never run: set them like inference.
+  ...PIPELINE_CONFIG,
   httpPort: { env: 'FW_HTTP_PORT', schema: env.port(3000), doc: 'HTTP port of the API' },
   maxUploadBytes: { env: 'FW_MAX_UPLOAD_BYTES', schema: env.int(2 * 1024 ** 3, 1024, 1024 ** 4), doc: 'largest accepted video, in bytes' },
   uploadTmpDir: {
     env: 'FW_UPLOAD_TMP_DIR',
     schema: env.string('.data/uploads'),
     doc: 'where uploads are streamed before they are checked (same filesystem as FW_STORAGE_ROOT makes storing a rename)',
-  },
-  pipelineDirs: {
-    env: 'FW_PIPELINE_DIRS',
-    schema: z.string().optional(),
-    doc: 'extra directories of pipeline definitions (JSON), comma-separated',
-  },
-  pluginDirs: {
-    env: 'FW_PLUGIN_DIRS',
-    schema: z.string().optional(),
-    doc: 'directories whose subdirectories each hold a plugin module (JS), comma-separated; set it like the inference stage',
-  },
-  modelDir: {
-    env: 'FW_MODEL_DIR',
-    schema: z.string().min(1).optional(),
-    doc: 'directory of the PaddleOCR models, hashed (never loaded) to pin jobs; set it like the inference stage',
   },
   grpcPort: { env: 'FW_GRPC_PORT', schema: env.port(50051), doc: 'gRPC port of the API (JobService, health, reflection)' },
   grpcHost: { env: 'FW_GRPC_HOST', schema: env.string('0.0.0.0'), doc: 'address the gRPC server binds' },

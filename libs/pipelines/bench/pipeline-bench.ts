@@ -11,7 +11,7 @@
  * since other processes on the machine skew every figure.
  */
 import { loadavg } from 'node:os';
-import { FrameImage, PipelineRegistry, PipelineRunner, builtinPlugins, PluginRegistry } from '@framewire/pipelines';
+import { FrameImage, PipelineRegistry, InProcessPipelineRunner, builtinPlugins, PluginRegistry } from '@framewire/pipelines';
 import { BENCH_TEXTS, renderTextFrame } from '../test-support/render-text';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const frame = await renderTextFrame(1280, 720, BENCH_TEXTS, { background: 'texture', quality: 85 });
   const input = { jpeg: frame.jpeg, width: frame.width, height: frame.height, index: 0, ptsMs: 0 };
   const plugins = new PluginRegistry(builtinPlugins({ paddleocr: threads > 0 ? { sessionOptions: { intraOpNumThreads: threads } } : {} }));
-  const runner = new PipelineRunner(PipelineRegistry.fromDirectories(plugins), plugins);
+  const runner = new InProcessPipelineRunner(PipelineRegistry.fromDirectories(plugins), plugins);
   const t0 = performance.now();
   await runner.init(['ocr', 'frame_stats']);
   console.log(

@@ -17,7 +17,7 @@ import {
   type OnnxSessionOptions,
   PaddleOcrPlugin,
   PipelineRegistry,
-  PipelineRunner,
+  InProcessPipelineRunner,
   PluginRegistry,
 } from '@framewire/pipelines';
 import { BENCH_TEXTS, renderTextFrame } from '../test-support/render-text';
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const subjects = [];
   for (const [name, sessionOptions] of CONFIGS.filter(([n]) => !only || only.some((o) => n.includes(o)))) {
     const plugins = new PluginRegistry([new PaddleOcrPlugin({ sessionOptions }), new ImageStatsPlugin()]);
-    const runner = new PipelineRunner(PipelineRegistry.fromDirectories(plugins), plugins);
+    const runner = new InProcessPipelineRunner(PipelineRegistry.fromDirectories(plugins), plugins);
     await runner.init(['ocr']);
     for (let i = 0; i < 2; i++) await runner.run('ocr', input);
     subjects.push({ name, runner, nodes: {} as Record<string, number[]>, cpu: [] as number[] });

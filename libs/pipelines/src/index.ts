@@ -53,7 +53,9 @@ export {
   loadPluginModule,
   splitDirList,
 } from './plugin-loader';
-export { PipelineRunnerPool, type RunnerPoolConfig } from './runner-pool';
+export { PIPELINE_CONFIG, type PipelineConfig } from './config';
+export { type RunnerPoolConfig, ThreadPoolPipelineRunner } from './runner-pool';
+export { createPipelineRuntime, type PipelineRuntime, type PipelineRuntimeConfig, sessionThreads } from './runtime';
 export {
   DEFAULT_ONNX_SESSION_OPTIONS,
   type InferenceModel,
@@ -105,4 +107,10 @@ export {
   builtinDefinitionsDir,
   readDefinitionFiles,
 } from './registry';
-export { type PipelineRunResult, PipelineRunner, type PipelineRunnerOptions, type PipelineVersionInfo } from './runner';
+export {
+  InProcessPipelineRunner,
+  type PipelineRunResult,
+  type PipelineRunner,
+  type PipelineRunnerOptions,
+  type PipelineVersionInfo,
+} from './runner';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { FakeCodec } from '../test-support/fake-plugins';
 import { createPluginRegistry, loadPluginDirectories, splitDirList } from './plugin-loader';
 import { PipelineRegistry } from './registry';
-import { PipelineRunner } from './runner';
+import { InProcessPipelineRunner } from './runner';
 
 /** A plugin module as an operator would drop it into FW_PLUGIN_DIRS: plain CommonJS. */
 const GOOD_PLUGIN = `
@@ -84,7 +84,7 @@ describe('plugins from FW_PLUGIN_DIRS', () => {
         },
       },
     ]);
-    const runner = new PipelineRunner(pipelines, plugins, { codec: new FakeCodec(4, 2) });
+    const runner = new InProcessPipelineRunner(pipelines, plugins, { codec: new FakeCodec(4, 2) });
     await runner.init();
     const { result } = await runner.run('levels', { jpeg: Buffer.from([1]), width: 4, height: 2, index: 0, ptsMs: 0 });
     // The fake codec decodes to grey 128.

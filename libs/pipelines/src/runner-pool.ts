@@ -1,7 +1,8 @@
 /**
  * Several frames at once in one process: a pool of worker threads, each with
- * its own plugins, pipelines and ONNX sessions (one intra-op thread each by
- * default), running whole frames through PipelineRunner.
+ * its own plugins, pipelines and ONNX sessions (cores / workers intra-op
+ * threads each by default), running whole frames through an
+ * InProcessPipelineRunner.
  *
  * Why: onnxruntime-node's `session.run` executes on the JavaScript thread
  * that calls it (the Promise only defers the call), so two sessions in one
@@ -14,9 +15,10 @@
  * frames than workers so none waits for the next frame.
  *
  * A PipelineRunner (init, run, versionInfo, pipelineIds, close), so it can
- * stand wherever one is injected; its own registries, built in this thread
- * from the same config, validate plugins and definitions before any worker
- * starts, but load no model. Results are identical. A frame's JPEG bytes
+ * stand wherever one is injected; `createPipelineRuntime` builds it with the
+ * registries it has just validated in this thread (no model is loaded here),
+ * and each worker builds the same runtime from the same plain-data config, with
+ * an InProcessPipelineRunner. Results are identical. A frame's JPEG bytes
  * are copied once (a few hundred kB) and moved to the worker; the result
  * comes back as JSON data.
  */
@@ -24,25 +26,16 @@ import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DomainError, type ErrorCode } from '@framewire/contracts';
 import type { FrameImage, FrameInput } from './frame';
-import type { OnnxSessionOptions } from './onnx';
-import { createPluginRegistry } from './plugin-loader';
-import { builtinDefinitionsDir, PipelineRegistry } from './registry';
-import { PipelineRunner, type PipelineRunResult, type PipelineVersionInfo } from './runner';
+import type { PipelineRegistry } from './registry';
+import type { PipelineRunner, PipelineRunResult, PipelineVersionInfo } from './runner';
+import type { PipelineRuntimeConfig } from './runtime';
 
-/** What a worker needs to build the same plugins and pipelines (plain data: it crosses a thread boundary). */
+/** What the pool needs (plain data: `runtime` crosses a thread boundary, and each worker builds its runtime from it). */
 export interface RunnerPoolConfig {
   /** Worker threads (frames run at once). */
   workers: number;
-  paddleocr?: {
-    modelDir?: string;
-    modelFiles?: { det?: string; cls?: string; rec?: string; keys?: string };
-    /** Default: { intraOpNumThreads: 1 }, one core per worker. */
-    sessionOptions?: Partial<OnnxSessionOptions>;
-  };
-  /** FW_PLUGIN_DIRS. */
-  pluginDirs?: readonly string[];
-  /** Extra definition directories beside the built-in ones (FW_PIPELINE_DIRS). */
-  pipelineDirs?: readonly string[];
+  /** The runtime each worker builds, with one worker of its own (onnxThreads already shared out by the caller). */
+  runtime: Omit<PipelineRuntimeConfig, 'workers'>;
 }
 
 /** Messages between the pool and its workers. */
@@ -60,25 +53,7 @@ interface Slot {
   exited: Promise<void>;
 }
 
-/** The plugins and pipelines a pool config describes (in the pool's thread and in each worker). */
-export function runnerPartsFromConfig(config: RunnerPoolConfig): {
-  plugins: ReturnType<typeof createPluginRegistry>;
-  pipelines: PipelineRegistry;
-} {
-  const plugins = createPluginRegistry({
-    builtin: {
-      paddleocr: {
-        ...(config.paddleocr?.modelDir ? { modelDir: config.paddleocr.modelDir } : {}),
-        ...(config.paddleocr?.modelFiles ? { modelFiles: config.paddleocr.modelFiles } : {}),
-        sessionOptions: { intraOpNumThreads: 1, ...config.paddleocr?.sessionOptions },
-      },
-    },
-    pluginDirs: config.pluginDirs ?? [],
-  });
-  return { plugins, pipelines: PipelineRegistry.fromDirectories(plugins, [builtinDefinitionsDir(), ...(config.pipelineDirs ?? [])]) };
-}
-
-export class PipelineRunnerPool extends PipelineRunner {
+export class ThreadPoolPipelineRunner implements PipelineRunner {
   private readonly slots: Slot[] = [];
   private readonly pending = new Map<number, { resolve: (r: PipelineRunResult) => void; reject: (e: Error) => void; slot: Slot | null }>();
   private readonly queue: Array<Extract<PoolRequest, { kind: 'run' }>> = [];
@@ -87,14 +62,15 @@ export class PipelineRunnerPool extends PipelineRunner {
   private nextId = 1;
   private failure: Error | null = null;
 
-  constructor(private readonly config: RunnerPoolConfig) {
+  constructor(
+    private readonly pipelines: PipelineRegistry,
+    private readonly config: RunnerPoolConfig,
+  ) {
     if (!Number.isInteger(config.workers) || config.workers < 1) throw new Error('workers must be an integer >= 1');
-    const { plugins, pipelines } = runnerPartsFromConfig(config);
-    super(pipelines, plugins);
   }
 
   /** Start the workers and load the models of the given pipelines (default: all) in each, one worker after the other. */
-  override async init(pipelineIds?: readonly string[]): Promise<void> {
+  async init(pipelineIds?: readonly string[]): Promise<void> {
     for (let i = 0; i < this.config.workers; i++) {
       const slot = this.spawn();
       this.slots.push(slot);
@@ -104,7 +80,11 @@ export class PipelineRunnerPool extends PipelineRunner {
     }
   }
 
-  override versionInfo(pipelineId: string): PipelineVersionInfo {
+  pipelineIds(): string[] {
+    return this.pipelines.ids();
+  }
+
+  versionInfo(pipelineId: string): PipelineVersionInfo {
     const v = this.versions.get(pipelineId);
     if (!v) throw new DomainError('INTERNAL', `pipeline '${pipelineId}' is not initialised in the pool`);
     return v;
@@ -115,9 +95,9 @@ export class PipelineRunnerPool extends PipelineRunner {
     return this.config.workers;
   }
 
-  override run(pipelineId: string, frame: FrameInput | FrameImage): Promise<PipelineRunResult> {
+  run(pipelineId: string, frame: FrameInput | FrameImage): Promise<PipelineRunResult> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.slots.length === 0) return Promise.reject(new Error('PipelineRunnerPool.init() was not called'));
+    if (this.slots.length === 0) return Promise.reject(new Error('ThreadPoolPipelineRunner.init() was not called'));
     const id = this.nextId++;
     // A copy of the bytes: the caller keeps its buffer, the worker gets this one (transferred, not copied again).
     const plain: FrameInput = {
@@ -156,7 +136,7 @@ export class PipelineRunnerPool extends PipelineRunner {
     }
   }
 
-  override async close(): Promise<void> {
+  async close(): Promise<void> {
     const slots = this.slots.splice(0);
     for (const s of slots) s.worker.postMessage({ kind: 'close' } satisfies PoolRequest);
     await Promise.all(
@@ -173,7 +153,7 @@ export class PipelineRunnerPool extends PipelineRunner {
     const file = join(__dirname, `runner-pool.worker${ext}`);
     // From sources (ts-node, jest), the worker needs the same TypeScript hooks as its parent.
     const execArgv = ext === '.ts' ? ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'] : [];
-    const worker = new Worker(file, { workerData: this.config, execArgv });
+    const worker = new Worker(file, { workerData: this.config.runtime, execArgv });
     const slot: Slot = { worker, busy: 0, exited: new Promise((r) => worker.once('exit', () => r())) };
     worker.on('message', (m: PoolReply) => this.onReply(slot, m));
     worker.on('error', (err) => this.onWorkerFailure(err));

@@ -1,19 +1,19 @@
 /**
- * One PipelineRunnerPool worker thread: its own plugins, pipelines and ONNX
- * sessions, built from the pool's plain-data config, running one frame at a
+ * One ThreadPoolPipelineRunner worker thread: its own plugins, pipelines and
+ * ONNX sessions, built by createPipelineRuntime from the pool's plain-data
+ * config with one worker (an InProcessPipelineRunner), running one frame at a
  * time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { DomainError } from '@framewire/contracts';
-import { PipelineRunner } from './runner';
-import { runnerPartsFromConfig, type PoolReply, type PoolRequest, type RunnerPoolConfig } from './runner-pool';
+import type { PoolReply, PoolRequest, RunnerPoolConfig } from './runner-pool';
+import { createPipelineRuntime } from './runtime';
 
-const config = workerData as RunnerPoolConfig;
+const config = workerData as RunnerPoolConfig['runtime'];
 if (!parentPort) throw new Error('runner-pool.worker runs only as a worker thread');
 const port = parentPort;
 
-const { plugins, pipelines } = runnerPartsFromConfig(config);
-const runner = new PipelineRunner(pipelines, plugins);
+const { runner } = createPipelineRuntime({ ...config, workers: 1 });
 const reply = (m: PoolReply) => port.postMessage(m);
 
 port.on('message', (req: PoolRequest) => {

@@ -3,7 +3,7 @@ import { FakeCodec, FakePlugin } from '../test-support/fake-plugins';
 import { FrameImage } from './frame';
 import { PluginRegistry } from './plugin';
 import { PipelineRegistry } from './registry';
-import { PipelineRunner } from './runner';
+import { InProcessPipelineRunner } from './runner';
 
 const pipeline = (
   id: string,
@@ -69,7 +69,7 @@ function setup() {
   const plugins = new PluginRegistry([fake]);
   const codec = new FakeCodec(64, 48);
   let clock = 0;
-  const runner = new PipelineRunner(new PipelineRegistry(plugins, DEFS), plugins, { codec, now: () => (clock += 1.5) });
+  const runner = new InProcessPipelineRunner(new PipelineRegistry(plugins, DEFS), plugins, { codec, now: () => (clock += 1.5) });
   return { fake, runner, codec };
 }
 
@@ -83,7 +83,7 @@ async function failure(p: Promise<unknown>): Promise<DomainError> {
   throw new Error('expected a DomainError');
 }
 
-describe('PipelineRunner', () => {
+describe('InProcessPipelineRunner', () => {
   it('runs nodes in topological order, feeding each its predecessors and returning only outputs', async () => {
     const { fake, runner } = setup();
     const { result, timings_ms } = await runner.run('diamond', frame);

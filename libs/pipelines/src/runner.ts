@@ -2,6 +2,11 @@
  * Runs one frame through one pipeline: nodes in topological order, each given
  * the frame (decoded at most once, shared) and its predecessors' outputs.
  * Any failure, including an undecodable JPEG, is a FRAME_FAILED naming the node.
+ *
+ * `PipelineRunner` is what callers hold; `InProcessPipelineRunner` (here) runs
+ * frames on the calling thread, `ThreadPoolPipelineRunner` (runner-pool.ts) on
+ * worker threads, each with an InProcessPipelineRunner of its own.
+ * `createPipelineRuntime` (runtime.ts) picks one.
  */
 import { DomainError, describeError } from '@framewire/contracts';
 import type { CompiledPipeline } from './definition';
@@ -30,7 +35,21 @@ export interface PipelineRunnerOptions {
   now?: () => number;
 }
 
-export class PipelineRunner {
+/** Runs frames through the registered pipelines. Results are the same whichever implementation runs them. */
+export interface PipelineRunner {
+  /** Load the models of the given pipelines (default: every registered one). Call at start. */
+  init(pipelineIds?: readonly string[]): Promise<void>;
+  /** One frame through one pipeline; a failure of the frame is a FRAME_FAILED DomainError naming the node. */
+  run(pipelineId: string, frame: FrameInput | FrameImage): Promise<PipelineRunResult>;
+  versionInfo(pipelineId: string): PipelineVersionInfo;
+  /** Ids of the pipelines this runner offers. */
+  pipelineIds(): string[];
+  /** Releases the models (and threads, if any). */
+  close(): Promise<void>;
+}
+
+/** Runs each frame on the calling thread (an ONNX session runs on the thread that calls it). */
+export class InProcessPipelineRunner implements PipelineRunner {
   private readonly codec: ImageCodec | undefined;
   private readonly now: () => number;
 
@@ -43,7 +62,6 @@ export class PipelineRunner {
     this.now = options.now ?? (() => performance.now());
   }
 
-  /** Load the models of the given pipelines (default: every registered one). Call at start. */
   async init(pipelineIds: readonly string[] = this.pipelines.ids()): Promise<void> {
     const uses = new Map<string, Set<string>>();
     for (const id of pipelineIds) {
@@ -61,7 +79,6 @@ export class PipelineRunner {
     await this.plugins.close();
   }
 
-  /** Ids of the pipelines this runner offers. */
   pipelineIds(): string[] {
     return this.pipelines.ids();
   }
@@ -106,7 +123,6 @@ export class PipelineRunner {
     return { result, timings_ms: timings };
   }
 
-  /** What a result depends on, for pinning: pipeline version, plugin versions and model hashes. Needs init(). */
   versionInfo(pipelineId: string): PipelineVersionInfo {
     const pipeline = this.pipelines.get(pipelineId);
     const plugins: Array<{ id: string; version: string }> = [];

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { Meter, PartBuffer, chunksOf, readAll, withMappedErrors } from './body';
+import { Meter, chunksOf, readAll, withMappedErrors } from './body';
 import { DomainError } from '@framewire/contracts';
 
 describe('chunksOf', () => {
@@ -59,34 +59,6 @@ describe('Meter', () => {
 
   it('rejects a nonsense limit', () => {
     expect(() => new Meter('k', -1)).toThrow(DomainError);
-  });
-});
-
-describe('PartBuffer', () => {
-  it('cuts exact parts and keeps a body of exactly one part whole', () => {
-    const parts = new PartBuffer(4);
-    parts.push(Buffer.from('abc'));
-    parts.push(Buffer.from('d'));
-    expect(parts.hasSpareFullPart()).toBe(false);
-    parts.push(Buffer.from('efghij'));
-    expect(parts.hasSpareFullPart()).toBe(true);
-    expect(parts.takePart().toString()).toBe('abcd');
-    expect(parts.hasSpareFullPart()).toBe(true);
-    expect(parts.takePart().toString()).toBe('efgh');
-    expect(parts.hasSpareFullPart()).toBe(false);
-    expect(parts.takeRest().toString()).toBe('ij');
-    expect(parts.length).toBe(0);
-  });
-
-  it('slices a large single chunk without copying it', () => {
-    const big = Buffer.alloc(10, 1);
-    const parts = new PartBuffer(4);
-    parts.push(big);
-    const first = parts.takePart();
-    expect(first.buffer).toBe(big.buffer);
-    expect(first.length).toBe(4);
-    expect(parts.takePart().length).toBe(4);
-    expect(parts.takeRest().length).toBe(2);
   });
 });
 

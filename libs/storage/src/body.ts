@@ -78,53 +78,6 @@ export class Meter {
   }
 }
 
-/** Gathers chunks into parts of exactly `partSize` bytes (the last one shorter). */
-export class PartBuffer {
-  private chunks: Buffer[] = [];
-  length = 0;
-
-  constructor(readonly partSize: number) {}
-
-  push(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    this.chunks.push(chunk);
-    this.length += chunk.length;
-  }
-
-  /** True when a full part is held and at least one more byte after it, so that a body of exactly one part is never split. */
-  hasSpareFullPart(): boolean {
-    return this.length > this.partSize;
-  }
-
-  /** The next `partSize` bytes; copies only what straddles chunks (a big Buffer body is sliced, not copied). */
-  takePart(): Buffer {
-    const taken: Buffer[] = [];
-    let need = this.partSize;
-    while (need > 0) {
-      const chunk = this.chunks[0];
-      if (chunk === undefined) throw new Error('PartBuffer.takePart called without a full part');
-      if (chunk.length <= need) {
-        taken.push(chunk);
-        this.chunks.shift();
-        need -= chunk.length;
-      } else {
-        taken.push(chunk.subarray(0, need));
-        this.chunks[0] = chunk.subarray(need);
-        need = 0;
-      }
-    }
-    this.length -= this.partSize;
-    return taken.length === 1 && taken[0] !== undefined ? taken[0] : Buffer.concat(taken, this.partSize);
-  }
-
-  takeRest(): Buffer {
-    const all = Buffer.concat(this.chunks, this.length);
-    this.chunks = [];
-    this.length = 0;
-    return all;
-  }
-}
-
 /**
  * A stream of `source`'s bytes whose errors are DomainErrors: a failure while
  * reading (a reset connection, a socket timeout) reaches the consumer mapped by

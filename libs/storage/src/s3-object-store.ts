@@ -6,22 +6,18 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
   CreateBucketCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  PutObjectCommand,
   S3Client,
-  UploadPartCommand,
   type BucketLocationConstraint,
-  type CompletedPart,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { DomainError } from '@framewire/contracts';
-import { Meter, PartBuffer, chunksOf, readAll, withMappedErrors } from './body';
+import { Meter, chunksOf, readAll, withMappedErrors } from './body';
 import { classifyS3Error } from './errors';
 import { assertRegularFile } from './fs-object-store';
 import { validateKey } from './keys';
@@ -57,11 +53,11 @@ export interface S3ObjectStoreOptions {
 }
 
 /**
- * Objects in one S3 bucket (AWS or any S3-compatible server). Puts stream: a
- * body that fits in one part is sent with one PutObject, anything longer as a
- * multipart upload of `partSize` parts, so memory stays bounded whatever the
- * size, and an upload that fails or runs over maxBytes is aborted before it
- * completes, so no object appears.
+ * Objects in one S3 bucket (AWS or any S3-compatible server). Puts stream
+ * through `@aws-sdk/lib-storage`'s Upload: a body that fits in one part is sent
+ * with one PutObject, anything longer as a multipart upload of `partSize`
+ * parts, so memory stays bounded whatever the size, and an upload that fails or
+ * runs over maxBytes is aborted before it completes, so no object appears.
  */
 export class S3ObjectStore implements ObjectStore {
   readonly kind = 's3' as const;
@@ -123,42 +119,44 @@ export class S3ObjectStore implements ObjectStore {
       });
     }
     await this.init();
-    const upload = new MultipartUpload(
-      this.client,
-      this.bucket,
-      key,
-      opts.contentType,
-      this.partSizeFor(opts.maxBytes),
-      this.partConcurrency,
-    );
-    const buffer = new PartBuffer(upload.partSize);
-    try {
+    const partSize = this.partSizeFor(opts.maxBytes);
+    // The body as lib-storage reads it: metered (maxBytes, size, sha256) as it passes, and never more parts than S3 takes.
+    const metered = async function* (): AsyncGenerator<Buffer> {
       for await (const chunk of chunksOf(body)) {
         meter.update(chunk);
-        buffer.push(chunk);
-        while (buffer.hasSpareFullPart()) await upload.addPart(buffer.takePart());
+        if (meter.size > partSize * MAX_PARTS) {
+          throw new DomainError('PAYLOAD_TOO_LARGE', `object ${key} exceeds ${MAX_PARTS} parts of ${partSize} bytes`, {
+            details: { key, partSize },
+          });
+        }
+        yield chunk;
       }
-      const rest = buffer.takeRest();
-      if (upload.started) {
-        await upload.addPart(rest);
-        await upload.complete();
-      } else {
-        await this.send('PutObject', key, () =>
-          this.client.send(
-            new PutObjectCommand({
-              Bucket: this.bucket,
-              Key: key,
-              Body: rest,
-              ContentLength: rest.length,
-              ContentType: opts.contentType,
-            }),
-          ),
-        );
-      }
+    };
+    // One PutObject when the body fits in one part, else a multipart upload of `partSize` parts, `partConcurrency` on
+    // the wire. Its parts are left to us on error (leavePartsOnError) so that the abort below never hides the cause.
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: Readable.from(metered()), ContentType: opts.contentType },
+      partSize,
+      queueSize: this.partConcurrency,
+      leavePartsOnError: true,
+    });
+    try {
+      await upload.done();
       return { key, size: meter.size, sha256: meter.digest() };
     } catch (err) {
-      await upload.abort();
+      await this.abortUpload(key, upload.uploadId);
       throw classifyS3Error(err, { operation: 'put', bucket: this.bucket, key });
+    }
+  }
+
+  /** Best effort: discards the parts of an upload that never completed (so no object exists either way). */
+  private async abortUpload(key: string, uploadId: string | undefined): Promise<void> {
+    if (uploadId === undefined) return;
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
+    } catch {
+      // The server (or a bucket lifecycle rule) expires the parts; the put's own error is what the caller needs.
     }
   }
 
@@ -288,112 +286,5 @@ export class S3ObjectStore implements ObjectStore {
       if ((name === 'BucketAlreadyOwnedByYou' || name === 'BucketAlreadyExists') && (await head())) return;
       throw classifyS3Error(err, { operation: 'CreateBucket', bucket: this.bucket });
     }
-  }
-}
-
-/** One put's multipart upload, started lazily when the body turns out longer than one part. */
-class MultipartUpload {
-  private uploadId: string | undefined;
-  private readonly parts: CompletedPart[] = [];
-  private readonly inflight = new Set<Promise<void>>();
-  private failure: Error | undefined;
-  private nextPartNumber = 1;
-
-  constructor(
-    private readonly client: S3Client,
-    private readonly bucket: string,
-    private readonly key: string,
-    private readonly contentType: string | undefined,
-    readonly partSize: number,
-    private readonly concurrency: number,
-  ) {}
-
-  get started(): boolean {
-    return this.uploadId !== undefined;
-  }
-
-  /** Queues a part; waits while `concurrency` parts are already on the wire. */
-  async addPart(part: Buffer): Promise<void> {
-    if (this.nextPartNumber > MAX_PARTS) {
-      throw new DomainError('PAYLOAD_TOO_LARGE', `object ${this.key} exceeds ${MAX_PARTS} parts of ${this.partSize} bytes`, {
-        details: { key: this.key, partSize: this.partSize },
-      });
-    }
-    this.uploadId ??= await this.create();
-    while (this.inflight.size >= this.concurrency) await Promise.race(this.inflight);
-    this.throwIfFailed();
-    const uploadId = this.uploadId;
-    const partNumber = this.nextPartNumber++;
-    const sending: Promise<void> = this.call('UploadPart', () =>
-      this.client.send(
-        new UploadPartCommand({
-          Bucket: this.bucket,
-          Key: this.key,
-          UploadId: uploadId,
-          PartNumber: partNumber,
-          Body: part,
-          ContentLength: part.length,
-        }),
-      ),
-    )
-      .then((res) => {
-        if (!res.ETag) throw new DomainError('INTERNAL', `object store returned no ETag for part ${partNumber} of ${this.key}`);
-        this.parts.push({ PartNumber: partNumber, ETag: res.ETag });
-      })
-      .catch((err: unknown) => {
-        this.failure ??= err instanceof Error ? err : new Error(String(err));
-      })
-      .finally(() => this.inflight.delete(sending));
-    this.inflight.add(sending);
-  }
-
-  async complete(): Promise<void> {
-    await Promise.all(this.inflight);
-    this.throwIfFailed();
-    const parts = [...this.parts].sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
-    await this.call('CompleteMultipartUpload', () =>
-      this.client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: this.key,
-          UploadId: this.uploadId,
-          MultipartUpload: { Parts: parts },
-        }),
-      ),
-    );
-    this.uploadId = undefined;
-  }
-
-  /** Best effort: waits for parts on the wire, then aborts the upload so its parts are discarded. */
-  async abort(): Promise<void> {
-    await Promise.allSettled(this.inflight);
-    const uploadId = this.uploadId;
-    if (uploadId === undefined) return;
-    this.uploadId = undefined;
-    try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: uploadId }));
-    } catch {
-      // It never completed, so no object exists either way; the server (or a bucket lifecycle rule) expires the parts.
-    }
-  }
-
-  private async create(): Promise<string> {
-    const res = await this.call('CreateMultipartUpload', () =>
-      this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, ContentType: this.contentType })),
-    );
-    if (!res.UploadId) throw new DomainError('INTERNAL', `object store returned no upload id for ${this.key}`);
-    return res.UploadId;
-  }
-
-  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      throw classifyS3Error(err, { operation, bucket: this.bucket, key: this.key });
-    }
-  }
-
-  private throwIfFailed(): void {
-    if (this.failure !== undefined) throw this.failure;
   }
 }

@@ -1,17 +1,14 @@
 import {
-  builtinDefinitionsDir,
-  createPluginRegistry,
+  createPipelineRuntime,
   ModelFileHasher,
   pinPipeline,
-  PipelineRegistry,
-  splitDirList,
   validatePipelineDefinition,
+  type PipelineConfig,
   type PipelineDescription,
   type PipelineIssue,
   type PipelinePin,
   type PipelineSummary,
 } from '@framewire/pipelines';
-import type { IntakeConfig } from '../config';
 
 /** What intake knows of pipelines: which exist, what they are made of, and what a job pins. */
 export interface PipelineCatalog {
@@ -33,15 +30,9 @@ export interface PipelineCatalog {
  * Every model file the pipelines name is hashed once here, at start, so a job
  * records the sha256 of each file its results come from.
  */
-export async function createPipelineCatalog(
-  config: Pick<IntakeConfig, 'pipelineDirs' | 'pluginDirs' | 'modelDir'>,
-  hasher = new ModelFileHasher(),
-): Promise<PipelineCatalog> {
-  const plugins = createPluginRegistry({
-    builtin: { paddleocr: config.modelDir ? { modelDir: config.modelDir } : {} },
-    pluginDirs: splitDirList(config.pluginDirs),
-  });
-  const registry = PipelineRegistry.fromDirectories(plugins, [builtinDefinitionsDir(), ...splitDirList(config.pipelineDirs)]);
+export async function createPipelineCatalog(config: PipelineConfig, hasher = new ModelFileHasher()): Promise<PipelineCatalog> {
+  // The runtime's runner is never initialised here: no model is loaded.
+  const { plugins, pipelines: registry } = createPipelineRuntime(config);
   const pins = new Map<string, PipelinePin>();
   for (const id of registry.ids()) pins.set(id, await pinPipeline(registry.get(id), hasher));
   return {
