@@ -64,7 +64,7 @@ async function expectDomainError(promise: Promise<unknown>, code: string): Promi
 }
 
 /** Every committed migration, oldest first. */
-const ALL_MIGRATIONS = ['InitialSchema1795971600000', 'JobInferenceTime1795982400000'];
+const ALL_MIGRATIONS = ['InitialSchema1795971600000', 'JobInferenceTime1795982400000', 'Outbox1796000000000'];
 
 describe('migrations', () => {
   let db: TestDatabase;
@@ -114,6 +114,7 @@ describe('migrations', () => {
     expect(fks).toEqual([
       { conname: 'FK_frame_results_job_id', confdeltype: 'c' },
       { conname: 'FK_job_events_job_id', confdeltype: 'c' },
+      { conname: 'FK_outbox_job_id', confdeltype: 'c' },
     ]);
     await expect(
       ds.query(
