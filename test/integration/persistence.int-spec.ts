@@ -209,7 +209,7 @@ describe('JobsRepository', () => {
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.job.id)).size).toBe(1);
     const again = await jobs.createPending(jobInput({ idempotency_key: key }));
-    expect(again).toEqual({ job: results[0].job, created: false });
+    expect(again).toEqual({ job: results[0].job, created: false, outbox: [] });
   });
 
   it('allows any number of jobs without an idempotency key', async () => {
