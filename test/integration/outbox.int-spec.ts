@@ -117,6 +117,7 @@ describe('outbox: the relay publishes what a crash or an outage left behind', ()
       expect(order).toEqual([msgIds.event(id, 'submitted'), msgIds.extract(id)]);
     }
     const extract = await broker.jsm.streams.getMessage(STREAMS.work, { last_by_subj: WORK_SUBJECTS.extract });
+    if (!extract) throw new Error('no extract message in the stream');
     const jobId = extract.json<{ job_id: string }>().job_id;
     expect(extract.header.get('Fw-Trace-Id')).toBe(`trace-${jobId}`);
     expect(extract.header.get('Nats-Msg-Id')).toBe(msgIds.extract(jobId));
