@@ -1,13 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { msgIds, STREAMS, WORK_SUBJECTS } from '@framewire/contracts';
 import { Broker, DEFAULT_TOPOLOGY, provisionStreams } from '@framewire/messaging';
-import { createTestDatabase, JobsRepository, OutboxRepository, type OutboxMessage, type TestDatabase } from '@framewire/persistence';
+import {
+  createTestDatabase,
+  JobsRepository,
+  openDataSource,
+  OutboxRepository,
+  type OutboxMessage,
+  type TestDatabase,
+} from '@framewire/persistence';
 import pino from 'pino';
 import { loadIntakeConfig } from '../../apps/intake/src/config';
 import { OutboxRelay } from '../../apps/intake/src/jobs/outbox-relay';
 import { submitMessages } from '../../apps/intake/src/jobs/submit-messages';
 import { eventually } from '../support/system';
 import { startNatsServer, type TestNats } from '../support/nats-server';
+import { startTcpProxy } from '../support/tcp-proxy';
 
 jest.setTimeout(60_000);
 const logger = pino({ level: process.env.FW_TEST_LOG ?? 'silent' });
@@ -91,6 +99,18 @@ describe('outbox: the relay publishes what a crash or an outage left behind', ()
     return id;
   }
 
+  /** Tick the relay until the outbox is empty. */
+  async function untilEmpty(r: OutboxRelay, what: string): Promise<void> {
+    await eventually(
+      async () => {
+        await r.tick();
+        return (await outbox.count()) === 0;
+      },
+      30_000,
+      what,
+    );
+  }
+
   async function inStream(stream: string, subject: string): Promise<number> {
     const info = await broker.jsm.streams.info(stream, { subjects_filter: subject });
     return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
@@ -156,16 +176,40 @@ describe('outbox: the relay publishes what a crash or an outage left behind', ()
     await r.tick();
     expect(await outbox.count()).toBe(2);
     await back;
-    await eventually(
-      async () => {
-        await r.tick();
-        return (await outbox.count()) === 0;
-      },
-      30_000,
-      'the relay to empty the outbox after the outage',
-    );
+    await untilEmpty(r, 'the relay to empty the outbox after the outage');
     expect(await inStream(STREAMS.work, WORK_SUBJECTS.extract)).toBe(1);
     expect(await inStream(STREAMS.events, `fw.events.${id}.submitted`)).toBe(1);
+  });
+
+  it('a Postgres outage is logged once and retried every tick; the rows go out when it is back', async () => {
+    await broker.jsm.streams.purge(STREAMS.work);
+    const id = await crashedSubmit();
+    const url = new URL(db.url);
+    const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
+    url.host = `127.0.0.1:${proxy.port}`;
+    const ds = await openDataSource({ url: url.toString(), poolSize: 2, connectTimeoutMs: 1000 });
+    const lines: string[] = [];
+    const captured = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const config = loadIntakeConfig({ FW_OUTBOX_RELAY_MIN_AGE_MS: '0', FW_OUTBOX_RELAY_INTERVAL_MS: '60000' });
+    const r = new OutboxRelay(config, captured, new OutboxRepository(ds), broker);
+    relays.push(r);
+    try {
+      await proxy.cut();
+      await r.tick();
+      await r.tick();
+      await r.tick();
+      expect(lines.filter((l) => l.includes('outbox relay failed'))).toHaveLength(1);
+      expect(await outbox.count()).toBe(2);
+      await proxy.heal();
+      await untilEmpty(r, 'the relay to empty the outbox after the database outage');
+      expect(lines.filter((l) => l.includes('outbox relay recovered'))).toHaveLength(1);
+      expect(await inStream(STREAMS.work, WORK_SUBJECTS.extract)).toBe(1);
+      expect(await inStream(STREAMS.events, `fw.events.${id}.submitted`)).toBe(1);
+    } finally {
+      await r.beforeApplicationShutdown();
+      await ds.destroy().catch(() => undefined);
+      await proxy.close();
+    }
   });
 
   it('the fast path publishes a new job at once and clears its rows', async () => {
