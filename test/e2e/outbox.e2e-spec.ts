@@ -2,7 +2,8 @@
  * Submit has no crash window: intake is killed right after a submit commits
  * (the job row and its messages in the outbox) and before it publishes. The
  * restarted intake's relay publishes the job, it runs to completion, and the
- * client's retry with the same Idempotency-Key gets that job.
+ * client's retry with the same Idempotency-Key gets that job. A submit while
+ * NATS is down is accepted (202) and runs once NATS is back.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import { eventually, startSystem, type TestSystem } from '../support/system';
 
 jest.setTimeout(180_000);
 
-describe('outbox: a submit that crashes between its commit and its publish', () => {
+describe('outbox: a submit survives a crash between its commit and its publish, and a NATS outage', () => {
   let sys: TestSystem;
   let fixtures: string;
   let video: string;
@@ -45,6 +46,17 @@ describe('outbox: a submit that crashes between its commit and its publish', () 
     return fetch(`${sys.baseUrl}/v1/jobs`, { method: 'POST', body: form, headers: { 'idempotency-key': key } });
   }
 
+  async function finished(id: string): Promise<{ status: string; progress: { frames_done: number } }> {
+    return eventually(
+      async () => {
+        const j = (await (await fetch(`${sys.baseUrl}/v1/jobs/${id}`)).json()) as { status: string; progress: { frames_done: number } };
+        return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
+      },
+      120_000,
+      `job ${id} to finish`,
+    );
+  }
+
   it('the job runs to completion after intake restarts, and the same Idempotency-Key returns it', async () => {
     const running = sys.apps.find((a) => a.app === 'intake' && a.proc.exitCode === null && a.proc.signalCode === null);
     running?.proc.kill('SIGTERM');
@@ -68,14 +80,7 @@ describe('outbox: a submit that crashes between its commit and its publish', () 
     expect(retry.status).toBe(202);
     expect(((await retry.json()) as { job_id: string }).job_id).toBe(id);
 
-    const job = await eventually(
-      async () => {
-        const j = (await (await fetch(`${sys.baseUrl}/v1/jobs/${id}`)).json()) as { status: string; progress: { frames_done: number } };
-        return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
-      },
-      120_000,
-      `job ${id} to finish`,
-    );
+    const job = await finished(id);
     expect(job).toMatchObject({ status: 'completed', progress: { frames_done: 3 } });
     const left = (await sys.db.dataSource.query(`SELECT count(*)::int AS n FROM outbox`)) as Array<{ n: number }>;
     expect(left[0].n).toBe(0);
@@ -88,5 +93,15 @@ describe('outbox: a submit that crashes between its commit and its publish', () 
     } finally {
       await nc.close();
     }
+  });
+
+  it('a submit while NATS is down is accepted and runs once NATS is back', async () => {
+    const outage = sys.nats.restart(6000);
+    await new Promise((r) => setTimeout(r, 500));
+    const res = await submit(`outage-${randomUUID()}`);
+    expect(res.status).toBe(202);
+    const { job_id: id } = (await res.json()) as { job_id: string };
+    await outage;
+    expect(await finished(id)).toMatchObject({ status: 'completed', progress: { frames_done: 3 } });
   });
 });
