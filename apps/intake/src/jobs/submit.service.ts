@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, submitParamsSchema, type SubmitParams } from '@framewire/contracts';
-import { JobsRepository, type CreateJobResult, type JobRecord } from '@framewire/persistence';
+import { isDatabaseUnavailable, JobsRepository, type CreateJobResult, type JobRecord } from '@framewire/persistence';
 import { objectKeys, type ObjectStore } from '@framewire/storage';
 import { currentContext, LOGGER, newTraceId, type Logger } from '@framewire/runtime';
 import { OBJECT_STORE } from '@framewire/storage';
@@ -168,7 +168,12 @@ export class SubmitService {
         (job) => submitMessages(job, traceId),
       );
     } catch (err) {
-      await this.store.delete(inputKey).catch((e: unknown) => this.logger.warn({ err: e }, 'could not remove the stored input'));
+      if (isDatabaseUnavailable(err)) {
+        // The commit may have happened (the connection died around it): a committed job needs its input.
+        this.logger.warn({ err, job_id: id, input_key: inputKey }, 'job insert failed with the database unreachable; keeping its input');
+      } else {
+        await this.store.delete(inputKey).catch((e: unknown) => this.logger.warn({ err: e }, 'could not remove the stored input'));
+      }
       throw err;
     }
     if (!res.created) {
