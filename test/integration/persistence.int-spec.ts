@@ -63,7 +63,7 @@ async function expectDomainError(promise: Promise<unknown>, code: string): Promi
 }
 
 /** Every committed migration, oldest first. */
-const ALL_MIGRATIONS = ['InitialSchema1795971600000', 'JobInferenceTime1795982400000'];
+const ALL_MIGRATIONS = ['InitialSchema1795971600000', 'JobInferenceTime1795982400000', 'Outbox1796000000000'];
 
 describe('migrations', () => {
   let db: TestDatabase;
@@ -113,6 +113,7 @@ describe('migrations', () => {
     expect(fks).toEqual([
       { conname: 'FK_frame_results_job_id', confdeltype: 'c' },
       { conname: 'FK_job_events_job_id', confdeltype: 'c' },
+      { conname: 'FK_outbox_job_id', confdeltype: 'c' },
     ]);
     await expect(
       ds.query(
@@ -207,7 +208,7 @@ describe('JobsRepository', () => {
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.job.id)).size).toBe(1);
     const again = await jobs.createPending(jobInput({ idempotency_key: key }));
-    expect(again).toEqual({ job: results[0].job, created: false });
+    expect(again).toEqual({ job: results[0].job, created: false, outbox: [] });
   });
 
   it('allows any number of jobs without an idempotency key', async () => {

@@ -24,6 +24,7 @@ import { PipelinesController } from './http/pipelines.controller';
 import { createPipelineCatalog } from './jobs/pipeline-catalog';
 import { CancelService } from './jobs/cancel.service';
 import { QueryService } from './jobs/query.service';
+import { OutboxRelay } from './jobs/outbox-relay';
 import { SubmitService } from './jobs/submit.service';
 import { PipelinesService } from './pipelines/pipelines.service';
 import { INTAKE_CONFIG, PIPELINE_CATALOG } from './tokens';
@@ -61,6 +62,7 @@ export class IntakeModule {
         { provide: INTAKE_CONFIG, useValue: config },
         { provide: MediaToolkit, useValue: new MediaToolkit() },
         { provide: PIPELINE_CATALOG, useFactory: () => createPipelineCatalog(config) },
+        OutboxRelay,
         SubmitService,
         QueryService,
         PipelinesService,

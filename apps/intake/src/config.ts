@@ -24,6 +24,21 @@ export const INTAKE_CONFIG_SPEC = {
     schema: env.int(100_000, 1, 10_000_000),
     doc: 'the most frames one job may sample (max_frames above it, or a video with more sampled frames and no max_frames, is refused)',
   },
+  outboxRelayIntervalMs: {
+    env: 'FW_OUTBOX_RELAY_INTERVAL_MS',
+    schema: env.int(2000, 100, 600_000),
+    doc: 'how often each intake replica publishes the outbox messages a crash or an outage left behind',
+  },
+  outboxRelayMinAgeMs: {
+    env: 'FW_OUTBOX_RELAY_MIN_AGE_MS',
+    schema: env.int(5000, 0, 3_600_000),
+    doc: 'the relay only takes outbox messages at least this old (younger ones are still being published by their request)',
+  },
+  testCrashAfterOutboxCommit: {
+    env: 'FW_TEST_CRASH_AFTER_OUTBOX_COMMIT',
+    schema: env.bool(false),
+    doc: 'tests only: SIGKILL the process after a submit commits and before it publishes',
+  },
   defaultPipeline: {
     env: 'FW_DEFAULT_PIPELINE',
     schema: env.string('text_regions'),

@@ -11,6 +11,8 @@ export type { PersistenceModuleOptions } from './persistence.module';
 export { JobsRepository, MAX_LIST_LIMIT } from './jobs.repository';
 export { FrameResultsRepository, MAX_RESULTS_PAGE, UPSERT_CHUNK_ROWS, type JobProgress } from './frame-results.repository';
 export { JobEventsRepository } from './job-events.repository';
+export { OutboxRepository } from './outbox.repository';
+export type { RelayOptions, RelayPass } from './outbox.repository';
 export { ProjectionStore } from './projection-store';
 export type { ApplyEventResult, JobPatch, JobProjectionState, ProjectionRules, TerminalStatus } from './projection-store';
 
@@ -27,6 +29,8 @@ export type {
   JobsPage,
   ListJobsQuery,
   ModelRef,
+  OutboxMessage,
+  OutgoingMessage,
 } from './records';
 
 export { isDatabaseUnavailable, toDatabaseError, withDatabaseErrors } from './errors';

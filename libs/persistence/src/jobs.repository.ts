@@ -4,8 +4,9 @@ import { DomainError, UUID_ANY_CASE } from '@framewire/contracts';
 import { decodeJobCursor, encodeJobCursor } from './cursor';
 import { sqlState } from './errors';
 import { toJobRecord } from './records';
-import type { CreateJobInput, CreateJobResult, JobRecord, JobsPage, ListJobsQuery } from './records';
-import { withConnection } from './sql';
+import { insertOutbox } from './outbox.repository';
+import type { CreateJobInput, CreateJobResult, JobRecord, JobsPage, ListJobsQuery, OutgoingMessage } from './records';
+import { inTransaction, withConnection } from './sql';
 import type { Sql } from './sql';
 
 export const MAX_LIST_LIMIT = 1000;
@@ -22,9 +23,13 @@ export class JobsRepository {
    * existing job is returned instead (`created: false`), whatever its state; the
    * caller decides whether differing parameters are a conflict. A duplicate id
    * is DomainError('CONFLICT').
+   *
+   * `outbox` builds the job's outgoing messages from the inserted row; they are
+   * written to the outbox in the same transaction, so the job never exists
+   * without them (nothing is written for an existing job).
    */
-  createPending(input: CreateJobInput): Promise<CreateJobResult> {
-    return withConnection(this.ds, async (sql) => {
+  createPending(input: CreateJobInput, outbox?: (job: JobRecord) => OutgoingMessage[]): Promise<CreateJobResult> {
+    return inTransaction(this.ds, async (sql) => {
       const id = input.id ?? randomUUID();
       const key = input.idempotency_key ?? null;
       let inserted;
@@ -56,29 +61,17 @@ export class JobsRepository {
         throw err;
       }
       const row = inserted.rows[0];
-      if (row) return { job: toJobRecord(row), created: true };
+      if (row) {
+        const job = toJobRecord(row);
+        return { job, created: true, outbox: outbox ? await insertOutbox(sql, job.id, outbox(job)) : [] };
+      }
       // The key is taken. ON CONFLICT waited for the other insert to commit, so this statement sees it.
       const existing = await sql.query(`SELECT * FROM "jobs" WHERE "idempotency_key" = $1`, [key]);
       const found = existing.rows[0];
       if (!found) {
         throw new DomainError('CONFLICT', 'idempotency key was taken by a job that no longer exists; retry');
       }
-      return { job: toJobRecord(found), created: false };
-    });
-  }
-
-  /**
-   * Remove a job that was created but never queued (its work could not be
-   * published): only while it is still pending and no event was recorded for it.
-   */
-  async deleteUnqueued(id: string): Promise<boolean> {
-    return withConnection(this.ds, async (sql) => {
-      const res = await sql.query(
-        `DELETE FROM "jobs" WHERE "id" = $1 AND "status" = 'pending'
-           AND NOT EXISTS (SELECT 1 FROM "job_events" WHERE "job_id" = $1)`,
-        [id],
-      );
-      return (res.rowCount ?? 0) > 0;
+      return { job: toJobRecord(found), created: false, outbox: [] };
     });
   }
 

@@ -8,6 +8,7 @@ import { ensureDatabase } from './ensure-database';
 import { FrameResultsRepository } from './frame-results.repository';
 import { JobEventsRepository } from './job-events.repository';
 import { JobsRepository } from './jobs.repository';
+import { OutboxRepository } from './outbox.repository';
 
 export interface PersistenceModuleOptions {
   url: string;
@@ -71,9 +72,10 @@ export class PersistenceModule {
         { provide: JobsRepository, useFactory: (ds: DataSource) => new JobsRepository(ds), inject: [DataSource] },
         { provide: FrameResultsRepository, useFactory: (ds: DataSource) => new FrameResultsRepository(ds), inject: [DataSource] },
         { provide: JobEventsRepository, useFactory: (ds: DataSource) => new JobEventsRepository(ds), inject: [DataSource] },
+        { provide: OutboxRepository, useFactory: (ds: DataSource) => new OutboxRepository(ds), inject: [DataSource] },
         DataSourceLifecycle,
       ],
-      exports: [DataSource, JobsRepository, FrameResultsRepository, JobEventsRepository],
+      exports: [DataSource, JobsRepository, FrameResultsRepository, JobEventsRepository, OutboxRepository],
     };
   }
 }

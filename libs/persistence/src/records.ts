@@ -60,6 +60,24 @@ export interface CreateJobResult {
   job: JobRecord;
   /** False when a job with the same idempotency key already existed; `job` is that job. */
   created: boolean;
+  /** The outbox rows written with the job, in publish order (none when `created` is false). */
+  outbox: OutboxMessage[];
+}
+
+/** A message to publish, kept in the outbox until the stream has acknowledged it. */
+export interface OutgoingMessage {
+  subject: string;
+  /** The Nats-Msg-Id. */
+  msg_id: string;
+  payload: Uint8Array;
+  /** Header name → value, published as they are. */
+  headers: Record<string, string>;
+}
+
+/** An outbox row: `id` (int8 as text) orders the messages of a job. */
+export interface OutboxMessage extends OutgoingMessage {
+  id: string;
+  job_id: string;
 }
 
 export interface ListJobsQuery {

@@ -1,19 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  DomainError,
-  makeEvent,
-  msgIds,
-  submitParamsSchema,
-  WORK_SUBJECTS,
-  type ExtractRequestV1,
-  type SubmitParams,
-} from '@framewire/contracts';
-import { Broker } from '@framewire/messaging';
-import { JobsRepository, type JobRecord } from '@framewire/persistence';
+import { DomainError, submitParamsSchema, type SubmitParams } from '@framewire/contracts';
+import { isDatabaseUnavailable, JobsRepository, type CreateJobResult, type JobRecord } from '@framewire/persistence';
 import { objectKeys, type ObjectStore } from '@framewire/storage';
-import { currentContext, LOGGER, type Logger } from '@framewire/runtime';
+import { currentContext, LOGGER, newTraceId, type Logger } from '@framewire/runtime';
 import { OBJECT_STORE } from '@framewire/storage';
 import { INTAKE_CONFIG, PIPELINE_CATALOG } from '../tokens';
 import type { IntakeConfig } from '../config';
@@ -21,6 +12,8 @@ import type { PipelineCatalog } from './pipeline-catalog';
 import { receiveUpload, type ReceivedUpload } from '../upload/multipart';
 import { receiveChunks } from '../upload/stream';
 import { checkVideoLimits, MediaToolkit } from '@framewire/media';
+import { OutboxRelay } from './outbox-relay';
+import { submitMessages } from './submit-messages';
 
 export interface SubmitOutcome {
   job: JobRecord;
@@ -30,8 +23,11 @@ export interface SubmitOutcome {
 
 /**
  * The submit use case: receive the upload (streamed to a temp file), check it
- * by content, store it, record the job as pending, queue extraction. Any
- * refusal leaves nothing stored and nothing queued.
+ * by content, store it, then record the job as pending together with its
+ * messages (the `submitted` event, the work.extract message) in one
+ * transaction, and publish them. Any refusal leaves nothing stored and nothing
+ * queued; once committed, the job runs even if this process dies before the
+ * publish (the outbox relay publishes what is left).
  */
 @Injectable()
 export class SubmitService {
@@ -41,7 +37,7 @@ export class SubmitService {
     @Inject(PIPELINE_CATALOG) private readonly pipelines: PipelineCatalog,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly jobs: JobsRepository,
-    private readonly broker: Broker,
+    private readonly relay: OutboxRelay,
     private readonly media: MediaToolkit,
   ) {}
 
@@ -152,65 +148,44 @@ export class SubmitService {
     const inputKey = objectKeys.inputKey(id);
     const pinned = this.pipelines.pin(params.pipeline_id);
     const stored = await this.store.putFile(inputKey, file.path, { move: true });
-    let outcome: SubmitOutcome;
+    const traceId = ctx?.traceId ?? newTraceId();
+    let res: CreateJobResult;
     try {
-      const res = await this.jobs.createPending({
-        id,
-        pipeline_id: params.pipeline_id,
-        pipeline_version: pinned.version,
-        models: pinned.models,
-        input_key: inputKey,
-        input_size: stored.size,
-        input_sha256: stored.sha256,
-        frame_stride: params.frame_stride,
-        max_frames: params.max_frames,
-        idempotency_key: idempotencyKey,
-        client_tag: params.client_tag,
-      });
-      outcome = { job: res.job, created: res.created };
+      // The job and its messages commit together: from here on it will run, whatever happens to this process.
+      res = await this.jobs.createPending(
+        {
+          id,
+          pipeline_id: params.pipeline_id,
+          pipeline_version: pinned.version,
+          models: pinned.models,
+          input_key: inputKey,
+          input_size: stored.size,
+          input_sha256: stored.sha256,
+          frame_stride: params.frame_stride,
+          max_frames: params.max_frames,
+          idempotency_key: idempotencyKey,
+          client_tag: params.client_tag,
+        },
+        (job) => submitMessages(job, traceId),
+      );
     } catch (err) {
-      await this.store.delete(inputKey).catch((e: unknown) => this.logger.warn({ err: e }, 'could not remove the stored input'));
+      if (isDatabaseUnavailable(err)) {
+        // The commit may have happened (the connection died around it): a committed job needs its input.
+        this.logger.warn({ err, job_id: id, input_key: inputKey }, 'job insert failed with the database unreachable; keeping its input');
+      } else {
+        await this.store.delete(inputKey).catch((e: unknown) => this.logger.warn({ err: e }, 'could not remove the stored input'));
+      }
       throw err;
     }
-    if (!outcome.created) {
+    if (!res.created) {
       // Another request with the same key won the race.
       await this.store.delete(inputKey);
-      return { job: sameRequestOrConflict(outcome.job, params, stored.sha256), created: false };
+      return { job: sameRequestOrConflict(res.job, params, stored.sha256), created: false };
     }
-    try {
-      await this.enqueue(outcome.job);
-    } catch (err) {
-      // Not queued: take the job back so the client's retry is the only copy.
-      this.logger.warn({ err, job_id: id }, 'could not queue the job; withdrawing it');
-      await this.jobs
-        .deleteUnqueued(id)
-        .catch((e: unknown) => this.logger.error({ err: e, job_id: id }, 'could not withdraw the unqueued job'));
-      await this.store.delete(inputKey).catch((e: unknown) => this.logger.warn({ err: e }, 'could not remove the stored input'));
-      throw err;
-    }
+    if (this.config.testCrashAfterOutboxCommit) process.kill(process.pid, 'SIGKILL');
+    await this.relay.publishNow(res.outbox);
     this.logger.info({ job_id: id, pipeline_id: params.pipeline_id, size: stored.size }, 'job submitted');
-    return outcome;
-  }
-
-  /** Queue extraction and announce the job. Idempotent (Nats-Msg-Id), so a retry is safe. */
-  async enqueue(job: JobRecord): Promise<void> {
-    const work: ExtractRequestV1 = {
-      v: 1,
-      job_id: job.id,
-      input_key: job.input_key,
-      pipeline_id: job.pipeline_id,
-      frame_stride: job.frame_stride,
-      max_frames: job.max_frames,
-    };
-    await this.broker.publishJson(WORK_SUBJECTS.extract, work, { msgId: msgIds.extract(job.id), jobId: job.id });
-    await this.broker.publishEvent(
-      makeEvent(
-        'submitted',
-        job.id,
-        { pipeline_id: job.pipeline_id, frame_stride: job.frame_stride, max_frames: job.max_frames },
-        job.created_at,
-      ),
-    );
+    return { job: res.job, created: true };
   }
 }
 

@@ -1,8 +1,9 @@
 import { FrameResultEntity } from './frame-result.entity';
 import { JobEventEntity } from './job-event.entity';
 import { JobEntity } from './job.entity';
+import { OutboxMessageEntity } from './outbox-message.entity';
 
-export { FrameResultEntity, JobEntity, JobEventEntity };
+export { FrameResultEntity, JobEntity, JobEventEntity, OutboxMessageEntity };
 
 /** Every entity this lib owns, for the DataSource. */
-export const ENTITIES = [JobEntity, FrameResultEntity, JobEventEntity] as const;
+export const ENTITIES = [JobEntity, FrameResultEntity, JobEventEntity, OutboxMessageEntity] as const;

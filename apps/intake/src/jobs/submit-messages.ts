@@ -1,0 +1,38 @@
+import { eventSubject, HEADERS, jobEventSchema, makeEvent, msgIds, WORK_SUBJECTS, type ExtractRequestV1 } from '@framewire/contracts';
+import type { JobRecord, OutgoingMessage } from '@framewire/persistence';
+
+/**
+ * What a new job publishes, in publish order: its `submitted` event, then its
+ * work.extract message. The event goes first so a job's timeline never shows
+ * `extracting` before `submitted` (the status projection itself does not care:
+ * it ignores `submitted` and is order-independent). Each message carries the
+ * Nats-Msg-Id that makes a second publish of it a no-op inside the stream's
+ * duplicate window, and the request's trace id.
+ */
+export function submitMessages(job: JobRecord, traceId: string): OutgoingMessage[] {
+  const headers = { [HEADERS.traceId]: traceId, [HEADERS.jobId]: job.id };
+  const event = jobEventSchema.parse(
+    makeEvent(
+      'submitted',
+      job.id,
+      { pipeline_id: job.pipeline_id, frame_stride: job.frame_stride, max_frames: job.max_frames },
+      job.created_at,
+    ),
+  );
+  const work: ExtractRequestV1 = {
+    v: 1,
+    job_id: job.id,
+    input_key: job.input_key,
+    pipeline_id: job.pipeline_id,
+    frame_stride: job.frame_stride,
+    max_frames: job.max_frames,
+  };
+  return [
+    { subject: eventSubject(job.id, event.type), msg_id: msgIds.event(job.id, event.type), payload: json(event), headers },
+    { subject: WORK_SUBJECTS.extract, msg_id: msgIds.extract(job.id), payload: json(work), headers },
+  ];
+}
+
+function json(value: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(value));
+}
