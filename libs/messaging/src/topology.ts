@@ -156,7 +156,7 @@ function isNotFound(err: unknown): boolean {
   return err instanceof Error && /not found/i.test(err.message);
 }
 
-/** The topology settings an app's config chooses (FW_ACK_WAIT_MS, FW_MAX_DELIVER, FW_RETRY_BASE_MS, FW_OUTAGE_*). */
+/** The topology settings an app's config chooses (FW_ACK_WAIT_MS, FW_MAX_DELIVER, FW_RETRY_BASE_MS, FW_OUTAGE_TOLERANCE_MS, FW_OUTAGE_RETRY_MAX_MS). */
 export function topologyFromConfig(c: {
   ackWaitMs: number;
   maxDeliver: number;
