@@ -90,9 +90,8 @@ class FakeConsumer {
 
   fetch(opts: { max_messages: number }): Promise<ConsumerMessages> {
     this.fetches.push(opts.max_messages);
-    const self = this;
     let done = false;
-    async function* gen(): AsyncGenerator<JsMsg> {
+    const gen = async function* (self: FakeConsumer): AsyncGenerator<JsMsg> {
       let given = 0;
       const until = Date.now() + 50;
       while (!done && given < opts.max_messages && Date.now() < until) {
@@ -108,8 +107,8 @@ class FakeConsumer {
           setTimeout(r, 10);
         });
       }
-    }
-    const it = gen();
+    };
+    const it = gen(this);
     return Promise.resolve(
       Object.assign(it, {
         close: () => {
