@@ -132,7 +132,7 @@ describe('outages and poison messages', () => {
     const job = await finished(id);
     expect(job.status).toBe('completed');
     expect(job.error).toBeNull();
-    expect(job.progress).toEqual({ frames_done: 120, frames_failed: 0, frames_total: 120 });
+    expect(job.progress).toMatchObject({ frames_done: 120, frames_failed: 0, frames_total: 120 });
     expect(await rows(id)).toEqual({ total: 120, distinct: 120 });
     expect(await metric(persister, 'framewire_outage_retries_total', { dependency: 'database' })).toBeGreaterThan(0);
     expect(await metric(persister, 'framewire_outage_paused', { dependency: 'database' })).toBe(0);
@@ -163,7 +163,7 @@ describe('outages and poison messages', () => {
     await jetstream(nc).publish(WORK_SUBJECTS.persist, JSON.stringify(poison), { msgID: `poison-${ghost}` });
     const job = await finished(id);
     expect(job.status).toBe('completed');
-    expect(job.progress).toEqual({ frames_done: 30, frames_failed: 0, frames_total: 30 });
+    expect(job.progress).toMatchObject({ frames_done: 30, frames_failed: 0, frames_total: 30 });
     await eventually(
       async () => (await metric(persister, 'framewire_results_dropped_total', { reason: 'unknown_job' })) === before + 1,
       10_000,
