@@ -228,6 +228,34 @@ describe('JetStreamWorker (fake consumer)', () => {
     expect(t.outages.current()).toEqual([]);
   });
 
+  it('retries every held message at once when one of them gets through (the dependency is back)', async () => {
+    let down = true;
+    const attempts = new Map<number, number>();
+    const done = new Map<number, number>();
+    const t = setup(
+      single(async (p) => {
+        const n = (attempts.get(p.n) ?? 0) + 1;
+        attempts.set(p.n, n);
+        // The second message meets the outage later, so the two backoff schedules differ.
+        if (p.n === 2 && n === 1) await sleep(1500);
+        if (down) throw outage();
+        done.set(p.n, Date.now());
+      }, 2),
+      { outage: { toleranceMs: 60_000, baseDelayMs: 20, maxDelayMs: 5000 } },
+    );
+    running = t.worker;
+    t.consumer.push({ job_id: JOB, n: 1 });
+    t.consumer.push({ job_id: JOB, n: 2 });
+    await t.worker.start();
+    // The first message's retries at 20, 60, 140, 300, 620, 1260, 2540, 5100 ms: its next is 5 s away.
+    await until(() => (attempts.get(1) ?? 0) >= 9, 10_000);
+    down = false;
+    const t0 = Date.now();
+    await until(() => done.size === 2, 10_000);
+    // The second gets through on its own schedule (~1.5 s later) and wakes the first, which would otherwise sit out its 5 s.
+    expect(Math.max(...done.values()) - t0).toBeLessThan(3500);
+  }, 20_000);
+
   it('gives an outage up like a dead message once it outlasts the tolerance', async () => {
     let calls = 0;
     const t = setup(

@@ -138,6 +138,8 @@ export class JetStreamWorker<T> {
   /** Aborted as soon as a stop begins: ends outage waits and pulling. */
   private readonly stopSignal = new AbortController();
   private readonly wake = new Waker();
+  /** Wakes held work early when one held attempt succeeded: the dependency is back, no need to sit out the backoff. */
+  private readonly recovered = new Waker();
   /** Messages or batches of this worker held through an outage; while any is, nothing new is pulled. */
   private outageHolds = 0;
   private stopping = false;
@@ -393,6 +395,7 @@ export class JetStreamWorker<T> {
       for (;;) {
         try {
           await fn();
+          if (heldSince !== null) this.recovered.notify();
           return { kind: 'ok' };
         } catch (error) {
           if (this.abort.signal.aborted) return { kind: 'handed-back', error };
@@ -412,7 +415,7 @@ export class JetStreamWorker<T> {
           tries++;
           const step = outageStep(tries, now - heldSince, this.outagePolicy);
           if (step.kind === 'give-up') return { kind: 'outage-exceeded', error, dependency };
-          await sleep(step.delayMs, this.stopSignal.signal);
+          await Promise.race([sleep(step.delayMs, this.stopSignal.signal), this.recovered.wait()]);
           if (this.stopping) return { kind: 'handed-back', error };
           this.outages.retried(dependency);
           this.stats.outageRetries++;
@@ -595,7 +598,7 @@ function describeDecodeError(err: unknown): string {
   return describeError(err);
 }
 
-/** Wakes the pull loop when a slot frees, an outage ends or the worker stops. */
+/** Wakes whoever waits: the pull loop when a slot frees, an outage ends or the worker stops; held work when the dependency is back. */
 class Waker {
   private waiting: { promise: Promise<void>; resolve: () => void } | null = null;
   wait(): Promise<void> {
