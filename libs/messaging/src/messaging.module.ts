@@ -76,7 +76,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
       await this.broker.ping();
     });
     // Fails while a worker holds work through an outage: "paused: database unavailable since ...".
-    this.health?.register('outage', () => this.outages.check());
+    if (this.opts.consumes.length > 0) this.health?.register('outage', () => this.outages.check());
   }
 
   async onApplicationBootstrap(): Promise<void> {
