@@ -22,10 +22,10 @@ const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
 /** What each app's readiness checks: what it needs to do its work. */
 const CHECKS: Record<AppName, string[]> = {
   intake: ['lifecycle', 'nats', 'object_store', 'postgres'],
-  extractor: ['lifecycle', 'nats', 'object_store'],
-  inference: ['lifecycle', 'models', 'nats', 'object_store'],
-  persister: ['lifecycle', 'nats', 'postgres'],
-  status: ['lifecycle', 'nats', 'postgres'],
+  extractor: ['lifecycle', 'nats', 'object_store', 'outage'],
+  inference: ['lifecycle', 'models', 'nats', 'object_store', 'outage'],
+  persister: ['lifecycle', 'nats', 'outage', 'postgres'],
+  status: ['lifecycle', 'nats', 'outage', 'postgres'],
 };
 
 async function readiness(app: RunningApp): Promise<{ status: number; body: { status: string; checks: Record<string, { ok: boolean }> } }> {

@@ -18,8 +18,10 @@ import {
   provisionConsumer,
   provisionStreams,
   workConsumerConfig,
+  OutageMonitor,
   type HandlerContext,
   type TopologySettings,
+  type WorkerOptions,
 } from '@framewire/messaging';
 import pino from 'pino';
 import { startNatsServer, type TestNats } from '../support/nats-server';
@@ -53,6 +55,7 @@ describe('messaging: the ack policy against a real JetStream server', () => {
   async function withWorker(
     handle: (p: ExtractRequestV1, ctx: HandlerContext) => Promise<void>,
     done: Promise<unknown>,
+    extra: Partial<WorkerOptions> = {},
   ): Promise<JetStreamWorker<ExtractRequestV1>> {
     const consumer = await broker.js.consumers.get(STREAMS.work, 'extractor');
     const worker = new JetStreamWorker<ExtractRequestV1>(
@@ -67,6 +70,7 @@ describe('messaging: the ack policy against a real JetStream server', () => {
         logger,
         heartbeatMs: 500,
         failJobOnGiveUp: true,
+        ...extra,
       },
     );
     await worker.start();
@@ -158,7 +162,7 @@ describe('messaging: the ack policy against a real JetStream server', () => {
       async (_p, ctx) => {
         seen.push(Date.now());
         expect(ctx.deliveryCount).toBe(seen.length);
-        if (seen.length < 3) throw new DomainError('STORAGE_UNAVAILABLE', 'object store unreachable');
+        if (seen.length < 3) throw new DomainError('TIMEOUT', 'the model took too long');
         resolve();
       },
       new Promise<void>((r) => (resolve = r)),
@@ -166,6 +170,38 @@ describe('messaging: the ack policy against a real JetStream server', () => {
     expect(seen).toHaveLength(3);
     expect(seen[1] - seen[0]).toBeGreaterThanOrEqual(180);
     expect(seen[2] - seen[1]).toBeGreaterThanOrEqual(380);
+    expect(await workLeft()).toBe(0);
+  });
+
+  it('holds a message through an outage longer than AckWait without spending a delivery, then acks it', async () => {
+    const jobId = randomUUID();
+    const seen: number[] = [];
+    const outages = new OutageMonitor();
+    let reported = '';
+    const t0 = Date.now();
+    await broker.publishJson(WORK_SUBJECTS.extract, extractMsg(jobId), { msgId: msgIds.extract(jobId) });
+    let resolve!: () => void;
+    const w = await withWorker(
+      async (_p, ctx) => {
+        seen.push(ctx.deliveryCount);
+        if (Date.now() - t0 < topology.ackWaitMs + 1500) {
+          try {
+            outages.check();
+          } catch (err) {
+            reported = (err as Error).message;
+          }
+          throw new DomainError('DATABASE_UNAVAILABLE', 'database unavailable: connect ECONNREFUSED');
+        }
+        resolve();
+      },
+      new Promise<void>((r) => (resolve = r)),
+      { outage: { toleranceMs: 60_000, baseDelayMs: 200, maxDelayMs: 400 }, outages },
+    );
+    expect(seen.length).toBeGreaterThan(3);
+    expect(new Set(seen)).toEqual(new Set([1])); // never redelivered: the held message was heart-beaten past AckWait
+    expect(reported).toMatch(/^paused: database unavailable since /);
+    expect(w.stats).toMatchObject({ acked: 1, naked: 0, deadLettered: 0 });
+    expect(outages.current()).toEqual([]);
     expect(await workLeft()).toBe(0);
   });
 

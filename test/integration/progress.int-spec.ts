@@ -66,4 +66,15 @@ describe('FrameResultsRepository.upsertBatchWithProgress', () => {
     const counts = seen.map((m) => m.get(id)!.done).sort((x, y) => x - y);
     expect(counts).toEqual([5, 10, 15, 20, 25, 30, 35, 40]);
   });
+
+  it('skips the rows of a job that does not exist, writing the others of the batch', async () => {
+    const live = await newJob();
+    const unknown = randomUUID();
+    const out = await results.upsertBatchWithProgress([row(live, 0), row(unknown, 0), row(unknown, 1), row(live, 1)]);
+    expect(Object.fromEntries(out)).toEqual({ [live]: { done: 2, failed: 0, total: null } });
+    const stored = await db.dataSource.query<Array<{ job_id: string }>>('SELECT job_id FROM frame_results WHERE job_id = ANY($1::uuid[])', [
+      [live, unknown],
+    ]);
+    expect(stored.map((r) => r.job_id)).toEqual([live, live]);
+  });
 });

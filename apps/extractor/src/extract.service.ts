@@ -29,10 +29,7 @@ export class ExtractService {
 
   @Consume({ kind: 'extract', mode: 'single' })
   async extract(req: ExtractRequestV1, ctx: HandlerContext): Promise<void> {
-    if (this.cancellations.isCancelled(req.job_id)) {
-      this.logger.info('job was cancelled; not extracting');
-      return;
-    }
+    // A job already failed or cancelled never gets here (the worker drops its message); one stopped while decoding aborts it.
     const cancel = this.cancellations.track(req.job_id);
     const local = await this.store.materialize(req.input_key);
     try {
@@ -86,9 +83,9 @@ export class ExtractService {
       );
       this.logger.info({ frames_total: sampled, frames_decoded: decoded }, 'extracted');
     } catch (err) {
-      // A cancelled job's decode is stopped on purpose: the work is done, not failed.
+      // A stopped (cancelled or failed) job's decode is stopped on purpose: the work is done, not failed.
       if (cancel.signal.aborted) {
-        this.logger.info('job cancelled; stopped decoding');
+        this.logger.info('job stopped (cancelled or failed); stopped decoding');
         return;
       }
       throw err;

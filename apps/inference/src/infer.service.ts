@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, msgIds, WORK_SUBJECTS, type EncodedFrame, type FrameResultV1 } from '@framewire/contracts';
-import { Broker, CancellationRegistry, Consume, type HandlerContext } from '@framewire/messaging';
+import { Broker, Consume, type HandlerContext } from '@framewire/messaging';
 import { Metrics } from '@framewire/observability';
 import type { PipelineRunner } from '@framewire/pipelines';
 import { LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
@@ -10,7 +10,8 @@ import { PIPELINE_RUNNER } from './tokens';
 /**
  * fw.work.infer: run the job's pipeline on one frame and hand the result to
  * the persister. A frame the pipeline fails on is a result with its error
- * (the job goes on); an unknown pipeline fails the job.
+ * (the job goes on); an unknown pipeline fails the job. Frames of a failed or
+ * cancelled job never get here (the worker drops them).
  */
 @Injectable()
 export class InferService {
@@ -20,13 +21,11 @@ export class InferService {
     @Inject(WORKER_ID) private readonly workerId: string,
     @Inject(PIPELINE_RUNNER) private readonly runner: PipelineRunner,
     private readonly broker: Broker,
-    private readonly cancellations: CancellationRegistry,
     private readonly metrics: Metrics,
   ) {}
 
   @Consume({ kind: 'infer', mode: 'single' })
   async infer({ header, jpeg }: EncodedFrame, _ctx: HandlerContext): Promise<void> {
-    if (this.cancellations.isCancelled(header.job_id)) return; // spend nothing on a cancelled job's frames
     const bytes = jpeg ?? (header.frame.kind === 'object' ? await this.store.getBytes(header.frame.key) : null);
     if (!bytes) throw new DomainError('INTERNAL', 'frame message carries no image');
     const frame = { jpeg: bytes, width: header.width, height: header.height, index: header.frame_index, ptsMs: header.pts_ms };

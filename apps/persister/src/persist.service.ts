@@ -1,6 +1,7 @@
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { makeEvent, type FrameResultV1 } from '@framewire/contracts';
-import { Broker, CancellationRegistry, Consume, type Delivery } from '@framewire/messaging';
+import { Broker, Consume, type Delivery } from '@framewire/messaging';
+import { Metrics } from '@framewire/observability';
 import { FrameResultsRepository, type FrameResultInput, type JobProgress } from '@framewire/persistence';
 import { APP_CONFIG, LOGGER, newTraceId, runInContext, WORKER_ID, type Logger } from '@framewire/runtime';
 import type { PersisterConfig } from './config';
@@ -9,7 +10,9 @@ import { ProgressThrottle } from './progress-throttle';
 /**
  * fw.work.persist: upsert frame results on (job_id, frame_index) in batches,
  * one statement per batch, then announce progress per job. Redelivery
- * rewrites the same rows, never adds one.
+ * rewrites the same rows, never adds one. The results of a job that does not
+ * exist are dropped (counted in framewire_results_dropped_total); those of a
+ * failed or cancelled job never get here (the worker drops them).
  *
  * Progress is throttled here, at the source (ProgressThrottle): every
  * consumer of job events (the status projection, SSE and gRPC watchers, NATS
@@ -28,7 +31,7 @@ export class PersistService implements BeforeApplicationShutdown {
     @Inject(APP_CONFIG) config: PersisterConfig,
     private readonly results: FrameResultsRepository,
     private readonly broker: Broker,
-    private readonly cancellations: CancellationRegistry,
+    private readonly metrics: Metrics,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(WORKER_ID) private readonly workerId: string,
   ) {
@@ -41,10 +44,8 @@ export class PersistService implements BeforeApplicationShutdown {
 
   @Consume({ kind: 'persist', mode: 'batch', maxBatch: 500, maxWaitMs: 25 })
   async persist(items: Array<Delivery<FrameResultV1>>): Promise<void> {
-    const live = items.filter(({ payload }) => !this.cancellations.isCancelled(payload.job_id));
-    if (live.length === 0) return;
-    for (const { payload, ctx } of live) this.rememberTrace(payload.job_id, ctx.traceId);
-    const rows: FrameResultInput[] = live.map(({ payload: p }) => ({
+    for (const { payload, ctx } of items) this.rememberTrace(payload.job_id, ctx.traceId);
+    const rows: FrameResultInput[] = items.map(({ payload: p }) => ({
       job_id: p.job_id,
       frame_index: p.frame_index,
       pts_ms: p.pts_ms,
@@ -54,8 +55,22 @@ export class PersistService implements BeforeApplicationShutdown {
       worker_id: p.worker_id,
     }));
     const progress = await this.results.upsertBatchWithProgress(rows);
+    this.dropUnknown(items, progress);
     for (const [jobId, p] of progress) await this.progress.observe(jobId, p);
     this.logger.debug({ rows: rows.length }, 'persisted');
+  }
+
+  /** Results of a job that does not exist (never created, or deleted) were not written: dropped with a log line and a count, never retried. */
+  private dropUnknown(items: Array<Delivery<FrameResultV1>>, written: ReadonlyMap<string, JobProgress>): void {
+    const unknown = unknownJobs(
+      items.map((i) => i.payload.job_id),
+      written,
+    );
+    for (const [jobId, n] of unknown) {
+      this.traces.delete(jobId);
+      this.metrics.resultDropped('unknown_job', n);
+      this.logger.warn({ job_id: jobId, results: n }, 'dropped frame results of a job that does not exist');
+    }
   }
 
   private async announce(jobId: string, p: JobProgress): Promise<void> {
@@ -79,6 +94,13 @@ export class PersistService implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     await this.progress.flushAll();
   }
+}
+
+/** The jobs of `jobIds` that the upsert found no row for, with how many results each had. */
+export function unknownJobs(jobIds: readonly string[], written: ReadonlyMap<string, unknown>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const id of jobIds) if (!written.has(id)) out.set(id, (out.get(id) ?? 0) + 1);
+  return out;
 }
 
 /** A progress event's dedup id: the state it announces, so the same state (a redelivered batch, two replicas) is announced once. */

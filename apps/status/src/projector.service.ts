@@ -1,19 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, makeEvent, type JobEvent } from '@framewire/contracts';
-import { Broker, Consume, type HandlerContext } from '@framewire/messaging';
+import { Broker, CancellationRegistry, Consume, type HandlerContext } from '@framewire/messaging';
 import { ProjectionStore, type JobRecord } from '@framewire/persistence';
 import { LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
 
 /**
  * fw.events.>: the only writer of job status. Projects each event into the
- * jobs row (idempotent, monotonic) and announces completion when every
- * sampled frame is persisted.
+ * jobs row (idempotent, monotonic), announces completion when every sampled
+ * frame is persisted, and records a failed job in the stopped-jobs registry so
+ * every stage drops its remaining work.
  */
 @Injectable()
 export class ProjectorService {
   constructor(
     private readonly projection: ProjectionStore,
     private readonly broker: Broker,
+    private readonly stoppedJobs: CancellationRegistry,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(WORKER_ID) private readonly workerId: string,
   ) {}
@@ -25,13 +27,16 @@ export class ProjectorService {
       case 'job_not_found':
         throw new DomainError('NOT_FOUND', `event ${event.type} for unknown job ${event.job_id}`);
       case 'duplicate':
-        // A redelivery after the projection committed but before `completed` was published: publish it now (deduplicated).
+        // A redelivery after the projection committed but before what follows it was published or recorded: do it now (idempotent).
         if (res.job.status === 'completed' && event.type !== 'completed') await this.announceCompleted(res.job);
+        if (res.job.status === 'failed') await this.stoppedJobs.markFailed(res.job.id, res.job.error_message);
         return;
       case 'applied':
         if (res.becameTerminal === 'completed' && event.type !== 'completed') {
           await this.announceCompleted(res.job);
         } else if (res.becameTerminal) {
+          // Every stage drops a failed job's remaining work (cancellations are recorded by intake).
+          if (res.becameTerminal === 'failed') await this.stoppedJobs.markFailed(res.job.id, res.job.error_message);
           this.logger.info({ status: res.becameTerminal, error: res.job.error_message }, `job ${res.becameTerminal}`);
         }
         return;

@@ -1,20 +1,27 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/transport-node';
 import type { KvWatchEntry } from '@nats-io/kv';
-import { DomainError, UUID } from '@framewire/contracts';
+import { DomainError, describeError, UUID } from '@framewire/contracts';
 import type { Logger } from '@framewire/runtime';
 import type { Broker } from './broker';
 
 export const CANCEL_BUCKET = 'fw_cancelled';
 const DAY_MS = 24 * 3600 * 1000;
 
+/** Why a job stopped: the value of its key in the bucket says which. */
+export type StoppedState = 'cancelled' | 'failed';
+
 /**
- * Which jobs were cancelled, known to every replica of every stage: a NATS KV
- * bucket each process watches into memory, so checking a frame costs a Set
- * lookup and a cancel reaches running work within milliseconds.
+ * Which jobs are stopped (cancelled or failed), known to every replica of
+ * every stage: a NATS KV bucket (`fw_cancelled`, named for its first use; a
+ * key's value says `cancelled` or `failed`, an entry without `state` is a
+ * cancellation) each process watches into memory, so checking a message costs
+ * a Set lookup and a stop reaches running work within milliseconds. Intake
+ * records cancellations, the status projection records failures; the worker
+ * drops the work messages of a stopped job before any handler sees them.
  */
 export class CancellationRegistry {
-  private readonly cancelled = new Set<string>();
+  private readonly stopped = new Set<string>();
   private readonly controllers = new Map<string, Set<AbortController>>();
   private watcher: QueuedIterator<KvWatchEntry> | null = null;
 
@@ -43,20 +50,21 @@ export class CancellationRegistry {
   }
 
   private mark(jobId: string): void {
-    if (this.cancelled.has(jobId)) return;
-    this.cancelled.add(jobId);
-    for (const c of this.controllers.get(jobId) ?? []) c.abort(new DomainError('CONFLICT', `job ${jobId} was cancelled`));
+    if (this.stopped.has(jobId)) return;
+    this.stopped.add(jobId);
+    for (const c of this.controllers.get(jobId) ?? []) c.abort(new DomainError('CONFLICT', `job ${jobId} was stopped`));
     this.controllers.delete(jobId);
   }
 
-  isCancelled(jobId: string): boolean {
-    return this.cancelled.has(jobId);
+  /** Whether the job was cancelled or has failed: its remaining work is dropped. */
+  isStopped(jobId: string): boolean {
+    return this.stopped.has(jobId);
   }
 
   /** A signal that aborts when the job is cancelled; call the returned release when the work ends. */
   track(jobId: string): { signal: AbortSignal; release(): void } {
     const c = new AbortController();
-    if (this.cancelled.has(jobId)) c.abort(new DomainError('CONFLICT', `job ${jobId} was cancelled`));
+    if (this.stopped.has(jobId)) c.abort(new DomainError('CONFLICT', `job ${jobId} was stopped`));
     else {
       const set = this.controllers.get(jobId) ?? new Set<AbortController>();
       set.add(c);
@@ -74,8 +82,22 @@ export class CancellationRegistry {
 
   /** Record a cancellation; every replica sees it through its watch. */
   async cancel(jobId: string, reason: string | null): Promise<void> {
+    await this.record(jobId, 'cancelled', reason);
+  }
+
+  /** Record that a job failed (idempotent): every stage drops its remaining work. */
+  async markFailed(jobId: string, reason: string | null): Promise<void> {
+    if (this.stopped.has(jobId)) return;
+    await this.record(jobId, 'failed', reason);
+  }
+
+  private async record(jobId: string, state: StoppedState, reason: string | null): Promise<void> {
     if (!UUID.test(jobId)) throw new DomainError('INVALID_ARGUMENT', 'job id must be a uuid');
-    await this.kv.put(jobId, JSON.stringify({ reason, at: new Date().toISOString() }));
+    try {
+      await this.kv.put(jobId, JSON.stringify({ state, reason, at: new Date().toISOString() }));
+    } catch (err) {
+      throw new DomainError('BROKER_UNAVAILABLE', `could not record job ${jobId} as ${state}: ${describeError(err)}`, { cause: err });
+    }
     this.mark(jobId);
   }
 

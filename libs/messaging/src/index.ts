@@ -1,4 +1,16 @@
-export { backoffDelay, DEFAULT_RETRY, outcomeForError, type AckOutcome, type RetryPolicy } from './ack-policy';
+export {
+  backoffDelay,
+  DEFAULT_OUTAGE,
+  DEFAULT_RETRY,
+  outageOf,
+  outageStep,
+  outcomeForError,
+  type AckOutcome,
+  type OutageDependency,
+  type OutagePolicy,
+  type RetryPolicy,
+} from './ack-policy';
+export { OutageMonitor, type OutageSink, type OutageState } from './outage-monitor';
 export { Broker, headerValue, type BrokerOptions, type PublishOptions } from './broker';
 export { Consume, type ConsumerSpec } from './decorators';
 export { DECODERS, type ConsumedKind, type ConsumedPayloads } from './decoders';
@@ -14,7 +26,7 @@ export {
   type TopologySettings,
 } from './topology';
 export { JetStreamWorker, type Delivery, type Handler, type HandlerContext, type WorkerOptions, type WorkerStats } from './worker';
-export { CancellationRegistry, CANCEL_BUCKET } from './cancellation';
+export { CancellationRegistry, CANCEL_BUCKET, type StoppedState } from './cancellation';
 export { DLQ_HEADERS, publishDeadLetter, type DeadLetter } from './dead-letter';
 export { maxDeliveriesAdvisory, type MaxDeliveriesAdvisory } from './decoders';
 export { ADVISORY_CONSUMER, CRASH_SLACK_DELIVERIES, MAX_DELIVERIES_ADVISORY, advisoryConsumerConfig } from './topology';

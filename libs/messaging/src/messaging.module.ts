@@ -18,6 +18,7 @@ import { Broker } from './broker';
 import { CancellationRegistry } from './cancellation';
 import { CONSUMER_METADATA, type ConsumerSpec } from './decorators';
 import { type ConsumedKind, DECODERS } from './decoders';
+import { OutageMonitor } from './outage-monitor';
 import {
   DEFAULT_TOPOLOGY,
   provisionConsumer,
@@ -61,6 +62,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
     @Inject(MESSAGING_OPTIONS) private readonly opts: MessagingOptions,
     private readonly broker: Broker,
     private readonly cancellations: CancellationRegistry,
+    private readonly outages: OutageMonitor,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     @Optional() private readonly metrics?: Metrics,
@@ -73,6 +75,8 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
     this.health?.register('nats', async () => {
       await this.broker.ping();
     });
+    // Fails while a worker holds work through an outage: "paused: database unavailable since ...".
+    if (this.opts.consumes.length > 0) this.health?.register('outage', () => this.outages.check());
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -151,6 +155,9 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
       logger: this.opts.logger.child({ consumer: cfg.durable_name }),
       heartbeatMs: Math.max(1000, Math.floor(this.topology.ackWaitMs / 3)),
       failJobOnGiveUp: !isEvents,
+      outage: this.topology.outage,
+      outages: this.outages,
+      stoppedJobs: this.cancellations,
       ...(this.metrics
         ? { metrics: { sink: this.metrics, consumer: cfg.durable_name, framesPerMessage: kind === 'infer' || kind === 'persist' ? 1 : 0 } }
         : {}),
@@ -189,6 +196,11 @@ export class MessagingModule {
           useFactory: (broker: Broker) => CancellationRegistry.open(broker, opts.logger),
           inject: [Broker],
         },
+        {
+          provide: OutageMonitor,
+          useFactory: (metrics?: Metrics) => new OutageMonitor(metrics ?? null),
+          inject: [{ token: Metrics, optional: true }],
+        },
         MessagingRuntime,
         {
           provide: WorkerRegistry,
@@ -203,7 +215,7 @@ export class MessagingModule {
           inject: [WorkerRegistry, { token: Metrics, optional: true }],
         },
       ],
-      exports: [Broker, MessagingRuntime, CancellationRegistry, WorkerRegistry],
+      exports: [Broker, MessagingRuntime, CancellationRegistry, OutageMonitor, WorkerRegistry],
     };
   }
 }

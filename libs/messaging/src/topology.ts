@@ -10,7 +10,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { DLQ_PREFIX, EVENTS_WILDCARD, STATUS_CONSUMER, STREAMS, WORK_CONSUMERS, WORK_SUBJECTS, type WorkKind } from '@framewire/contracts';
-import { type RetryPolicy, serverBackoff } from './ack-policy';
+import { DEFAULT_OUTAGE, type OutagePolicy, type RetryPolicy, serverBackoff } from './ack-policy';
 
 const NS_PER_MS = 1_000_000;
 const DAY_MS = 24 * 3600 * 1000;
@@ -31,6 +31,8 @@ export const ADVISORY_CONSUMER = 'status-advisories';
 
 export interface TopologySettings {
   retry: RetryPolicy;
+  /** How workers hold and retry work through a dependency's outage (spends no delivery). */
+  outage: OutagePolicy;
   /** AckWait of work consumers; long work calls working() well inside it. */
   ackWaitMs: number;
   /** How long job events stay replayable. */
@@ -43,6 +45,7 @@ export interface TopologySettings {
 
 export const DEFAULT_TOPOLOGY: TopologySettings = {
   retry: { maxDeliver: 4, baseDelayMs: 1000, maxDelayMs: 60_000 },
+  outage: DEFAULT_OUTAGE,
   ackWaitMs: 30_000,
   eventsMaxAgeMs: 7 * DAY_MS,
   dlqMaxAgeMs: 30 * DAY_MS,
@@ -153,10 +156,21 @@ function isNotFound(err: unknown): boolean {
   return err instanceof Error && /not found/i.test(err.message);
 }
 
-/** The topology settings an app's config chooses (FW_ACK_WAIT_MS, FW_MAX_DELIVER, FW_RETRY_BASE_MS). */
-export function topologyFromConfig(c: { ackWaitMs: number; maxDeliver: number; retryBaseMs: number }): Partial<TopologySettings> {
+/** The topology settings an app's config chooses (FW_ACK_WAIT_MS, FW_MAX_DELIVER, FW_RETRY_BASE_MS, FW_OUTAGE_TOLERANCE_MS, FW_OUTAGE_RETRY_MAX_MS). */
+export function topologyFromConfig(c: {
+  ackWaitMs: number;
+  maxDeliver: number;
+  retryBaseMs: number;
+  outageToleranceMs: number;
+  outageRetryMaxMs: number;
+}): Partial<TopologySettings> {
   return {
     ackWaitMs: c.ackWaitMs,
     retry: { maxDeliver: c.maxDeliver, baseDelayMs: c.retryBaseMs, maxDelayMs: Math.max(c.retryBaseMs, 60_000) },
+    outage: {
+      toleranceMs: c.outageToleranceMs,
+      baseDelayMs: Math.min(c.retryBaseMs, c.outageRetryMaxMs),
+      maxDelayMs: c.outageRetryMaxMs,
+    },
   };
 }

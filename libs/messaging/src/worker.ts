@@ -3,9 +3,21 @@ import { ZodError } from 'zod';
 import { describeError, HEADERS, isDomainError, makeEvent, type Stage, type WorkKind } from '@framewire/contracts';
 import type { Metrics, SettleOutcome } from '@framewire/observability';
 import { newTraceId, runInContext, type Logger } from '@framewire/runtime';
-import { type AckOutcome, outcomeForError, type RetryPolicy } from './ack-policy';
+import {
+  type AckOutcome,
+  backoffDelay,
+  DEFAULT_OUTAGE,
+  formatDuration,
+  outageOf,
+  outageStep,
+  outcomeForError,
+  type OutageDependency,
+  type OutagePolicy,
+  type RetryPolicy,
+} from './ack-policy';
 import { type Broker, headerValue } from './broker';
 import { publishDeadLetter } from './dead-letter';
+import { OutageMonitor } from './outage-monitor';
 
 export interface HandlerContext {
   readonly subject: string;
@@ -43,7 +55,12 @@ export interface BatchHandler<T> extends HandlerBase<T> {
   mode: 'batch';
   maxBatch: number;
   maxWaitMs: number;
-  /** All or nothing: resolve and every message is acked, throw and every one gets that outcome. */
+  /**
+   * All or nothing, and idempotent: resolve and every message is acked. On an
+   * outage error the whole batch is held and retried; on any other error it is
+   * split in halves and each half retried, down to the message at fault, so
+   * the good rows commit and only the bad message gets its own outcome.
+   */
   handleBatch(items: Array<Delivery<T>>): Promise<void>;
 }
 
@@ -58,12 +75,20 @@ export interface WorkerOptions {
   consumer: Consumer;
   retry: RetryPolicy;
   logger: Logger;
-  /** Interval of working() calls while a handler runs. */
+  /** Interval of working() calls on every message in hand (running, held through an outage, or waiting for its batch). */
   heartbeatMs: number;
   /** Publish a `failed` job event when a message of this consumer is termed or dead-lettered. */
   failJobOnGiveUp: boolean;
   /** Where to count messages, redeliveries, latencies and frames; `framesPerMessage` is 0 for job-level work. */
   metrics?: { sink: Metrics; consumer: string; framesPerMessage: number };
+  /** How long a message is held and retried in-process through an outage (default DEFAULT_OUTAGE: 30 min, 1 s doubling to 30 s). */
+  outage?: OutagePolicy;
+  /** The process's record of outages (readiness, gauge); default: one of the worker's own. */
+  outages?: OutageMonitor;
+  /** Failed or cancelled jobs: a work message of one is acked unhandled (outcome `dropped`). Not consulted for events. */
+  stoppedJobs?: { isStopped(jobId: string): boolean };
+  /** How long one pull request waits for messages (ms, at least 1000; default 5000). */
+  fetchExpiresMs?: number;
 }
 
 export interface WorkerStats {
@@ -72,38 +97,93 @@ export interface WorkerStats {
   naked: number;
   termed: number;
   deadLettered: number;
+  /** Messages of stopped (failed or cancelled) jobs, acked unhandled. */
+  dropped: number;
+  /** In-process retries of messages held through an outage. */
+  outageRetries: number;
   inFlight: number;
 }
+
+/** How one run of a handler (with its in-process outage retries) ended. */
+type Attempt =
+  | { kind: 'ok' }
+  | { kind: 'failed'; error: unknown }
+  | { kind: 'handed-back'; error: unknown }
+  | { kind: 'outage-exceeded'; error: unknown; dependency: OutageDependency };
+
+type Item<T> = Delivery<T> & { msg: JsMsg };
+
+const HAND_BACK: AckOutcome = { kind: 'nak', delayMs: 0, reason: 'worker shutting down' };
 
 /**
  * Pulls from one durable consumer and ends every message deliberately:
  * ack, nak(backoff), term(reason), or dead-letter then term.
+ *
+ * It pulls only what it has room for (a fetch of the free slots), and every
+ * message in its hands is heart-beaten with working(), so no AckWait expires
+ * under a live worker and no delivery is spent while a message waits. An
+ * outage of a dependency (outageOf) is not the message's fault: the message is
+ * held and its handler retried in-process with capped backoff for up to the
+ * outage tolerance, and the worker pulls nothing new meanwhile.
  */
 export class JetStreamWorker<T> {
-  private messages: ConsumerMessages | null = null;
+  private fetching: ConsumerMessages | null = null;
   private loop: Promise<void> | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Every message in hand, from its delivery to its settlement. */
+  private readonly held = new Set<JsMsg>();
+  /** Handlers' signal: aborted when a stop runs out of time. */
   private readonly abort = new AbortController();
+  /** Aborted as soon as a stop begins: ends outage waits and pulling. */
+  private readonly stopSignal = new AbortController();
+  private readonly wake = new Waker();
+  /** Wakes held work early when one held attempt succeeded: the dependency is back, no need to sit out the backoff. */
+  private readonly recovered = new Waker();
+  /** Messages or batches of this worker held through an outage; while any is, nothing new is pulled. */
+  private outageHolds = 0;
   private stopping = false;
-  readonly stats: WorkerStats = { handled: 0, acked: 0, naked: 0, termed: 0, deadLettered: 0, inFlight: 0 };
+  private readonly outagePolicy: OutagePolicy;
+  private readonly outages: OutageMonitor;
+  readonly stats: WorkerStats = { handled: 0, acked: 0, naked: 0, termed: 0, deadLettered: 0, dropped: 0, outageRetries: 0, inFlight: 0 };
 
   constructor(
     private readonly handler: Handler<T>,
     private readonly opts: WorkerOptions,
-  ) {}
-
-  async start(): Promise<void> {
-    const prefetch = this.handler.mode === 'single' ? Math.max(1, this.handler.concurrency) : this.handler.maxBatch * 2;
-    this.messages = await this.opts.consumer.consume({ max_messages: prefetch });
-    this.loop = this.handler.mode === 'single' ? this.runSingle(this.messages, this.handler) : this.runBatches(this.messages, this.handler);
-    this.loop.catch((err: unknown) => this.opts.logger.fatal({ err }, 'consumer loop crashed'));
+  ) {
+    this.outagePolicy = opts.outage ?? DEFAULT_OUTAGE;
+    this.outages = opts.outages ?? new OutageMonitor();
   }
 
-  /** Stop pulling, let in-flight work finish within the timeout, then abort what is left (it goes back to the stream). */
+  /** Messages in hand right now (running, held, or waiting for their batch). */
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  /** Whether the worker is paused by an outage (pulls nothing new). */
+  get paused(): boolean {
+    return this.outageHolds > 0;
+  }
+
+  start(): Promise<void> {
+    this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs);
+    this.heartbeat.unref();
+    this.loop = this.handler.mode === 'single' ? this.runSingle(this.handler) : this.runBatches(this.handler);
+    this.loop.catch((err: unknown) => this.opts.logger.fatal({ err }, 'consumer loop crashed'));
+    return Promise.resolve();
+  }
+
+  /**
+   * Stop pulling, hand back messages held through an outage at once, let
+   * in-flight work finish within the timeout, then abort what is left (it
+   * goes back to the stream).
+   */
   async stop(timeoutMs: number): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    await this.messages?.close();
+    this.stopSignal.abort();
+    this.wake.notify();
+    await this.fetching?.close();
     const settled = Promise.allSettled([...this.inFlight]);
     const timedOut = await Promise.race([settled.then(() => false), sleep(timeoutMs).then(() => true)]);
     if (timedOut) {
@@ -112,22 +192,63 @@ export class JetStreamWorker<T> {
       await Promise.race([Promise.allSettled([...this.inFlight]), sleep(2000)]);
     }
     await this.loop?.catch(() => undefined);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    for (const msg of [...this.held]) this.nak(msg, 0);
   }
 
-  private async runSingle(messages: ConsumerMessages, handler: SingleHandler<T>): Promise<void> {
-    const slots = new Semaphore(Math.max(1, handler.concurrency));
-    for await (const msg of messages) {
-      if (this.stopping) {
-        msg.nak();
-        continue;
+  private beat(): void {
+    for (const msg of this.held) {
+      try {
+        msg.working();
+      } catch {
+        // The connection is closed: the server redelivers after AckWait, nothing to do here.
       }
-      await slots.acquire();
-      const task = this.processOne(msg, handler).finally(() => slots.release());
-      this.track(task);
     }
   }
 
-  private async runBatches(messages: ConsumerMessages, handler: BatchHandler<T>): Promise<void> {
+  /**
+   * Pull while there is room and no outage holds a message: one fetch of the
+   * free slots at a time, so nothing waits unheart-beaten in a client buffer.
+   */
+  private async pull(room: () => number, take: (msg: JsMsg) => void): Promise<void> {
+    let failing = false;
+    const expires = Math.max(1000, this.opts.fetchExpiresMs ?? 5000);
+    while (!this.stopping) {
+      const free = room();
+      if (this.outageHolds > 0 || free <= 0) {
+        await this.wake.wait();
+        continue;
+      }
+      try {
+        const messages = await this.opts.consumer.fetch({ max_messages: free, expires });
+        this.fetching = messages;
+        for await (const msg of messages) {
+          this.held.add(msg);
+          if (this.stopping) this.nak(msg, 0);
+          else take(msg);
+        }
+        if (failing) this.opts.logger.info('pulling messages again');
+        failing = false;
+      } catch (err) {
+        if (this.stopping) break;
+        if (!failing) this.opts.logger.warn({ err }, 'pulling messages failed; retrying every second');
+        failing = true;
+        await sleep(1000, this.stopSignal.signal);
+      } finally {
+        this.fetching = null;
+      }
+    }
+  }
+
+  private async runSingle(handler: SingleHandler<T>): Promise<void> {
+    const slots = Math.max(1, handler.concurrency);
+    await this.pull(
+      () => slots - this.held.size,
+      (msg) => this.track(this.processOne(msg, handler)),
+    );
+  }
+
+  private async runBatches(handler: BatchHandler<T>): Promise<void> {
     let batch: JsMsg[] = [];
     let timer: NodeJS.Timeout | null = null;
     let flushing: Promise<void> = Promise.resolve();
@@ -139,21 +260,18 @@ export class JetStreamWorker<T> {
       if (items.length === 0) return;
       flushing = flushing.then(() => this.processBatch(items, handler));
       this.track(flushing);
+      // A batch that failed unexpectedly has handed its messages back (processBatch): the next batch still runs.
+      flushing = flushing.catch(() => undefined);
     };
-    for await (const msg of messages) {
-      if (this.stopping) {
-        msg.nak();
-        continue;
-      }
-      batch.push(msg);
-      if (batch.length >= handler.maxBatch) {
-        flush();
-        // Backpressure: don't pull further ahead than one batch in the database.
-        await flushing;
-      } else if (!timer) {
-        timer = setTimeout(flush, handler.maxWaitMs);
-      }
-    }
+    // One batch in the handler and one filling: never more than two batches in hand.
+    await this.pull(
+      () => Math.min(handler.maxBatch, 2 * handler.maxBatch - this.held.size),
+      (msg) => {
+        batch.push(msg);
+        if (batch.length >= handler.maxBatch) flush();
+        else timer ??= setTimeout(flush, handler.maxWaitMs);
+      },
+    );
     flush();
     await flushing;
   }
@@ -161,10 +279,12 @@ export class JetStreamWorker<T> {
   private track(task: Promise<void>): void {
     this.inFlight.add(task);
     this.stats.inFlight = this.inFlight.size;
-    void task.finally(() => {
-      this.inFlight.delete(task);
-      this.stats.inFlight = this.inFlight.size;
-    });
+    void task
+      .catch((err: unknown) => this.opts.logger.error({ err }, 'a message task failed unexpectedly'))
+      .finally(() => {
+        this.inFlight.delete(task);
+        this.stats.inFlight = this.inFlight.size;
+      });
   }
 
   private contextFor(msg: JsMsg, jobId: string | undefined): HandlerContext {
@@ -189,53 +309,142 @@ export class JetStreamWorker<T> {
     }
   }
 
+  /** Whether the message belongs to a failed or cancelled job (work consumers only: events of a stopped job still project). */
+  private isStopped(jobId: string | undefined): boolean {
+    return this.opts.kind !== null && jobId !== undefined && (this.opts.stoppedJobs?.isStopped(jobId) ?? false);
+  }
+
   private async processOne(msg: JsMsg, handler: SingleHandler<T>): Promise<void> {
+    try {
+      await this.handleOne(msg, handler);
+    } catch (err) {
+      this.abandon([msg], err);
+      throw err;
+    }
+  }
+
+  private async handleOne(msg: JsMsg, handler: SingleHandler<T>): Promise<void> {
     const decoded = this.decode(msg);
     if (!decoded.ok) return this.giveUpMalformed(msg, decoded.reason);
+    if (this.isStopped(decoded.jobId)) return this.drop(msg, decoded.jobId);
     const ctx = this.contextFor(msg, decoded.jobId);
     const t0 = this.begin(msg);
     await runInContext({ traceId: ctx.traceId, jobId: ctx.jobId }, async () => {
-      msg.working();
-      const heartbeat = setInterval(() => msg.working(), this.opts.heartbeatMs);
-      let outcome: AckOutcome;
-      let error: unknown = null;
-      try {
-        await handler.handle(decoded.payload, ctx);
-        outcome = { kind: 'ack' };
-      } catch (err) {
-        error = err;
-        outcome = this.abort.signal.aborted
-          ? { kind: 'nak', delayMs: 0, reason: 'worker shutting down' }
-          : outcomeForError(err, msg.info.deliveryCount, this.opts.retry);
-      } finally {
-        clearInterval(heartbeat);
-      }
-      await this.settle(msg, outcome, decoded.jobId, error, t0);
+      const attempt = await this.attempt(msg, () => handler.handle(decoded.payload, ctx));
+      const error = attempt.kind === 'ok' ? null : attempt.error;
+      await this.settle(msg, this.outcomeOf(attempt, msg.info.deliveryCount), decoded.jobId, error, t0);
     });
   }
 
   private async processBatch(msgs: JsMsg[], handler: BatchHandler<T>): Promise<void> {
-    const items: Array<Delivery<T> & { msg: JsMsg }> = [];
+    try {
+      await this.handleBatch(msgs, handler);
+    } catch (err) {
+      this.abandon(msgs, err);
+      throw err;
+    }
+  }
+
+  private async handleBatch(msgs: JsMsg[], handler: BatchHandler<T>): Promise<void> {
+    const items: Array<Item<T>> = [];
     for (const msg of msgs) {
       const decoded = this.decode(msg);
       if (!decoded.ok) await this.giveUpMalformed(msg, decoded.reason);
+      else if (this.isStopped(decoded.jobId)) this.drop(msg, decoded.jobId);
       else items.push({ msg, payload: decoded.payload, ctx: this.contextFor(msg, decoded.jobId) });
     }
     if (items.length === 0) return;
     const t0 = performance.now();
     for (const item of items) this.begin(item.msg);
-    const heartbeat = setInterval(() => items.forEach((i) => i.msg.working()), this.opts.heartbeatMs);
+    await this.runBatch(items, handler, t0);
+  }
+
+  /** Run one batch; on a failure that is not an outage, bisect it so that only the message(s) at fault get their own outcome. */
+  private async runBatch(items: Array<Item<T>>, handler: BatchHandler<T>, t0: number): Promise<void> {
+    const attempt = await this.attempt(items, () =>
+      runInContext({ traceId: newTraceId() }, () => handler.handleBatch(items.map(({ payload, ctx }) => ({ payload, ctx })))),
+    );
+    if (attempt.kind === 'failed' && items.length > 1) {
+      const half = Math.ceil(items.length / 2);
+      this.opts.logger.warn(
+        { err: attempt.error, batch: items.length },
+        `a batch of ${items.length} failed; retrying it in halves to isolate the message at fault`,
+      );
+      await this.runBatch(items.slice(0, half), handler, t0);
+      await this.runBatch(items.slice(half), handler, t0);
+      return;
+    }
+    const error = attempt.kind === 'ok' ? null : attempt.error;
+    for (const item of items) {
+      const outcome = this.outcomeOf(attempt, item.msg.info.deliveryCount);
+      await runInContext({ traceId: item.ctx.traceId, jobId: item.ctx.jobId }, () =>
+        this.settle(item.msg, outcome, item.ctx.jobId, error, t0),
+      );
+    }
+  }
+
+  /**
+   * Run `fn`; while it fails with an outage, hold the message (or batch)
+   * `holder`, pause pulling, and retry with capped backoff until it succeeds,
+   * fails otherwise, the tolerance runs out, or the worker stops.
+   */
+  private async attempt(holder: object, fn: () => Promise<void>): Promise<Attempt> {
+    let heldSince: number | null = null;
+    let tries = 0;
     try {
-      await runInContext({ traceId: newTraceId() }, () => handler.handleBatch(items.map(({ payload, ctx }) => ({ payload, ctx }))));
-      clearInterval(heartbeat);
-      for (const item of items) await this.settle(item.msg, { kind: 'ack' }, item.ctx.jobId, null, t0);
-    } catch (err) {
-      clearInterval(heartbeat);
-      for (const item of items) {
-        const outcome = outcomeForError(err, item.msg.info.deliveryCount, this.opts.retry);
-        await runInContext({ traceId: item.ctx.traceId, jobId: item.ctx.jobId }, () =>
-          this.settle(item.msg, outcome, item.ctx.jobId, err, t0),
-        );
+      for (;;) {
+        try {
+          await fn();
+          if (heldSince !== null) this.recovered.notify();
+          return { kind: 'ok' };
+        } catch (error) {
+          if (this.abort.signal.aborted) return { kind: 'handed-back', error };
+          const dependency = outageOf(error);
+          if (dependency === null) return { kind: 'failed', error };
+          if (this.stopping) return { kind: 'handed-back', error };
+          const now = Date.now();
+          if (heldSince === null) {
+            heldSince = now;
+            this.outageHolds++;
+            this.opts.logger.warn(
+              { err: error, dependency, tolerance_ms: this.outagePolicy.toleranceMs },
+              `${dependency} unavailable; holding the work and retrying (not counted as a delivery)`,
+            );
+          }
+          this.outages.hold(dependency, holder);
+          tries++;
+          const step = outageStep(tries, now - heldSince, this.outagePolicy);
+          if (step.kind === 'give-up') return { kind: 'outage-exceeded', error, dependency };
+          await Promise.race([sleep(step.delayMs, this.stopSignal.signal), this.recovered.wait()]);
+          if (this.stopping) return { kind: 'handed-back', error };
+          this.outages.retried(dependency);
+          this.stats.outageRetries++;
+        }
+      }
+    } finally {
+      if (heldSince !== null) {
+        this.outages.release(holder);
+        this.outageHolds--;
+        if (this.outageHolds === 0) this.opts.logger.info({ held_ms: Date.now() - heldSince }, 'outage over; pulling again');
+        this.wake.notify();
+      }
+    }
+  }
+
+  private outcomeOf(attempt: Attempt, deliveryCount: number): AckOutcome {
+    switch (attempt.kind) {
+      case 'ok':
+        return { kind: 'ack' };
+      case 'failed':
+        return outcomeForError(attempt.error, deliveryCount, this.opts.retry);
+      case 'handed-back':
+        return HAND_BACK;
+      case 'outage-exceeded': {
+        const reason = `${attempt.dependency} unavailable for longer than ${formatDuration(this.outagePolicy.toleranceMs)}: ${describeError(attempt.error)}`;
+        // Events are facts retried until they apply: they go back to the server rather than to the dead letters.
+        if (!Number.isFinite(this.opts.retry.maxDeliver))
+          return { kind: 'nak', delayMs: backoffDelay(deliveryCount, this.opts.retry), reason };
+        return { kind: 'dead', reason };
       }
     }
   }
@@ -246,7 +455,7 @@ export class JetStreamWorker<T> {
     this.stats.handled++;
     switch (outcome.kind) {
       case 'ack':
-        msg.ack();
+        this.ack(msg);
         this.stats.acked++;
         this.end(t0, 'ack', jobId);
         return;
@@ -255,8 +464,7 @@ export class JetStreamWorker<T> {
           { err: error, delivery: msg.info.deliveryCount, retry_in_ms: outcome.delayMs },
           `transient failure, will retry: ${outcome.reason}`,
         );
-        msg.nak(outcome.delayMs);
-        this.stats.naked++;
+        this.nak(msg, outcome.delayMs);
         this.end(t0, 'nak', jobId);
         return;
       case 'term':
@@ -278,8 +486,7 @@ export class JetStreamWorker<T> {
           }
         } catch (err) {
           log.warn({ err }, 'could not record the failure yet; handing the message back');
-          msg.nak(this.opts.retry.baseDelayMs);
-          this.stats.naked++;
+          this.nak(msg, this.opts.retry.baseDelayMs);
           this.end(t0, 'nak', jobId);
           return;
         }
@@ -293,18 +500,58 @@ export class JetStreamWorker<T> {
     }
   }
 
+  /** A message of a failed or cancelled job: acked unhandled, counted, never dead-lettered. */
+  private drop(msg: JsMsg, jobId: string | undefined): void {
+    this.opts.logger.debug({ job_id: jobId }, 'job is failed or cancelled; dropping its message');
+    const t0 = this.begin(msg);
+    this.ack(msg);
+    this.stats.dropped++;
+    this.end(t0, 'dropped', jobId);
+  }
+
   private async giveUpMalformed(msg: JsMsg, reason: string): Promise<void> {
     try {
       await this.deadLetter(msg, reason);
     } catch (err) {
       this.opts.logger.warn({ err }, 'could not dead-letter a malformed message yet');
-      msg.nak(this.opts.retry.baseDelayMs);
+      this.nak(msg, this.opts.retry.baseDelayMs);
       return;
     }
     this.opts.logger.error({ subject: msg.subject }, reason);
     this.finish(msg, reason);
     this.stats.deadLettered++;
     this.end(this.begin(msg), 'dead', undefined);
+  }
+
+  /** After an unexpected throw (a bug, or a closed connection): hand back what is still in hand, so no message is heart-beaten forever. */
+  private abandon(msgs: JsMsg[], err: unknown): void {
+    const left = msgs.filter((m) => this.held.has(m));
+    if (left.length === 0) return;
+    this.opts.logger.error({ err, messages: left.length }, 'handling failed unexpectedly; handing the messages back');
+    for (const msg of left) {
+      try {
+        this.nak(msg, this.opts.retry.baseDelayMs);
+      } catch {
+        this.letGo(msg);
+      }
+    }
+  }
+
+  private ack(msg: JsMsg): void {
+    msg.ack();
+    this.letGo(msg);
+  }
+
+  private nak(msg: JsMsg, delayMs: number): void {
+    msg.nak(delayMs);
+    this.stats.naked++;
+    this.letGo(msg);
+  }
+
+  /** The message is settled: no more heartbeats, and its slot is free. */
+  private letGo(msg: JsMsg): void {
+    this.held.delete(msg);
+    this.wake.notify();
   }
 
   /** Count a message as being handled; returns its start time for end(). */
@@ -327,6 +574,7 @@ export class JetStreamWorker<T> {
   private finish(msg: JsMsg, reason: string): void {
     if (this.opts.kind !== null) msg.ack();
     else msg.term(reason.slice(0, 200));
+    this.letGo(msg);
   }
 
   private async deadLetter(msg: JsMsg, reason: string): Promise<void> {
@@ -350,23 +598,35 @@ function describeDecodeError(err: unknown): string {
   return describeError(err);
 }
 
-class Semaphore {
-  private waiting: Array<() => void> = [];
-  constructor(private free: number) {}
-  async acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return;
+/** Wakes whoever waits: the pull loop when a slot frees, an outage ends or the worker stops; held work when the dependency is back. */
+class Waker {
+  private waiting: { promise: Promise<void>; resolve: () => void } | null = null;
+  wait(): Promise<void> {
+    if (!this.waiting) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.waiting = { promise, resolve };
     }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    return this.waiting.promise;
   }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
+  notify(): void {
+    const w = this.waiting;
+    this.waiting = null;
+    w?.resolve();
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    signal?.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }

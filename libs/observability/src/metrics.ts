@@ -5,7 +5,8 @@ const STAGE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
 /** Seconds: one model node on one frame. */
 const NODE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-export type SettleOutcome = 'ack' | 'nak' | 'term' | 'dead';
+/** `dropped`: a message of a failed or cancelled job, acked without being handled. */
+export type SettleOutcome = 'ack' | 'nak' | 'term' | 'dead' | 'dropped';
 
 /** What one replica has done since it started: the worker registry's figures. */
 export interface ActivitySnapshot {
@@ -50,6 +51,9 @@ export class Metrics {
   readonly jobsProcessed: Counter;
   readonly jobsFailed: Counter;
   readonly nodeSeconds: Histogram<'pipeline' | 'node'>;
+  readonly outagePausedGauge: Gauge<'dependency'>;
+  readonly outageRetries: Counter<'dependency'>;
+  readonly resultsDropped: Counter<'reason'>;
 
   private readonly seenJobs = new RecentIds(10_000);
   private readonly failedJobs = new RecentIds(10_000);
@@ -65,7 +69,7 @@ export class Metrics {
     const registers = [this.registry];
     this.messages = new Counter({
       name: 'framewire_messages_total',
-      help: 'Messages this replica finished handling, by consumer and outcome (ack, nak, term, dead)',
+      help: 'Messages this replica finished handling, by consumer and outcome (ack, nak, term, dead, dropped)',
       labelNames: ['consumer', 'outcome'],
       registers,
     });
@@ -103,6 +107,39 @@ export class Metrics {
       buckets: NODE_BUCKETS,
       registers,
     });
+    this.outagePausedGauge = new Gauge({
+      name: 'framewire_outage_paused',
+      help: 'Whether this replica is paused by an outage of a dependency (database, storage, broker): 1 while it holds work for it',
+      labelNames: ['dependency'],
+      registers,
+    });
+    this.outageRetries = new Counter({
+      name: 'framewire_outage_retries_total',
+      help: 'In-process retries of work held through an outage (they spend no delivery)',
+      labelNames: ['dependency'],
+      registers,
+    });
+    this.resultsDropped = new Counter({
+      name: 'framewire_results_dropped_total',
+      help: 'Frame results dropped by the persister instead of stored, by reason (unknown_job)',
+      labelNames: ['reason'],
+      registers,
+    });
+  }
+
+  /** Whether this replica is paused by an outage of `dependency` (it holds work and pulls nothing new). */
+  outagePaused(dependency: string, paused: boolean): void {
+    this.outagePausedGauge.set({ dependency }, paused ? 1 : 0);
+  }
+
+  /** One in-process retry of work held through an outage. */
+  outageRetried(dependency: string): void {
+    this.outageRetries.inc({ dependency });
+  }
+
+  /** Frame results the persister dropped (e.g. `unknown_job`: the job does not exist or was deleted). */
+  resultDropped(reason: string, n = 1): void {
+    this.resultsDropped.inc({ reason }, n);
   }
 
   /** A message was handed to a handler. */
@@ -123,7 +160,7 @@ export class Metrics {
     this.stageSeconds.observe({ consumer, outcome }, seconds);
     this.totals.messages++;
     const failed = outcome === 'term' || outcome === 'dead';
-    if (frames > 0 && outcome !== 'nak') {
+    if (frames > 0 && outcome !== 'nak' && outcome !== 'dropped') {
       if (failed) this.frameFailed(frames);
       else this.frameDone(frames);
     }

@@ -154,8 +154,10 @@ export class FrameResultsRepository {
    * other and with the projection: whichever comes second sees what the first
    * committed, so the batch that completes a job always knows it (its counts
    * reach the total), or the projection of `extracted` counts its rows. Rows are
-   * locked in id order (no deadlocks between replicas). A job without a row
-   * (never created) is absent from the map; its rows fail the foreign key.
+   * locked in id order (no deadlocks between replicas). The rows of a job
+   * without a row (unknown, or deleted) are skipped, not written, and the job
+   * is absent from the map: the lock keeps a job from being deleted between
+   * the check and the insert, so no foreign-key error can fail the batch.
    * The upsert adds the rows' pipeline time to their jobs' inference_ms.
    */
   async upsertBatchWithProgress(rows: readonly FrameResultInput[]): Promise<Map<string, JobProgress>> {
@@ -164,7 +166,11 @@ export class FrameResultsRepository {
     if (batch.length === 0) return progress;
     return inTransaction(this.ds, async (sql) => {
       const locked = await lockJobs(sql, batch);
-      for (let i = 0; i < batch.length; i += UPSERT_CHUNK_ROWS) await upsertUnnestTimed(sql, batch.slice(i, i + UPSERT_CHUNK_ROWS));
+      const known = new Set(locked.map((j) => j.id));
+      const rowsOfKnown = batch.filter((r) => known.has(r.job_id.toLowerCase()));
+      for (let i = 0; i < rowsOfKnown.length; i += UPSERT_CHUNK_ROWS) {
+        await upsertUnnestTimed(sql, rowsOfKnown.slice(i, i + UPSERT_CHUNK_ROWS));
+      }
       for (const job of locked) {
         const counts = await countFrames(sql, job.id);
         progress.set(job.id, {

@@ -96,6 +96,16 @@ export const COMMON_CONFIG = {
     schema: env.int(1000, 10, 600_000),
     doc: 'first retry delay; each next retry waits twice as long',
   },
+  outageToleranceMs: {
+    env: 'FW_OUTAGE_TOLERANCE_MS',
+    schema: env.int(30 * 60_000, 1000, 7 * 24 * 3_600_000),
+    doc: 'how long work is held and retried through a database, object-store or broker outage (spending no delivery) before it is given up',
+  },
+  outageRetryMaxMs: {
+    env: 'FW_OUTAGE_RETRY_MAX_MS',
+    schema: env.int(30_000, 100, 600_000),
+    doc: 'longest wait between two in-process retries of work held through an outage (they start at FW_RETRY_BASE_MS and double)',
+  },
   shutdownTimeoutMs: {
     env: 'FW_SHUTDOWN_TIMEOUT_MS',
     schema: env.int(20_000, 100, 600_000),

@@ -1,0 +1,41 @@
+import { makeEvent } from '@framewire/contracts';
+import type { Broker, CancellationRegistry, HandlerContext } from '@framewire/messaging';
+import type { ApplyEventResult, JobRecord, ProjectionStore } from '@framewire/persistence';
+import pino from 'pino';
+import { ProjectorService } from './projector.service';
+
+const JOB = '00000000-0000-4000-8000-0000000000aa';
+const ctx = { msgId: 'm1' } as HandlerContext;
+
+function projector(result: ApplyEventResult) {
+  const marked: Array<[string, string | null]> = [];
+  const stopped = { markFailed: (id: string, reason: string | null) => Promise.resolve(void marked.push([id, reason])) };
+  const store = { applyEvent: () => Promise.resolve(result) } as unknown as ProjectionStore;
+  const broker = { publishEvent: () => Promise.resolve({}) } as unknown as Broker;
+  const service = new ProjectorService(store, broker, stopped as unknown as CancellationRegistry, pino({ level: 'silent' }), 'status-1');
+  return { service, marked };
+}
+
+const failedJob = { id: JOB, status: 'failed', error_message: 'model exploded' } as JobRecord;
+const failed = makeEvent('failed', JOB, { stage: 'inference', error_code: 'INTERNAL', error_message: 'model exploded' });
+
+describe('ProjectorService: a failed job is recorded as stopped', () => {
+  it('records the job when the event moves it into failed', async () => {
+    const { service, marked } = projector({ outcome: 'applied', job: failedJob, changed: true, becameTerminal: 'failed' });
+    await service.onEvent(failed, ctx);
+    expect(marked).toEqual([[JOB, 'model exploded']]);
+  });
+
+  it('records it again on a redelivery after the projection committed (idempotent)', async () => {
+    const { service, marked } = projector({ outcome: 'duplicate', job: failedJob });
+    await service.onEvent(failed, ctx);
+    expect(marked).toEqual([[JOB, 'model exploded']]);
+  });
+
+  it('records nothing for a job that did not fail', async () => {
+    const running = { ...failedJob, status: 'running', error_message: null } as JobRecord;
+    const { service, marked } = projector({ outcome: 'applied', job: running, changed: true, becameTerminal: null });
+    await service.onEvent(makeEvent('extracted', JOB, { frames_total: 3, frames_decoded: 3 }), ctx);
+    expect(marked).toEqual([]);
+  });
+});
