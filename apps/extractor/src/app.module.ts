@@ -15,7 +15,7 @@ export class ExtractorModule {
       imports: [
         RuntimeModule.forRoot({ logger, workerId, config }),
         ObservabilityModule.forRoot({ stage: 'extractor', logger, opsPort: config.opsPort }),
-        StorageModule.forRoot(config.storage),
+        StorageModule.forRoot(config.storage, { startupWaitMs: config.outageToleranceMs }),
         MessagingModule.forRoot({
           stage: 'extractor',
           workerId,

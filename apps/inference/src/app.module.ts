@@ -45,7 +45,7 @@ export class InferenceModule {
       imports: [
         RuntimeModule.forRoot({ logger, workerId, config }),
         ObservabilityModule.forRoot({ stage: 'inference', logger, opsPort: config.opsPort }),
-        StorageModule.forRoot(config.storage),
+        StorageModule.forRoot(config.storage, { startupWaitMs: config.outageToleranceMs }),
         MessagingModule.forRoot({
           stage: 'inference',
           workerId,

@@ -37,8 +37,14 @@ export class IntakeModule {
       imports: [
         RuntimeModule.forRoot({ logger, workerId, config }),
         ObservabilityModule.forRoot({ stage: 'intake', logger, opsPort: null }),
-        StorageModule.forRoot(config.storage),
-        PersistenceModule.forRoot({ url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: workerId, migrate: true }),
+        StorageModule.forRoot(config.storage, { startupWaitMs: config.outageToleranceMs }),
+        PersistenceModule.forRoot({
+          url: config.databaseUrl,
+          poolSize: config.databasePoolSize,
+          applicationName: workerId,
+          migrate: true,
+          startupWaitMs: config.outageToleranceMs,
+        }),
         MessagingModule.forRoot({
           stage: 'intake',
           workerId,

@@ -14,7 +14,13 @@ export class PersisterModule {
       imports: [
         RuntimeModule.forRoot({ logger, workerId, config }),
         ObservabilityModule.forRoot({ stage: 'persister', logger, opsPort: config.opsPort }),
-        PersistenceModule.forRoot({ url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: workerId, migrate: true }),
+        PersistenceModule.forRoot({
+          url: config.databaseUrl,
+          poolSize: config.databasePoolSize,
+          applicationName: workerId,
+          migrate: true,
+          startupWaitMs: config.outageToleranceMs,
+        }),
         MessagingModule.forRoot({
           stage: 'persister',
           workerId,

@@ -18,7 +18,13 @@ export class StatusModule {
       imports: [
         RuntimeModule.forRoot({ logger, workerId, config }),
         ObservabilityModule.forRoot({ stage: 'status', logger, opsPort: config.opsPort }),
-        PersistenceModule.forRoot({ url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: workerId, migrate: true }),
+        PersistenceModule.forRoot({
+          url: config.databaseUrl,
+          poolSize: config.databasePoolSize,
+          applicationName: workerId,
+          migrate: true,
+          startupWaitMs: config.outageToleranceMs,
+        }),
         MessagingModule.forRoot({
           stage: 'status',
           workerId,

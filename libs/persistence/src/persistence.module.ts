@@ -16,7 +16,7 @@ export interface PersistenceModuleOptions {
   applicationName: string;
   /** Create the database if missing and apply committed migrations at start (under an advisory lock). */
   migrate: boolean;
-  /** How long start-up waits for an unreachable Postgres before it gives up (default 30 min). */
+  /** How long start-up waits for an unreachable Postgres before it gives up (FW_OUTAGE_TOLERANCE_MS; default 30 min). */
   startupWaitMs?: number;
 }
 
