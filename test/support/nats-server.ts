@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nkeyAuthenticator, nkeys, type NodeConnectionOptions } from '@nats-io/transport-node';
 
 /**
  * A private nats-server with JetStream for one test file: its own port and
@@ -11,19 +12,36 @@ import { join } from 'node:path';
 export interface TestNats {
   url: string;
   port: number;
+  /** What a test's own client passes to connect() to be let in (empty for an open server). */
+  clientOptions: Partial<NodeConnectionOptions>;
+  /** The FW_NATS_* variables that let an app in (empty for an open server). */
+  appEnv: Record<string, string>;
   stop(): Promise<void>;
   /** Kill and start again on the same port and store (a broker outage). */
   restart(downMs?: number): Promise<void>;
 }
 
-export async function startNatsServer(): Promise<TestNats> {
+/** The authentication a test server requires: a user and password, a token, or an NKey user (a fresh key pair). */
+export type TestNatsAuth = { user: string; password: string } | { token: string } | { nkey: true };
+
+export interface TestNatsOptions {
+  auth?: TestNatsAuth;
+  /** A whole nats-server config file instead (e.g. deploy/nats/nats.conf), and the environment its `$VARIABLES` come from. */
+  config?: { file: string; env: Record<string, string> };
+}
+
+export async function startNatsServer(opts: TestNatsOptions = {}): Promise<TestNats> {
   const bin = process.env.NATS_SERVER_BIN ?? 'nats-server';
   const port = await freePort();
   const storeDir = await mkdtemp(join(tmpdir(), 'fw-nats-'));
+  const { args: authArgs, clientOptions, appEnv } = await authSetup(opts, storeDir);
   let proc: ChildProcess | null = null;
 
   const launch = async () => {
-    proc = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    proc = spawn(bin, [...authArgs, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...opts.config?.env },
+    });
     let stderr = '';
     proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     await waitForPort(port, 10_000).catch((err: Error) => {
@@ -44,6 +62,8 @@ export async function startNatsServer(): Promise<TestNats> {
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    clientOptions,
+    appEnv,
     async stop() {
       await kill();
       await rm(storeDir, { recursive: true, force: true });
@@ -53,6 +73,34 @@ export async function startNatsServer(): Promise<TestNats> {
       await new Promise((r) => setTimeout(r, downMs));
       await launch();
     },
+  };
+}
+
+async function authSetup(
+  opts: TestNatsOptions,
+  dir: string,
+): Promise<{ args: string[]; clientOptions: Partial<NodeConnectionOptions>; appEnv: Record<string, string> }> {
+  if (opts.config) return { args: ['-c', opts.config.file], clientOptions: {}, appEnv: {} };
+  const auth = opts.auth;
+  if (!auth) return { args: [], clientOptions: {}, appEnv: {} };
+  if ('user' in auth) {
+    return {
+      args: ['--user', auth.user, '--pass', auth.password],
+      clientOptions: { user: auth.user, pass: auth.password },
+      appEnv: { FW_NATS_USER: auth.user, FW_NATS_PASSWORD: auth.password },
+    };
+  }
+  if ('token' in auth) return { args: ['--auth', auth.token], clientOptions: { token: auth.token }, appEnv: { FW_NATS_TOKEN: auth.token } };
+  const user = nkeys.createUser();
+  const seed = new TextDecoder().decode(user.getSeed());
+  const seedFile = join(dir, 'user.nk');
+  await writeFile(seedFile, `${seed}\n`, { mode: 0o600 });
+  const conf = join(dir, 'nkey.conf');
+  await writeFile(conf, `authorization { users = [ { nkey: ${user.getPublicKey()} } ] }\n`);
+  return {
+    args: ['-c', conf],
+    clientOptions: { authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)) },
+    appEnv: { FW_NATS_NKEY_SEED_FILE: seedFile },
   };
 }
 

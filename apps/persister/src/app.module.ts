@@ -19,6 +19,7 @@ export class PersisterModule {
           stage: 'persister',
           workerId,
           servers: config.natsUrl,
+          auth: config.nats,
           logger,
           consumes: ['persist'],
           batch: { persist: { maxBatch: config.batchSize, maxWaitMs: config.batchWaitMs } },

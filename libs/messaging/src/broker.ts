@@ -1,10 +1,13 @@
 import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { DomainError, describeError, eventSubject, HEADERS, jobEventSchema, msgIds, type JobEvent } from '@framewire/contracts';
-import { currentContext, newTraceId, type Logger } from '@framewire/runtime';
+import { currentContext, describeNatsAuth, newTraceId, type Logger, type NatsAuthSettings } from '@framewire/runtime';
+import { describeConnectError, natsConnectOptions, natsServers } from './nats-connect';
 
 export interface BrokerOptions {
   servers: string;
+  /** Credentials and TLS (FW_NATS_* variables); none: an open server. */
+  auth?: NatsAuthSettings;
   name: string;
   logger: Logger;
   /** Per-publish timeout before the publish counts as failed (transient). */
@@ -32,13 +35,22 @@ export class Broker {
   ) {}
 
   static async connect(opts: BrokerOptions): Promise<Broker> {
-    const nc = await connect({
-      servers: opts.servers.split(',').map((s) => s.trim()),
-      name: opts.name,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 1000,
-      waitOnFirstConnect: true,
-    });
+    const auth = opts.auth ?? {};
+    const servers = natsServers(opts.servers);
+    const options = natsConnectOptions(servers, auth);
+    let nc: NatsConnection;
+    try {
+      nc = await connect({
+        ...options,
+        name: opts.name,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 1000,
+        waitOnFirstConnect: true,
+      });
+    } catch (err) {
+      throw describeConnectError(err, auth, servers);
+    }
+    opts.logger.info({ ...describeNatsAuth(auth), nats_server: nc.getServer() }, 'connected to NATS');
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
     const js = jetstream(nc, { timeout: opts.publishTimeoutMs ?? 10_000 });
     const broker = new Broker(nc, js, jsm, opts.logger, opts.publishTimeoutMs ?? 10_000);
