@@ -126,7 +126,7 @@ describe('NATS credentials', () => {
       nats = await startNatsServer({
         config: {
           file: join(__dirname, '..', '..', 'deploy', 'nats', 'nats.conf'),
-          env: { NATS_SERVICE_PASSWORD: SECRET, NATS_EVENTS_PASSWORD: readerPassword },
+          env: { NATS_SERVICE_PASSWORD: SECRET, NATS_EVENTS_PASSWORD: readerPassword, NATS_NACK_PASSWORD: 'nack-pw' },
         },
       });
       broker = await brokerFor(nats, { FW_NATS_USER: 'framewire', FW_NATS_PASSWORD: SECRET });
