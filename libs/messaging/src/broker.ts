@@ -2,11 +2,11 @@ import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection } fr
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { DomainError, describeError, eventSubject, HEADERS, jobEventSchema, msgIds, type JobEvent } from '@framewire/contracts';
 import { currentContext, describeNatsAuth, newTraceId, type Logger, type NatsAuthSettings } from '@framewire/runtime';
-import { describeConnectError, natsConnectOptions, natsServers } from './nats-connect';
+import { describeConnectError, natsConnectOptions, natsServers, withoutUserInfo } from './nats-connect';
 
 export interface BrokerOptions {
   servers: string;
-  /** Credentials and TLS (FW_NATS_* variables); none: an open server. */
+  /** Credentials and TLS (the app config's `nats`); none: an open server. */
   auth?: NatsAuthSettings;
   name: string;
   logger: Logger;
@@ -51,7 +51,12 @@ export class Broker {
       throw describeConnectError(err, auth, servers);
     }
     opts.logger.info({ ...describeNatsAuth(auth), nats_server: nc.getServer() }, 'connected to NATS');
-    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+    const jsm = await jetstreamManager(nc, { timeout: 10_000 }).catch(async (err: unknown) => {
+      await nc.close();
+      throw new Error(`NATS at ${servers.map(withoutUserInfo).join(',')} has no usable JetStream for this user: ${describeError(err)}`, {
+        cause: err,
+      });
+    });
     const js = jetstream(nc, { timeout: opts.publishTimeoutMs ?? 10_000 });
     const broker = new Broker(nc, js, jsm, opts.logger, opts.publishTimeoutMs ?? 10_000);
     broker.watchStatus();

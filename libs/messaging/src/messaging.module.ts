@@ -36,7 +36,7 @@ export interface MessagingOptions {
   stage: 'intake' | 'extractor' | 'inference' | 'persister' | 'status';
   workerId: string;
   servers: string;
-  /** Credentials and TLS for NATS (the app config's `nats`, from FW_NATS_* variables). */
+  /** Credentials and TLS for NATS (the app config's `nats`, from the NATS_AUTH_VARIABLES). */
   auth?: NatsAuthSettings;
   logger: Logger;
   /** The consumers this app runs; each needs exactly one @Consume handler. */
@@ -185,7 +185,10 @@ export class MessagingModule {
       imports: [DiscoveryModule],
       providers: [
         { provide: MESSAGING_OPTIONS, useValue: opts },
-        { provide: Broker, useFactory: () => Broker.connect({ servers: opts.servers, auth: opts.auth, name: `${opts.workerId}`, logger: opts.logger }) },
+        {
+          provide: Broker,
+          useFactory: () => Broker.connect({ servers: opts.servers, auth: opts.auth, name: `${opts.workerId}`, logger: opts.logger }),
+        },
         {
           provide: CancellationRegistry,
           useFactory: (broker: Broker) => CancellationRegistry.open(broker, opts.logger),

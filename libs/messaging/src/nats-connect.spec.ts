@@ -59,13 +59,17 @@ describe('describeConnectError', () => {
 
   it('turns a refused login into the variables to check, without the URL credentials', () => {
     const err = describeConnectError(new Error('Authorization Violation'), { user: 'u', password: 'p' }, servers);
-    expect(err.message).toBe('NATS at nats://nats:4222 refused the connection (Authorization Violation): check FW_NATS_USER and FW_NATS_PASSWORD');
+    expect(err.message).toBe(
+      'NATS at nats://nats:4222 refused the connection (Authorization Violation): check FW_NATS_USER and FW_NATS_PASSWORD',
+    );
     expect(describeConnectError(new Error('Authorization Violation'), {}, servers).message).toMatch(/the server requires credentials: set/);
   });
 
   it('names TLS problems and anything else plainly', () => {
-    expect(describeConnectError(new Error('self-signed certificate'), {}, servers).message).toMatch(/TLS to NATS .* FW_NATS_TLS_/);
-    expect(describeConnectError(new Error('ECONNREFUSED'), {}, servers).message).toBe('cannot connect to NATS at nats://nats:4222: ECONNREFUSED');
+    expect(describeConnectError(new Error('self-signed certificate'), {}, servers).message).toMatch(/TLS to NATS .* FW_NATS_TLS_CA_FILE/);
+    expect(describeConnectError(new Error('ECONNREFUSED'), {}, servers).message).toBe(
+      'cannot connect to NATS at nats://nats:4222: ECONNREFUSED',
+    );
   });
 
   it('strips user info from server URLs', () => {

@@ -4,9 +4,7 @@ import type { NatsAuthSettings } from '@framewire/runtime';
 
 /** The servers of a comma-separated FW_NATS_URL. */
 export function natsServers(servers: string | string[]): string[] {
-  return (Array.isArray(servers) ? servers : servers.split(','))
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+  return (Array.isArray(servers) ? servers : servers.split(',')).map((s) => s.trim()).filter((s) => s !== '');
 }
 
 /**
@@ -78,7 +76,10 @@ export function describeConnectError(err: unknown, auth: NatsAuthSettings, serve
     return new Error(`NATS at ${where} refused the connection (${message}): ${hint}`, { cause: err });
   }
   if (/tls|certificate|ssl/i.test(message)) {
-    return new Error(`TLS to NATS at ${where} failed (${message}): check FW_NATS_URL and FW_NATS_TLS_* files`, { cause: err });
+    return new Error(
+      `TLS to NATS at ${where} failed (${message}): check FW_NATS_URL, FW_NATS_TLS_CA_FILE, FW_NATS_TLS_CERT_FILE and FW_NATS_TLS_KEY_FILE`,
+      { cause: err },
+    );
   }
   return new Error(`cannot connect to NATS at ${where}: ${message}`, { cause: err });
 }

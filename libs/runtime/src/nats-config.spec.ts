@@ -28,7 +28,12 @@ describe('natsAuthFromEnv', () => {
   it('reads TLS files alone or with any credentials', () => {
     expect(natsAuthFromEnv({ FW_NATS_TLS_CA_FILE: '/ca.pem' })).toEqual({ tls: { caFile: '/ca.pem' } });
     expect(
-      natsAuthFromEnv({ FW_NATS_TOKEN: SECRET, FW_NATS_TLS_CERT_FILE: '/c.pem', FW_NATS_TLS_KEY_FILE: '/k.pem', FW_NATS_TLS_CA_FILE: '/ca.pem' }),
+      natsAuthFromEnv({
+        FW_NATS_TOKEN: SECRET,
+        FW_NATS_TLS_CERT_FILE: '/c.pem',
+        FW_NATS_TLS_KEY_FILE: '/k.pem',
+        FW_NATS_TLS_CA_FILE: '/ca.pem',
+      }),
     ).toEqual({ token: SECRET, tls: { caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem' } });
   });
 
@@ -43,7 +48,9 @@ describe('natsAuthFromEnv', () => {
     const msg = problemOf({ FW_NATS_USER: 'u', FW_NATS_PASSWORD: SECRET, FW_NATS_TOKEN: SECRET, FW_NATS_CREDS_FILE: '/x.creds' });
     expect(msg).toMatch(/set one way to authenticate to NATS, not FW_NATS_USER\/FW_NATS_PASSWORD and FW_NATS_TOKEN and FW_NATS_CREDS_FILE/);
     expect(msg).not.toContain(SECRET);
-    expect(problemOf({ FW_NATS_NKEY_SEED_FILE: '/a.nk', FW_NATS_CREDS_FILE: '/b.creds' })).toMatch(/FW_NATS_NKEY_SEED_FILE and FW_NATS_CREDS_FILE/);
+    expect(problemOf({ FW_NATS_NKEY_SEED_FILE: '/a.nk', FW_NATS_CREDS_FILE: '/b.creds' })).toMatch(
+      /FW_NATS_NKEY_SEED_FILE and FW_NATS_CREDS_FILE/,
+    );
   });
 
   it('refuses a client certificate without its key, and a key without its certificate', () => {

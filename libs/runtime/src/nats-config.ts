@@ -37,7 +37,7 @@ export const NATS_AUTH_VARIABLES = [
 
 export type NatsAuthMethod = 'none' | 'user' | 'token' | 'nkey' | 'creds';
 
-/** Reads the FW_NATS_* credentials and TLS variables; throws an Error listing every problem, naming variables only. */
+/** Reads the NATS credentials and TLS variables (NATS_AUTH_VARIABLES); throws an Error listing every problem, naming variables only. */
 export function natsAuthFromEnv(env: Record<string, string | undefined> = process.env): NatsAuthSettings {
   const value = (name: (typeof NATS_AUTH_VARIABLES)[number]): string | undefined => {
     const v = env[name];
