@@ -117,6 +117,39 @@ describe('NATS credentials', () => {
     });
   });
 
+  describe('TLS', () => {
+    let nats: TestNats;
+    beforeAll(async () => {
+      nats = await startNatsServer({ auth: { user: 'framewire', password: SECRET }, tls: { verifyClients: true } });
+    });
+    afterAll(async () => nats?.stop());
+    const tlsUrl = () => nats.url.replace('nats://', 'tls://');
+
+    it('connects over tls:// with the CA and a client certificate', async () => {
+      const files = nats.tlsFiles!;
+      const broker = await brokerFor(nats, {
+        ...nats.appEnv,
+        FW_NATS_URL: tlsUrl(),
+        FW_NATS_TLS_CA_FILE: files.ca,
+        FW_NATS_TLS_CERT_FILE: files.clientCert,
+        FW_NATS_TLS_KEY_FILE: files.clientKey,
+      });
+      expect(await broker.ping()).toBeGreaterThanOrEqual(0);
+      expect(broker.nc.info?.tls_required).toBe(true);
+      await broker.drain();
+    });
+
+    it('is refused without the CA that signed the server, naming the TLS variables', async () => {
+      const err = await refusal(nats, { ...nats.appEnv, FW_NATS_URL: tlsUrl() });
+      expect(err.message).toMatch(/TLS to NATS at .* failed \(unable to verify the first certificate\): check .*FW_NATS_TLS_CA_FILE/);
+    });
+
+    it('is refused without a client certificate when the server verifies clients', async () => {
+      const err = await refusal(nats, { ...nats.appEnv, FW_NATS_URL: tlsUrl(), FW_NATS_TLS_CA_FILE: nats.tlsFiles!.ca });
+      expect(err.message).toMatch(/TLS to NATS at tls:\/\/127\.0\.0\.1:\d+ failed \(.*bad certificate.*\): check .*FW_NATS_TLS_CERT_FILE/);
+    });
+  });
+
   /** deploy/nats/nats.conf as compose and Kubernetes run it: a service user, and a read-only user for event subscribers. */
   describe('the deployed authorization (deploy/nats/nats.conf)', () => {
     let nats: TestNats;

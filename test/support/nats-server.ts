@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,8 @@ export interface TestNats {
   clientOptions: Partial<NodeConnectionOptions>;
   /** The FW_NATS_* variables that let an app in (empty for an open server). */
   appEnv: Record<string, string>;
+  /** With `tls`: the test CA, and a client certificate it signed (PEM files). */
+  tlsFiles?: TestTlsFiles;
   stop(): Promise<void>;
   /** Kill and start again on the same port and store (a broker outage). */
   restart(downMs?: number): Promise<void>;
@@ -28,6 +31,14 @@ export interface TestNatsOptions {
   auth?: TestNatsAuth;
   /** A whole nats-server config file instead (e.g. deploy/nats/nats.conf), and the environment its `$VARIABLES` come from. */
   config?: { file: string; env: Record<string, string> };
+  /** Serve TLS only, with a certificate of a fresh test CA; `verifyClients`: require a client certificate it signed. */
+  tls?: { verifyClients?: boolean };
+}
+
+export interface TestTlsFiles {
+  ca: string;
+  clientCert: string;
+  clientKey: string;
 }
 
 export async function startNatsServer(opts: TestNatsOptions = {}): Promise<TestNats> {
@@ -35,6 +46,11 @@ export async function startNatsServer(opts: TestNatsOptions = {}): Promise<TestN
   const port = await freePort();
   const storeDir = await mkdtemp(join(tmpdir(), 'fw-nats-'));
   const { args: authArgs, clientOptions, appEnv } = await authSetup(opts, storeDir);
+  const tlsFiles = opts.tls ? makeTestCertificates(storeDir) : undefined;
+  if (tlsFiles && opts.tls) {
+    authArgs.push('--tls', '--tlscert', join(storeDir, 'server.pem'), '--tlskey', join(storeDir, 'server.key'), '--tlscacert', tlsFiles.ca);
+    if (opts.tls.verifyClients) authArgs.push('--tlsverify');
+  }
   let proc: ChildProcess | null = null;
 
   const launch = async () => {
@@ -64,6 +80,7 @@ export async function startNatsServer(opts: TestNatsOptions = {}): Promise<TestN
     port,
     clientOptions,
     appEnv,
+    ...(tlsFiles ? { tlsFiles } : {}),
     async stop() {
       await kill();
       await rm(storeDir, { recursive: true, force: true });
@@ -74,6 +91,32 @@ export async function startNatsServer(opts: TestNatsOptions = {}): Promise<TestN
       await launch();
     },
   };
+}
+
+/** A CA, a server certificate for 127.0.0.1 and a client certificate, with openssl (P-256 keys: fast). */
+function makeTestCertificates(dir: string): TestTlsFiles {
+  const f = (name: string) => join(dir, name);
+  const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  run(['req', '-x509', ...key, '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '1', '-subj', '/CN=framewire-test-ca']);
+  for (const [name, ext] of [
+    ['server', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n'],
+    ['client', 'extendedKeyUsage=clientAuth\n'],
+  ]) {
+    writeFileSync(f(`${name}.ext`), ext);
+    run(['req', ...key, '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', `/CN=framewire-test-${name}`]);
+    run(
+      ['x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial'].concat([
+        '-out',
+        f(`${name}.pem`),
+        '-days',
+        '1',
+        '-extfile',
+        f(`${name}.ext`),
+      ]),
+    );
+  }
+  return { ca: f('ca.pem'), clientCert: f('client.pem'), clientKey: f('client.key') };
 }
 
 async function authSetup(

@@ -1,8 +1,8 @@
-import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { DomainError, describeError, eventSubject, HEADERS, jobEventSchema, msgIds, type JobEvent } from '@framewire/contracts';
 import { currentContext, describeNatsAuth, newTraceId, type Logger, type NatsAuthSettings } from '@framewire/runtime';
-import { describeConnectError, natsConnectOptions, natsServers, withoutUserInfo } from './nats-connect';
+import { describeConnectError, isPermanentConnectError, natsConnectOptions, natsServers, withoutUserInfo } from './nats-connect';
 
 export interface BrokerOptions {
   servers: string;
@@ -40,6 +40,8 @@ export class Broker {
     const options = natsConnectOptions(servers, auth);
     let nc: NatsConnection;
     try {
+      // The client retries a TLS failure forever while it waits for a first connection: one attempt first tells it apart from an outage.
+      if (options.tls !== undefined) await tlsProbe({ ...options, name: opts.name });
       nc = await connect({
         ...options,
         name: opts.name,
@@ -114,6 +116,18 @@ export class Broker {
     if (this.nc.isClosed()) return;
     await this.nc.drain();
   }
+}
+
+/** One connection attempt; a TLS or login failure throws, anything else (NATS not up yet) is left to the waiting connect. */
+async function tlsProbe(options: NodeConnectionOptions): Promise<void> {
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ ...options, reconnect: false, maxReconnectAttempts: 0, waitOnFirstConnect: false });
+  } catch (err) {
+    if (isPermanentConnectError(err)) throw err;
+    return;
+  }
+  await nc.close();
 }
 
 export function headerValue(h: MsgHdrs | undefined, name: string): string | undefined {

@@ -1,6 +1,6 @@
 export { backoffDelay, DEFAULT_RETRY, outcomeForError, type AckOutcome, type RetryPolicy } from './ack-policy';
 export { Broker, headerValue, type BrokerOptions, type PublishOptions } from './broker';
-export { describeConnectError, natsConnectOptions, natsServers, withoutUserInfo } from './nats-connect';
+export { describeConnectError, isPermanentConnectError, natsConnectOptions, natsServers, withoutUserInfo } from './nats-connect';
 export { Consume, type ConsumerSpec } from './decorators';
 export { DECODERS, type ConsumedKind, type ConsumedPayloads } from './decoders';
 export { MessagingModule, MessagingRuntime, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.module';

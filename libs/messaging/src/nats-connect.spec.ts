@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nkeys } from '@nats-io/transport-node';
-import { describeConnectError, natsConnectOptions, natsServers, withoutUserInfo } from './nats-connect';
+import { describeConnectError, isPermanentConnectError, natsConnectOptions, natsServers, withoutUserInfo } from './nats-connect';
 
 const dir = mkdtempSync(join(tmpdir(), 'fw-nats-connect-'));
 const file = (name: string, content: string) => {
@@ -75,5 +75,14 @@ describe('describeConnectError', () => {
   it('strips user info from server URLs', () => {
     expect(withoutUserInfo('nats://a:b@host:4222')).toBe('nats://host:4222');
     expect(withoutUserInfo('tls://host:4222')).toBe('tls://host:4222');
+  });
+});
+
+describe('isPermanentConnectError', () => {
+  it('tells a refused login or a failed TLS handshake from an outage', () => {
+    expect(isPermanentConnectError(new Error('Authorization Violation'))).toBe(true);
+    expect(isPermanentConnectError(new Error('unable to verify the first certificate'))).toBe(true);
+    expect(isPermanentConnectError(Object.assign(new Error('x'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }))).toBe(true);
+    expect(isPermanentConnectError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4222'), { code: 'ECONNREFUSED' }))).toBe(false);
   });
 });

@@ -55,14 +55,34 @@ function checkReadable(variable: string, path: string): string {
   return path;
 }
 
+const AUTH_ERROR = /authorization violation|authentication|user authentication expired|auth/i;
+const TLS_ERROR = /tls|certificate|ssl|altname|self[- ]signed|unable to verify|handshake/i;
+
+/** A refused login or a failed TLS handshake: retrying the same settings cannot help. */
+export function isPermanentConnectError(err: unknown): boolean {
+  const message = `${messageOf(err)} ${codeOf(err)}`;
+  return AUTH_ERROR.test(message) || TLS_ERROR.test(message);
+}
+
+/** An error's message (its first line), also for errors of another realm (no instanceof). */
+function messageOf(err: unknown): string {
+  const m = (err as { message?: unknown } | null)?.message;
+  return (typeof m === 'string' ? m : String(err)).split('\n')[0].trim();
+}
+
+function codeOf(err: unknown): string {
+  const c = (err as { code?: unknown } | null)?.code;
+  return typeof c === 'string' ? c : '';
+}
+
 /**
  * Says what went wrong in words an operator can act on: a refused login
  * names the credentials variables, never their values.
  */
 export function describeConnectError(err: unknown, auth: NatsAuthSettings, servers: string[]): Error {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   const where = servers.map(withoutUserInfo).join(',');
-  if (/authorization violation|authentication|user authentication expired|auth/i.test(message)) {
+  if (AUTH_ERROR.test(message)) {
     const hint =
       auth.user !== undefined
         ? 'check FW_NATS_USER and FW_NATS_PASSWORD'
@@ -75,7 +95,7 @@ export function describeConnectError(err: unknown, auth: NatsAuthSettings, serve
               : 'the server requires credentials: set FW_NATS_USER and FW_NATS_PASSWORD, FW_NATS_TOKEN, FW_NATS_NKEY_SEED_FILE or FW_NATS_CREDS_FILE';
     return new Error(`NATS at ${where} refused the connection (${message}): ${hint}`, { cause: err });
   }
-  if (/tls|certificate|ssl/i.test(message)) {
+  if (TLS_ERROR.test(message) || /TLS|CERT/.test(codeOf(err))) {
     return new Error(
       `TLS to NATS at ${where} failed (${message}): check FW_NATS_URL, FW_NATS_TLS_CA_FILE, FW_NATS_TLS_CERT_FILE and FW_NATS_TLS_KEY_FILE`,
       { cause: err },
