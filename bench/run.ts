@@ -365,8 +365,8 @@ interface Watcher {
   close(): Promise<void>;
 }
 
-async function watch(url: string): Promise<Watcher> {
-  const nc = await connect({ servers: url });
+async function watch(nats: TestSystem['nats']): Promise<Watcher> {
+  const nc = await connect({ ...nats.clientOptions, servers: nats.url });
   const terminal = new Map<string, { at: number; status: string }>();
   const waiters = new Map<string, (v: { at: number; status: string }) => void>();
   const results = new Map<string, number[]>();
@@ -438,7 +438,7 @@ async function distributed(opts: Options, result: BenchResult, videos: Record<'7
   });
   const sys: SystemResult = { setup, replicas, onnxThreads, inferConcurrency, peakRssMiB: {} };
   result.systems.push(sys);
-  const watcher = await watch(system.nats.url);
+  const watcher = await watch(system.nats);
   const jobIds: string[] = [];
   try {
     for (const w of opts.skip.has('jobs') ? [] : result.workloads) {

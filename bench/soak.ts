@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     replicas: { inference: replicas },
     env: { FW_INFER_CONCURRENCY: String(workers), FW_ONNX_THREADS: '1' },
   });
-  const nc = await connect({ servers: system.nats.url });
+  const nc = await connect({ ...system.nats.clientOptions, servers: system.nats.url });
   const samples: Array<{ t: number; rss: Record<string, number[]> }> = [];
   let sampler: NodeJS.Timeout | undefined;
   try {

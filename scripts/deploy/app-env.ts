@@ -6,6 +6,8 @@ import { closest, isObject, joinPath, type Problem } from './problems';
 export interface EnvContext {
   /** Variables documented in docs/configuration.md. */
   documented: Set<string>;
+  /** The checked repository (to compare a NATS config in a ConfigMap with deploy/nats/nats.conf). */
+  root?: string;
 }
 
 export interface Where {

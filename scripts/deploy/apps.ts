@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, type ConfigSpec } from '@framewire/runtime';
+import { configFields, loadConfig, type ConfigSpec } from '@framewire/runtime';
 import type { WorkKind } from '@framewire/contracts';
 import { EXTRACTOR_CONFIG_SPEC, loadExtractorConfig } from '../../apps/extractor/src/config';
 import { INFERENCE_CONFIG_SPEC, loadInferenceConfig } from '../../apps/inference/src/config';
@@ -53,7 +53,7 @@ export function deployableApps(root: string): string[] {
 
 /** The port an app serves its probes on under this environment, or why there is none. */
 export function probePort(app: AppInfo, env: Record<string, string>): { port: number } | { error: string } {
-  const entry = Object.values(app.spec).find((e) => e.env === app.probePortVar);
+  const entry = configFields(app.spec).find((e) => e.env === app.probePortVar);
   if (!entry) return { error: `the app reads no ${app.probePortVar}, so it serves no /healthz, /readyz, /metrics` };
   const raw = env[app.probePortVar];
   const parsed = entry.schema.safeParse(raw === '' ? undefined : raw);
@@ -67,7 +67,7 @@ export function probePort(app: AppInfo, env: Record<string, string>): { port: nu
 
 /** The shutdown timeout the app would run with (FW_SHUTDOWN_TIMEOUT_MS or its default). */
 export function shutdownTimeoutMs(app: AppInfo, env: Record<string, string>): number | undefined {
-  const entry = Object.values(app.spec).find((e) => e.env === 'FW_SHUTDOWN_TIMEOUT_MS');
+  const entry = configFields(app.spec).find((e) => e.env === 'FW_SHUTDOWN_TIMEOUT_MS');
   const parsed = entry?.schema.safeParse(env.FW_SHUTDOWN_TIMEOUT_MS === '' ? undefined : env.FW_SHUTDOWN_TIMEOUT_MS);
   return parsed?.success && typeof parsed.data === 'number' ? parsed.data : undefined;
 }

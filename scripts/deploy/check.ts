@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EnvContext } from './app-env';
 import { deployableApps } from './apps';
 import { composeServices, validateComposeSchema } from './compose';
 import { checkComposeConventions } from './compose-checks';
@@ -38,7 +39,7 @@ export async function checkDeploy(root: string, opts: CheckOptions = {}): Promis
   const apps = deployableApps(root);
   const docPath = join(root, CONFIG_DOC);
   if (!existsSync(docPath)) problems.push({ file: CONFIG_DOC, message: 'missing: the variables of every app are documented there' });
-  const ctx = { documented: existsSync(docPath) ? readDocumentedVariables(docPath) : new Set<string>() };
+  const ctx = { documented: existsSync(docPath) ? readDocumentedVariables(docPath) : new Set<string>(), root };
   const expected = expectedStreams();
   const streamNames = expected.map((s) => text(s.name));
 
@@ -79,7 +80,7 @@ export async function checkDeploy(root: string, opts: CheckOptions = {}): Promis
 async function checkRendering(
   r: Rendering,
   apps: string[],
-  ctx: { documented: Set<string> },
+  ctx: EnvContext,
   expected: ReturnType<typeof expectedStreams>,
   streamNames: string[],
   opts: CheckOptions,

@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkAppEnv, urlHosts, type EnvContext } from './app-env';
 import { APPS, FORCED_EXIT_MARGIN_MS, probePort, shutdownTimeoutMs } from './apps';
 import { healthcheckCommand, parseGoDuration, type ComposeService } from './compose';
 import { natsFlags, tokens } from './nats-args';
+import { checkNatsCredentials, parseNatsConf } from './nats-auth';
 import { at, isObject, str, text, type Json, type Problem } from './problems';
 import { readYamlDocs } from './yaml-files';
 
@@ -148,10 +149,54 @@ export function checkComposeConventions(
         message: 'the monitoring endpoint is off or not on 8222: add --http_port 8222',
       });
     }
+    if (flags.config !== undefined) problems.push(...checkComposeNatsConfig(root, file, nats, flags.config, apps, byName));
   }
 
   problems.push(...checkPrometheusConfig(root, services, apps));
   return problems;
+}
+
+/** The config file NATS runs with, mounted from this repository: its users and the apps' credentials agree. */
+function checkComposeNatsConfig(
+  root: string,
+  file: string,
+  nats: ComposeService,
+  configPath: string,
+  apps: string[],
+  byName: Map<string, ComposeService>,
+): Problem[] {
+  const object = `service ${nats.name}`;
+  const volumes = Array.isArray(nats.raw.volumes) ? nats.raw.volumes : [];
+  const source = volumes
+    .map((v) => (typeof v === 'string' ? v.split(':') : [str(at(v, 'source')) ?? '', str(at(v, 'target')) ?? '']))
+    .find(([src, target]) => target === configPath && /^\.{0,2}\//.test(src ?? ''))?.[0];
+  if (source === undefined) {
+    return [
+      {
+        file,
+        object,
+        path: `services.${nats.name}.volumes`,
+        message: `--config ${configPath} is not a file of this repository mounted there`,
+      },
+    ];
+  }
+  const relative = source.replace(/^\.\//, '');
+  if (!existsSync(join(root, relative))) {
+    return [{ file, object, path: `services.${nats.name}.volumes`, message: `${relative} does not exist` }];
+  }
+  return checkNatsCredentials(
+    {
+      conf: parseNatsConf(readFileSync(join(root, relative), 'utf8')),
+      confName: relative,
+      env: nats.env,
+      envNames: new Set(Object.keys(nats.env)),
+      where: { file, object, path: `services.${nats.name}.environment` },
+    },
+    apps.flatMap((app) => {
+      const s = byName.get(app);
+      return s ? [{ app, values: s.env, where: { file, object: `service ${app}`, path: `services.${app}.environment` } }] : [];
+    }),
+  );
 }
 
 function publishesHostPort(p: Json): boolean {

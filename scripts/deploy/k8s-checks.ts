@@ -1,8 +1,11 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { STREAMS, WORK_CONSUMERS } from '@framewire/contracts';
 import { checkAppEnv, urlHosts, type EnvContext } from './app-env';
 import { APPS, FORCED_EXIT_MARGIN_MS, probePort, shutdownTimeoutMs } from './apps';
 import { objectName, podContainers, type K8sObject, type Rendering } from './kustomize';
 import { natsFlags, tokens } from './nats-args';
+import { checkNatsCredentials, parseNatsConf, sameNatsConf, type NatsClientSide } from './nats-auth';
 import { at, isObject, joinPath, str, text, type Json, type JsonObject, type Problem } from './problems';
 
 /** Kubernetes' default terminationGracePeriodSeconds. */
@@ -27,6 +30,7 @@ export function checkK8sConventions(ctx: EnvContext, apps: string[], r: Renderin
   const workloads = r.objects.filter((o) => WORKLOADS.has(text(o.value.kind)));
   const services = r.objects.filter((o) => o.value.kind === 'Service');
   const images = new Map<string, string>();
+  const natsClients: NatsClientSide[] = [];
 
   for (const w of workloads) {
     const selector = at(w.value, 'spec', 'selector', 'matchLabels');
@@ -59,6 +63,7 @@ export function checkK8sConventions(ctx: EnvContext, apps: string[], r: Renderin
     const env = containerEnv(r, w, main.container, main.path, problems);
     const { info, problems: envProblems } = checkAppEnv(ctx, where, app, `${main.path}.env`, env.values, env.names.keys());
     problems.push(...envProblems);
+    natsClients.push({ app, values: env.values, where: { ...where, path: `${main.path}.env` } });
     for (const { variable, host, port } of urlHosts(env.values)) {
       const svc = serviceForHost(r, host);
       if (svc === 'external') continue;
@@ -193,6 +198,7 @@ export function checkK8sConventions(ctx: EnvContext, apps: string[], r: Renderin
     }
   }
 
+  problems.push(...checkNatsServers(ctx, r, workloads, natsClients));
   problems.push(...checkScaledObjects(r, apps, streamNames));
   problems.push(...checkStreamServers(r));
   return problems;
@@ -256,6 +262,66 @@ function containerEnv(r: Rendering, w: K8sObject, c: JsonObject, path: string, p
     }
   });
   return env;
+}
+
+/**
+ * Every nats-server run with a config file from a ConfigMap: the file is
+ * deploy/nats/nats.conf (the one compose mounts), the server's environment
+ * sets what it references, and the apps log in as a user of it.
+ */
+function checkNatsServers(ctx: EnvContext, r: Rendering, workloads: K8sObject[], clients: NatsClientSide[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const w of workloads) {
+    for (const c of podContainers(w.value)) {
+      const config = natsFlags([...tokens(c.container.command), ...tokens(c.container.args)]).config;
+      if (config === undefined || !/nats/.test(str(c.container.image) ?? '')) continue;
+      const where = { file: w.file, object: objectName(w.value) };
+      const text = configMapFile(r, w, c.container, config);
+      if (text === undefined) {
+        problems.push({ ...where, path: `${c.path}.args`, message: `--config ${config} is no key of a ConfigMap mounted there` });
+        continue;
+      }
+      const shared = ctx.root === undefined ? undefined : join(ctx.root, 'deploy', 'nats', 'nats.conf');
+      if (shared !== undefined && existsSync(shared) && !sameNatsConf(text, readFileSync(shared, 'utf8'))) {
+        problems.push({
+          ...where,
+          path: `${c.path}.args`,
+          message: `${config} differs from deploy/nats/nats.conf (keep the ConfigMap a copy of it)`,
+        });
+      }
+      const env = containerEnv(r, w, c.container, c.path, problems);
+      problems.push(
+        ...checkNatsCredentials(
+          {
+            conf: parseNatsConf(text),
+            confName: `${config} of ${objectName(w.value)}`,
+            env: env.values,
+            envNames: new Set(env.names.keys()),
+            where: { ...where, path: `${c.path}.env` },
+          },
+          clients,
+        ),
+      );
+    }
+  }
+  return problems;
+}
+
+/** The content of a file a container reads from a mounted ConfigMap. */
+function configMapFile(r: Rendering, w: K8sObject, c: JsonObject, path: string): string | undefined {
+  const mounts = Array.isArray(c.volumeMounts) ? c.volumeMounts : [];
+  const volumes = at(w.value, 'spec', 'template', 'spec', 'volumes');
+  for (const m of mounts) {
+    const mountPath = str(at(m, 'mountPath'));
+    const subPath = str(at(m, 'subPath'));
+    const key = subPath !== undefined && mountPath === path ? subPath : mountPath === dirname(path) ? basename(path) : undefined;
+    if (key === undefined) continue;
+    const volume = (Array.isArray(volumes) ? volumes : []).find((v) => at(v, 'name') === at(m, 'name'));
+    const name = str(at(volume, 'configMap', 'name'));
+    if (name === undefined) continue;
+    return dataOf(r, 'ConfigMap', name)?.[key];
+  }
+  return undefined;
 }
 
 function dataOf(r: Rendering, kind: 'ConfigMap' | 'Secret', name: string): Record<string, string> | undefined {

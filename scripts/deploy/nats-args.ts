@@ -3,6 +3,8 @@ export interface NatsFlags {
   jetstream: boolean;
   clientPort: number;
   monitorPort: number | undefined;
+  /** The config file (`-c`/`--config`), if any. */
+  config: string | undefined;
 }
 
 /** Reads nats-server's flags (`-js`/`--jetstream`, `-p`/`--port`, `-m`/`--http_port`, with `=` or a separate value). */
@@ -21,6 +23,7 @@ export function natsFlags(args: string[]): NatsFlags {
     jetstream: args.some((a) => a === '-js' || a === '--jetstream' || a === '-jetstream'),
     clientPort: Number(value(['-p', '--port', '-port']) ?? 4222),
     monitorPort: monitor === undefined ? undefined : Number(monitor),
+    config: value(['-c', '--config', '-config']),
   };
 }
 

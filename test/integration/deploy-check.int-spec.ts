@@ -192,6 +192,66 @@ describe('deploy check', () => {
     });
   });
 
+  describe('NATS credentials', () => {
+    it('checks that the apps log in as a user of deploy/nats/nats.conf with its password', async () => {
+      const problems = await problemsOf({ 'docker-compose.yml': [['FW_NATS_PASSWORD: framewire-nats', 'FW_NATS_PASSWORD: guessed']] });
+      expect(problems).toContainEqual(
+        expect.objectContaining({
+          object: 'service intake',
+          path: 'services.intake.environment',
+          message: 'FW_NATS_PASSWORD is not the password of user framewire ($NATS_SERVICE_PASSWORD of the NATS server)',
+        }),
+      );
+      expect(problems.map(formatProblem).join('\n')).not.toContain('guessed');
+    });
+
+    it('reports an app without credentials, and a password without its user', async () => {
+      const problems = await problemsOf({
+        'docker-compose.yml': [[/  FW_NATS_USER: framewire.*\n  FW_NATS_PASSWORD: framewire-nats\n/, '']],
+      });
+      expect(problems).toContainEqual(
+        expect.objectContaining({
+          object: 'service status',
+          message: 'NATS requires credentials (deploy/nats/nats.conf): set FW_NATS_USER and FW_NATS_PASSWORD of a user there',
+        }),
+      );
+      const half = await problemsOf({ 'docker-compose.yml': [[/  FW_NATS_USER: framewire.*\n/, '']] });
+      expect(half).toContainEqual(
+        expect.objectContaining({
+          object: 'service persister',
+          message: expect.stringContaining('FW_NATS_PASSWORD is set without FW_NATS_USER'),
+        }),
+      );
+    });
+
+    it('reports a variable of nats.conf that the NATS server is not given', async () => {
+      const problems = await problemsOf({ 'docker-compose.yml': [[/      NATS_EVENTS_PASSWORD: .*\n/, '']] });
+      expect(problems).toContainEqual(
+        expect.objectContaining({
+          object: 'service nats',
+          message: "deploy/nats/nats.conf references $NATS_EVENTS_PASSWORD, which the NATS server's environment does not set",
+        }),
+      );
+    });
+
+    it('keeps the Kubernetes copy of nats.conf the same, and resolves the Secret keys of the passwords', async () => {
+      const problems = await problemsOf({
+        'deploy/k8s/nats.yaml': [
+          ['{ user: framewire, password: $NATS_SERVICE_PASSWORD }', '{ user: fw, password: $NATS_SERVICE_PASSWORD }'],
+        ],
+        'deploy/k8s/config.yaml': [['  nats-events-password: CHANGE-ME\n', '']],
+      });
+      const text = problems.map(formatProblem).join('\n');
+      expect(text).toContain(
+        'StatefulSet/nats: spec.template.spec.containers[0].args: /etc/nats/nats.conf differs from deploy/nats/nats.conf',
+      );
+      expect(text).toContain(
+        'Deployment/intake: spec.template.spec.containers[0].env: FW_NATS_USER framewire is no user of /etc/nats/nats.conf',
+      );
+      expect(text).toContain('Secret framewire-secrets has no key nats-events-password');
+    });
+  });
+
   describe('deploy/k8s', () => {
     it('rejects a misspelt field of a Deployment, naming the right one', async () => {
       const problems = await problemsOf({ 'deploy/k8s/inference.yaml': [['          livenessProbe:', '          livenesProbe:']] });

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@framewire/persistence/testing';
-import { freePort, startNatsServer, type TestNats } from './nats-server';
+import { freePort, startNatsServer, type TestNats, type TestNatsAuth } from './nats-server';
 
 export const APPS = ['status', 'persister', 'inference', 'extractor', 'intake'] as const;
 export type AppName = (typeof APPS)[number];
@@ -39,15 +39,21 @@ export interface TestSystem {
 }
 
 export async function startSystem(
-  opts: { replicas?: Partial<Record<AppName, number>>; env?: Record<string, string> } = {},
+  opts: {
+    replicas?: Partial<Record<AppName, number>>;
+    env?: Record<string, string>;
+    /** Run NATS with authentication; every app gets the FW_NATS_* variables that let it in (nats.appEnv). */
+    natsAuth?: TestNatsAuth;
+  } = {},
 ): Promise<TestSystem> {
-  const nats = await startNatsServer();
+  const nats = await startNatsServer(opts.natsAuth ? { auth: opts.natsAuth } : {});
   const db = await createTestDatabase({ migrate: false });
   const dataDir = await mkdtemp(join(tmpdir(), 'fw-e2e-'));
   const port = await freePort();
   const grpcPort = await freePort();
   const env: Record<string, string> = {
     FW_NATS_URL: nats.url,
+    ...nats.appEnv,
     FW_DATABASE_URL: db.url,
     FW_STORAGE_DRIVER: 'fs',
     FW_STORAGE_ROOT: join(dataDir, 'objects'),

@@ -20,6 +20,7 @@ export class ExtractorModule {
           stage: 'extractor',
           workerId,
           servers: config.natsUrl,
+          auth: config.nats,
           logger,
           consumes: ['extract'],
           concurrency: { extract: config.concurrency },

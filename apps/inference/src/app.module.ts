@@ -50,6 +50,7 @@ export class InferenceModule {
           stage: 'inference',
           workerId,
           servers: config.natsUrl,
+          auth: config.nats,
           logger,
           consumes: ['infer'],
           concurrency: { infer: config.concurrency },

@@ -49,6 +49,7 @@ export class IntakeModule {
           stage: 'intake',
           workerId,
           servers: config.natsUrl,
+          auth: config.nats,
           logger,
           consumes: [],
           topology: topologyFromConfig(config),

@@ -25,6 +25,7 @@ export class PersisterModule {
           stage: 'persister',
           workerId,
           servers: config.natsUrl,
+          auth: config.nats,
           logger,
           consumes: ['persist'],
           batch: { persist: { maxBatch: config.batchSize, maxWaitMs: config.batchWaitMs } },

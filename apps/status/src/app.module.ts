@@ -29,6 +29,7 @@ export class StatusModule {
           stage: 'status',
           workerId,
           servers: config.natsUrl,
+          auth: config.nats,
           logger,
           consumes: ['events', 'advisories'],
           concurrency: { events: config.concurrency },

@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import {
   EVENTS_PREFIX,
@@ -83,21 +83,18 @@ export class JobEventsClient {
     this.js = jetstream(nc);
   }
 
-  /** Connect to NATS; `close()` closes the connection. */
-  static async connect(opts: {
-    servers: string | string[];
-    name?: string;
-    user?: string;
-    pass?: string;
-    token?: string;
-  }): Promise<JobEventsClient> {
+  /**
+   * Connect to NATS; `close()` closes the connection. Any NATS connection
+   * option passes through: `user`/`pass`, `token`, an `authenticator`
+   * (credsAuthenticator, nkeyAuthenticator from @nats-io/transport-node), `tls`.
+   */
+  static async connect(opts: { servers: string | string[] } & Omit<NodeConnectionOptions, 'servers'>): Promise<JobEventsClient> {
     const servers = Array.isArray(opts.servers) ? opts.servers : opts.servers.split(',').map((s) => s.trim());
     const nc = await connect({
+      maxReconnectAttempts: -1,
+      ...opts,
       servers,
       name: opts.name ?? 'framewire-events-client',
-      maxReconnectAttempts: -1,
-      ...(opts.user !== undefined ? { user: opts.user, pass: opts.pass } : {}),
-      ...(opts.token !== undefined ? { token: opts.token } : {}),
     });
     return new JobEventsClient(nc, true);
   }

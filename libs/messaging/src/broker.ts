@@ -1,10 +1,13 @@
-import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { DomainError, describeError, eventSubject, HEADERS, jobEventSchema, msgIds, type JobEvent } from '@framewire/contracts';
-import { currentContext, newTraceId, type Logger } from '@framewire/runtime';
+import { currentContext, describeNatsAuth, newTraceId, type Logger, type NatsAuthSettings } from '@framewire/runtime';
+import { describeConnectError, isPermanentConnectError, natsConnectOptions, natsServers, withoutUserInfo } from './nats-connect';
 
 export interface BrokerOptions {
   servers: string;
+  /** Credentials and TLS (the app config's `nats`); none: an open server. */
+  auth?: NatsAuthSettings;
   name: string;
   logger: Logger;
   /** Per-publish timeout before the publish counts as failed (transient). */
@@ -32,14 +35,30 @@ export class Broker {
   ) {}
 
   static async connect(opts: BrokerOptions): Promise<Broker> {
-    const nc = await connect({
-      servers: opts.servers.split(',').map((s) => s.trim()),
-      name: opts.name,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 1000,
-      waitOnFirstConnect: true,
+    const auth = opts.auth ?? {};
+    const servers = natsServers(opts.servers);
+    const options = natsConnectOptions(servers, auth);
+    let nc: NatsConnection;
+    try {
+      // The client retries a TLS failure forever while it waits for a first connection: one attempt first tells it apart from an outage.
+      if (options.tls !== undefined) await tlsProbe({ ...options, name: opts.name });
+      nc = await connect({
+        ...options,
+        name: opts.name,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 1000,
+        waitOnFirstConnect: true,
+      });
+    } catch (err) {
+      throw describeConnectError(err, auth, servers);
+    }
+    opts.logger.info({ ...describeNatsAuth(auth), nats_server: nc.getServer() }, 'connected to NATS');
+    const jsm = await jetstreamManager(nc, { timeout: 10_000 }).catch(async (err: unknown) => {
+      await nc.close();
+      throw new Error(`NATS at ${servers.map(withoutUserInfo).join(',')} has no usable JetStream for this user: ${describeError(err)}`, {
+        cause: err,
+      });
     });
-    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
     const js = jetstream(nc, { timeout: opts.publishTimeoutMs ?? 10_000 });
     const broker = new Broker(nc, js, jsm, opts.logger, opts.publishTimeoutMs ?? 10_000);
     broker.watchStatus();
@@ -97,6 +116,18 @@ export class Broker {
     if (this.nc.isClosed()) return;
     await this.nc.drain();
   }
+}
+
+/** One connection attempt; a TLS or login failure throws, anything else (NATS not up yet) is left to the waiting connect. */
+async function tlsProbe(options: NodeConnectionOptions): Promise<void> {
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ ...options, reconnect: false, maxReconnectAttempts: 0, waitOnFirstConnect: false });
+  } catch (err) {
+    if (isPermanentConnectError(err)) throw err;
+    return;
+  }
+  await nc.close();
 }
 
 export function headerValue(h: MsgHdrs | undefined, name: string): string | undefined {

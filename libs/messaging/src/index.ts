@@ -12,6 +12,7 @@ export {
 } from './ack-policy';
 export { OutageMonitor, type OutageSink, type OutageState } from './outage-monitor';
 export { Broker, headerValue, type BrokerOptions, type PublishOptions } from './broker';
+export { describeConnectError, isPermanentConnectError, natsConnectOptions, natsServers, withoutUserInfo } from './nats-connect';
 export { Consume, type ConsumerSpec } from './decorators';
 export { DECODERS, type ConsumedKind, type ConsumedPayloads } from './decoders';
 export { MessagingModule, MessagingRuntime, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.module';

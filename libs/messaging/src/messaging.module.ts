@@ -12,7 +12,7 @@ import {
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { STREAMS } from '@framewire/contracts';
 import { Health, Metrics } from '@framewire/observability';
-import { APP_CONFIG, type Logger } from '@framewire/runtime';
+import { APP_CONFIG, type Logger, type NatsAuthSettings } from '@framewire/runtime';
 import { DEFAULT_RETRY } from './ack-policy';
 import { Broker } from './broker';
 import { CancellationRegistry } from './cancellation';
@@ -37,6 +37,8 @@ export interface MessagingOptions {
   stage: 'intake' | 'extractor' | 'inference' | 'persister' | 'status';
   workerId: string;
   servers: string;
+  /** Credentials and TLS for NATS (the app config's `nats`, from the NATS_AUTH_VARIABLES). */
+  auth?: NatsAuthSettings;
   logger: Logger;
   /** The consumers this app runs; each needs exactly one @Consume handler. */
   consumes: ConsumedKind[];
@@ -190,7 +192,10 @@ export class MessagingModule {
       imports: [DiscoveryModule],
       providers: [
         { provide: MESSAGING_OPTIONS, useValue: opts },
-        { provide: Broker, useFactory: () => Broker.connect({ servers: opts.servers, name: `${opts.workerId}`, logger: opts.logger }) },
+        {
+          provide: Broker,
+          useFactory: () => Broker.connect({ servers: opts.servers, auth: opts.auth, name: `${opts.workerId}`, logger: opts.logger }),
+        },
         {
           provide: CancellationRegistry,
           useFactory: (broker: Broker) => CancellationRegistry.open(broker, opts.logger),

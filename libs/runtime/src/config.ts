@@ -1,14 +1,41 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { natsAuthFromEnv, NATS_AUTH_VARIABLES } from './nats-config';
 
 /**
  * One typed config object per app, read once from environment variables at
  * start. Each field names its variable; a bad value stops the app with a
  * message naming that variable.
  */
-export type ConfigSpec = Record<string, { env: string; schema: z.ZodType; doc: string }>;
-export type ConfigOf<S extends ConfigSpec> = { [K in keyof S]: z.output<S[K]['schema']> };
+export interface ConfigField {
+  env: string;
+  schema: z.ZodType;
+  doc: string;
+}
+/**
+ * A part of the config read from several variables at once, whose values
+ * depend on each other (e.g. a password needs a user). `read` throws an Error
+ * naming the variables; it never echoes values (they may be secrets).
+ */
+export interface ConfigGroup<T> {
+  envs: readonly string[];
+  read: (env: NodeJS.ProcessEnv) => T;
+  doc: string;
+}
+export type ConfigSpec = Record<string, ConfigField | ConfigGroup<unknown>>;
+export type ConfigOf<S extends ConfigSpec> = {
+  [K in keyof S]: S[K] extends ConfigGroup<infer T> ? T : S[K] extends ConfigField ? z.output<S[K]['schema']> : never;
+};
+
+export function isConfigGroup(entry: ConfigField | ConfigGroup<unknown>): entry is ConfigGroup<unknown> {
+  return 'read' in entry;
+}
+
+/** The single-variable fields of a spec (what has one variable, one schema). */
+export function configFields(spec: ConfigSpec): ConfigField[] {
+  return Object.values(spec).filter((e): e is ConfigField => !isConfigGroup(e));
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -20,7 +47,16 @@ export class ConfigError extends Error {
 export function loadConfig<S extends ConfigSpec>(spec: S, env: NodeJS.ProcessEnv = process.env): ConfigOf<S> {
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
-  for (const [field, { env: name, schema }] of Object.entries(spec)) {
+  for (const [field, entry] of Object.entries(spec)) {
+    if (isConfigGroup(entry)) {
+      try {
+        out[field] = entry.read(env);
+      } catch (err) {
+        problems.push(err instanceof Error ? err.message : String(err));
+      }
+      continue;
+    }
+    const { env: name, schema } = entry;
     const raw = env[name];
     const parsed = schema.safeParse(raw === '' ? undefined : raw);
     if (parsed.success) out[field] = parsed.data;
@@ -63,6 +99,11 @@ export const env = {
 /** Variables every app reads. */
 export const COMMON_CONFIG = {
   natsUrl: { env: 'FW_NATS_URL', schema: env.url('nats://127.0.0.1:4222', ['nats', 'tls']), doc: 'NATS server URL(s), comma-separated' },
+  nats: {
+    envs: NATS_AUTH_VARIABLES,
+    read: (e: NodeJS.ProcessEnv) => natsAuthFromEnv(e),
+    doc: 'NATS credentials (user and password, token, NKey seed file or creds file) and TLS files',
+  },
   logLevel: {
     env: 'FW_LOG_LEVEL',
     schema: env.enumOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),

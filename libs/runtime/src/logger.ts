@@ -24,7 +24,18 @@ const REDACT = [
   'headers["x-api-key"]',
   '*.apiKey',
   '*.url',
+  // NATS credentials (FW_NATS_PASSWORD, FW_NATS_TOKEN), wherever connection options or a config end up in a line.
+  'pass',
+  '*.pass',
+  'token',
+  '*.token',
+  '*.*.password',
+  '*.*.token',
+  '*.*.pass',
 ];
+
+/** The redaction applied to every line (exported for its test). */
+export const REDACTED_PATHS: readonly string[] = REDACT;
 
 /** Structured JSON logs; every line names the stage, the worker and (when known) the job and trace. */
 export function createLogger(settings: LoggerSettings): Logger {
