@@ -7,6 +7,7 @@ export {
   isValidKey,
   objectKeys,
   validateKey,
+  validatePrefix,
 } from './keys';
 export { FsObjectStore, type FsObjectStoreOptions } from './fs-object-store';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './s3-object-store';

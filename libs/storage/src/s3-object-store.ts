@@ -13,6 +13,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -24,13 +25,15 @@ import { DomainError } from '@framewire/contracts';
 import { Meter, PartBuffer, chunksOf, readAll, withMappedErrors } from './body';
 import { classifyS3Error } from './errors';
 import { assertRegularFile } from './fs-object-store';
-import { validateKey } from './keys';
+import { validateKey, validatePrefix } from './keys';
 import type { MaterializedObject, ObjectStore, PutBody, PutFileOptions, PutOptions, StoredObject } from './object-store';
 
 const MiB = 1024 * 1024;
 /** S3 rejects parts under 5 MiB (but the last) and uploads of more than 10 000 parts. */
 const MIN_PART_SIZE = 5 * MiB;
 const MAX_PARTS = 10_000;
+/** DeleteObject requests in flight at once in deletePrefix. */
+const DELETE_CONCURRENCY = 8;
 
 export interface S3ObjectStoreOptions {
   bucket: string;
@@ -192,6 +195,29 @@ export class S3ObjectStore implements ObjectStore {
     } catch (err) {
       const mapped = classifyS3Error(err, { operation: 'DeleteObject', bucket: this.bucket, key });
       if (mapped.code !== 'NOT_FOUND') throw mapped;
+    }
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    validatePrefix(prefix);
+    await this.init();
+    let deleted = 0;
+    // Delete page by page, one DeleteObject each (DeleteObjects needs Content-MD5, which not every S3-compatible server takes
+    // alike); listing again from the start sees whatever a concurrent put added meanwhile.
+    for (;;) {
+      const page = await this.send('ListObjectsV2', prefix, () =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, MaxKeys: 1000 })),
+      );
+      const keys = (page.Contents ?? []).map((o) => o.Key).filter((k): k is string => typeof k === 'string');
+      if (keys.length === 0) return deleted;
+      for (let i = 0; i < keys.length; i += DELETE_CONCURRENCY) {
+        await Promise.all(
+          keys
+            .slice(i, i + DELETE_CONCURRENCY)
+            .map((k) => this.send('DeleteObject', k, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: k })))),
+        );
+      }
+      deleted += keys.length;
     }
   }
 
