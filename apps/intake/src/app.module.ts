@@ -23,6 +23,8 @@ import { LegacyVideoController } from './http/legacy.controller';
 import { PipelinesController } from './http/pipelines.controller';
 import { createPipelineCatalog } from './jobs/pipeline-catalog';
 import { CancelService } from './jobs/cancel.service';
+import { DeleteService } from './jobs/delete.service';
+import { RetentionService } from './jobs/retention.service';
 import { QueryService } from './jobs/query.service';
 import { SubmitService } from './jobs/submit.service';
 import { PipelinesService } from './pipelines/pipelines.service';
@@ -65,6 +67,8 @@ export class IntakeModule {
         QueryService,
         PipelinesService,
         CancelService,
+        DeleteService,
+        RetentionService,
         DlqService,
         WorkersService,
         ApiKeyAuth,

@@ -60,7 +60,7 @@ export const jobSchema = z
       version: z.string().nullable(),
       models: z.array(z.object({ name: z.string(), sha256: z.string() })),
     }),
-    params: z.object({ frame_stride: z.number().int(), max_frames: z.number().int().nullable() }),
+    params: z.object({ frame_stride: z.number().int(), max_frames: z.number().int().nullable(), retention_days: z.number().int().nullable() }),
     input: z.object({ size: z.number().int(), sha256: z.string() }),
     video: videoSchema.nullable(),
     progress: z.object({
