@@ -5,7 +5,7 @@ import type { Metrics, SettleOutcome } from '@framewire/observability';
 import { newTraceId, runInContext, type Logger } from '@framewire/runtime';
 import { type AckOutcome, outcomeForError, type RetryPolicy } from './ack-policy';
 import { type Broker, headerValue } from './broker';
-import { publishDeadLetter } from './dead-letter';
+import { type DeadLetterBodyStore, publishDeadLetter } from './dead-letter';
 
 export interface HandlerContext {
   readonly subject: string;
@@ -62,6 +62,8 @@ export interface WorkerOptions {
   heartbeatMs: number;
   /** Publish a `failed` job event when a message of this consumer is termed or dead-lettered. */
   failJobOnGiveUp: boolean;
+  /** Where large dead-letter bodies go (the object store), so FW_DLQ keeps references; absent: inline. */
+  deadLetterBodies?: DeadLetterBodyStore | null;
   /** Where to count messages, redeliveries, latencies and frames; `framesPerMessage` is 0 for job-level work. */
   metrics?: { sink: Metrics; consumer: string; framesPerMessage: number };
 }
@@ -330,17 +332,21 @@ export class JetStreamWorker<T> {
   }
 
   private async deadLetter(msg: JsMsg, reason: string): Promise<void> {
-    await publishDeadLetter(this.opts.broker, {
-      kind: this.opts.kind ?? 'events',
-      data: msg.data,
-      subject: msg.subject,
-      stream: msg.info.stream,
-      streamSeq: msg.info.streamSequence,
-      deliveries: msg.info.deliveryCount,
-      reason,
-      workerId: this.opts.workerId,
-      jobId: headerValue(msg.headers, HEADERS.jobId),
-    });
+    await publishDeadLetter(
+      this.opts.broker,
+      {
+        kind: this.opts.kind ?? 'events',
+        data: msg.data,
+        subject: msg.subject,
+        stream: msg.info.stream,
+        streamSeq: msg.info.streamSequence,
+        deliveries: msg.info.deliveryCount,
+        reason,
+        workerId: this.opts.workerId,
+        jobId: headerValue(msg.headers, HEADERS.jobId),
+      },
+      this.opts.deadLetterBodies,
+    );
   }
 }
 

@@ -96,6 +96,11 @@ export const COMMON_CONFIG = {
     schema: env.int(1000, 10, 600_000),
     doc: 'first retry delay; each next retry waits twice as long',
   },
+  dlqMaxBytes: {
+    env: 'FW_DLQ_MAX_BYTES',
+    schema: env.int(256 * 1024 * 1024, 1024 * 1024, 1024 ** 4),
+    doc: 'byte cap of the dead-letter stream FW_DLQ; past it the oldest dead letters are dropped (set it alike on every app: each provisions the stream)',
+  },
   shutdownTimeoutMs: {
     env: 'FW_SHUTDOWN_TIMEOUT_MS',
     schema: env.int(20_000, 100, 600_000),
