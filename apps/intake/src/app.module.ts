@@ -28,6 +28,7 @@ import { RetentionService } from './jobs/retention.service';
 import { QueryService } from './jobs/query.service';
 import { SubmitService } from './jobs/submit.service';
 import { PipelinesService } from './pipelines/pipelines.service';
+import { StaleUploadsCleaner } from './upload/stale-uploads';
 import { INTAKE_CONFIG, PIPELINE_CATALOG } from './tokens';
 
 @Module({})
@@ -69,6 +70,7 @@ export class IntakeModule {
         CancelService,
         DeleteService,
         RetentionService,
+        StaleUploadsCleaner,
         DlqService,
         WorkersService,
         ApiKeyAuth,

@@ -7,6 +7,7 @@ import { DomainError, describeError } from '@framewire/contracts';
 import { Meter, chunksOf, withMappedErrors } from './body';
 import { classifyFsError, errnoCode } from './errors';
 import { RESERVED_KEY_PREFIX, validateKey, validatePrefix } from './keys';
+import { removeStaleTemp } from './temp-sweep';
 import type { MaterializedObject, ObjectStore, PutBody, PutFileOptions, PutOptions, StoredObject } from './object-store';
 
 export interface FsObjectStoreOptions {
@@ -193,15 +194,7 @@ export class FsObjectStore implements ObjectStore {
 
   private async prepare(): Promise<void> {
     await mkdir(this.tmpDir, { recursive: true });
-    const cutoff = Date.now() - this.staleTempAgeMs;
-    for (const name of await readdir(this.tmpDir)) {
-      const file = path.join(this.tmpDir, name);
-      try {
-        if ((await stat(file)).mtimeMs < cutoff) await rm(file, { force: true, recursive: true });
-      } catch {
-        // Another process is cleaning up too; fine.
-      }
-    }
+    await removeStaleTemp(this.tmpDir, { olderThanMs: this.staleTempAgeMs });
   }
 
   private stagedPath(): string {

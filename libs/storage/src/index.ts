@@ -9,6 +9,7 @@ export {
   validateKey,
   validatePrefix,
 } from './keys';
+export { removeStaleTemp, type StaleTempOptions } from './temp-sweep';
 export { FsObjectStore, type FsObjectStoreOptions } from './fs-object-store';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './s3-object-store';
 export {

@@ -21,11 +21,12 @@ import {
   type CompletedPart,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { DomainError } from '@framewire/contracts';
+import { DomainError, describeError } from '@framewire/contracts';
 import { Meter, PartBuffer, chunksOf, readAll, withMappedErrors } from './body';
 import { classifyS3Error } from './errors';
 import { assertRegularFile } from './fs-object-store';
 import { validateKey, validatePrefix } from './keys';
+import { removeStaleTemp } from './temp-sweep';
 import type { MaterializedObject, ObjectStore, PutBody, PutFileOptions, PutOptions, StoredObject } from './object-store';
 
 const MiB = 1024 * 1024;
@@ -34,6 +35,8 @@ const MIN_PART_SIZE = 5 * MiB;
 const MAX_PARTS = 10_000;
 /** DeleteObject requests in flight at once in deletePrefix. */
 const DELETE_CONCURRENCY = 8;
+/** Name prefix of the temp directories of materialized copies. */
+const MATERIALIZE_PREFIX = 'fw-materialize-';
 
 export interface S3ObjectStoreOptions {
   bucket: string;
@@ -57,6 +60,8 @@ export interface S3ObjectStoreOptions {
   socketTimeoutMs?: number;
   /** Where materialized copies go (default the OS temp dir). */
   tmpDir?: string;
+  /** Materialized copies (`fw-materialize-*` in tmpDir) older than this are removed at init: leftovers of a crashed process (default 24 h). */
+  staleTempAgeMs?: number;
 }
 
 /**
@@ -74,6 +79,7 @@ export class S3ObjectStore implements ObjectStore {
   private readonly partSize: number;
   private readonly partConcurrency: number;
   private readonly tmpDir: string;
+  private readonly staleTempAgeMs: number;
   private readiness: Promise<void> | undefined;
   private closed = false;
 
@@ -88,6 +94,7 @@ export class S3ObjectStore implements ObjectStore {
     this.partSize = Math.max(MIN_PART_SIZE, Math.floor(options.partSize ?? 8 * MiB));
     this.partConcurrency = Math.max(1, Math.floor(options.partConcurrency ?? 2));
     this.tmpDir = options.tmpDir ?? tmpdir();
+    this.staleTempAgeMs = options.staleTempAgeMs ?? 24 * 60 * 60 * 1000;
     const config: S3ClientConfig = {
       region: options.region,
       forcePathStyle: options.forcePathStyle ?? false,
@@ -108,12 +115,15 @@ export class S3ObjectStore implements ObjectStore {
     this.client = new S3Client(config);
   }
 
-  /** Ensures the bucket exists (creates it when missing). Called on first use; call it at start to fail fast. */
+  /** Ensures the bucket exists (creates it when missing) and clears stale materialized copies. Called on first use; call it at start to fail fast. */
   init(): Promise<void> {
-    this.readiness ??= this.ensureBucket().catch((err: unknown) => {
-      this.readiness = undefined;
-      throw err;
-    });
+    this.readiness ??= Promise.all([this.ensureBucket(), this.removeStaleCopies()]).then(
+      () => undefined,
+      (err: unknown) => {
+        this.readiness = undefined;
+        throw err;
+      },
+    );
     return this.readiness;
   }
 
@@ -225,7 +235,7 @@ export class S3ObjectStore implements ObjectStore {
     const body = await this.openBody(key, 'GetObject');
     let dir: string | undefined;
     try {
-      dir = await mkdtemp(path.join(this.tmpDir, 'fw-materialize-'));
+      dir = await mkdtemp(path.join(this.tmpDir, MATERIALIZE_PREFIX));
       const file = path.join(dir, path.posix.basename(key));
       await pipeline(body, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
       const owned = dir;
@@ -284,6 +294,17 @@ export class S3ObjectStore implements ObjectStore {
       throw new DomainError('INTERNAL', `object store returned no readable body for ${key}`, { details: { driver: 's3', key } });
     }
     return body;
+  }
+
+  private async removeStaleCopies(): Promise<void> {
+    try {
+      await removeStaleTemp(this.tmpDir, { olderThanMs: this.staleTempAgeMs, namePrefix: MATERIALIZE_PREFIX });
+    } catch (err) {
+      throw new DomainError('STORAGE_UNAVAILABLE', `cannot clear stale copies in ${this.tmpDir}: ${describeError(err)}`, {
+        cause: err,
+        details: { driver: 's3', tmpDir: this.tmpDir },
+      });
+    }
   }
 
   private async ensureBucket(): Promise<void> {
