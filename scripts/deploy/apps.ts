@@ -6,7 +6,7 @@ import { EXTRACTOR_CONFIG_SPEC, loadExtractorConfig } from '../../apps/extractor
 import { INFERENCE_CONFIG_SPEC, loadInferenceConfig } from '../../apps/inference/src/config';
 import { INTAKE_CONFIG_SPEC, loadIntakeConfig } from '../../apps/intake/src/config';
 import { PERSISTER_CONFIG_SPEC } from '../../apps/persister/src/config';
-import { STATUS_CONFIG_SPEC } from '../../apps/status/src/config';
+import { loadStatusConfig, STATUS_CONFIG_SPEC } from '../../apps/status/src/config';
 
 /** What the deploy check knows of an app: its own config loader, and where its probes are served. */
 export interface AppInfo {
@@ -40,7 +40,7 @@ export const APPS: Record<string, AppInfo> = {
     probePortVar: 'FW_OPS_PORT',
     consumes: 'persist',
   },
-  status: { load: (env) => loadConfig(STATUS_CONFIG_SPEC, env), spec: STATUS_CONFIG_SPEC, probePortVar: 'FW_OPS_PORT' },
+  status: { load: (env) => loadStatusConfig(env), spec: STATUS_CONFIG_SPEC, probePortVar: 'FW_OPS_PORT' },
 };
 
 /** The deployable apps: every directory of apps/ but the CLI. */

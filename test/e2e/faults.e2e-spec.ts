@@ -174,9 +174,12 @@ describe('faults: crashes, shutdowns, outages, cancellation, idempotency, bad in
     const b = await rows(id);
     expect(b.total).toBe(a.total);
     expect(b.total).toBeLessThan(180);
-    const again = await fetch(`${sys.baseUrl}/v1/jobs/${id}`, { method: 'DELETE' });
-    expect(again.status).toBe(409);
-    expect(((await again.json()) as { detail: string }).detail).toMatch(/already cancelled/);
+    // DELETE no longer cancels: a cancelled job is finished, so it is deleted, with its results.
+    const removed = await fetch(`${sys.baseUrl}/v1/jobs/${id}`, { method: 'DELETE' });
+    expect(removed.status).toBe(204);
+    expect((await fetch(`${sys.baseUrl}/v1/jobs/${id}`)).status).toBe(404);
+    expect((await rows(id)).total).toBe(0);
+    expect((await fetch(`${sys.baseUrl}/v1/jobs/${id}`, { method: 'DELETE' })).status).toBe(404);
 
     const done = await submit(small, { pipeline_id: 'text_regions', frame_stride: '20' });
     await finished(done.body.job_id as string);

@@ -236,9 +236,15 @@ describe('gRPC API', () => {
     expect(await failureOf(watchAll(client, { jobId: MISSING, fromStart: true }))).toMatchObject({ code: status.NOT_FOUND });
   });
 
-  it('cancels a running job, and refuses to cancel a finished one', async () => {
+  it('cancels a running job, and refuses to cancel a finished one; deletes only a finished job', async () => {
     const long = await makeVideo({ path: join(fixtures, 'long.mp4'), width: 320, height: 240, frames: 90 });
-    const job = await submitFile(client, { pipelineId: 'text_regions', frameStride: 1 }, long);
+    const job = await submitFile(client, { pipelineId: 'text_regions', frameStride: 1, retentionDays: 3 }, long);
+    expect(job.retentionDays).toBe(3);
+    expect(await failureOf(unary(client.deleteJob.bind(client), { jobId: job.jobId }))).toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      fwCode: 'CONFLICT',
+      details: expect.stringMatching(/cancel it first/),
+    });
     const cancelled = await unary(client.cancelJob.bind(client), { jobId: job.jobId, reason: 'changed my mind' });
     expect(cancelled).toMatchObject({ jobId: job.jobId, status: JobStatus.JOB_STATUS_CANCELLED });
     const events: JobEvent[] = await watchAll(client, { jobId: job.jobId, fromStart: true });
@@ -256,6 +262,10 @@ describe('gRPC API', () => {
       details: expect.stringMatching(/already cancelled/),
     });
     expect(await failureOf(unary(client.cancelJob.bind(client), { jobId: MISSING }))).toMatchObject({ code: status.NOT_FOUND });
+
+    expect(await unary(client.deleteJob.bind(client), { jobId: job.jobId })).toEqual({ jobId: job.jobId });
+    expect(await failureOf(unary(client.getJob.bind(client), { jobId: job.jobId }))).toMatchObject({ code: status.NOT_FOUND });
+    expect(await failureOf(unary(client.deleteJob.bind(client), { jobId: job.jobId }))).toMatchObject({ code: status.NOT_FOUND });
   });
 
   it('lists the pipelines: the definitions intake and inference load', async () => {

@@ -206,6 +206,32 @@ function objectStoreContract(name: string, setup: () => Promise<Harness>, teardo
       expect(await h.rawBytes(key)).toBeNull();
     });
 
+    it('deletePrefix deletes every object under a prefix, nothing beside it, and is idempotent', async () => {
+      const job = 'job-delete-prefix';
+      await h.store.put(objectKeys.inputKey(job), Buffer.from('video'));
+      for (let i = 0; i < 12; i++) await h.store.put(objectKeys.frameKey(job, i), Buffer.from(`frame ${i}`));
+      await h.store.put(`${objectKeys.deadLetterPrefix(job)}deep/er/key`, Buffer.from('dl'));
+      await h.store.put(objectKeys.inputKey(`${job}-other`), Buffer.from('kept'));
+      await h.store.put(`frames/${job}x`, Buffer.from('a key sharing the characters, not the segment'));
+
+      expect(await h.store.deletePrefix(objectKeys.framesPrefix(job))).toBe(12);
+      expect(await h.store.head(objectKeys.frameKey(job, 0))).toBeNull();
+      expect(await h.store.head(objectKeys.inputKey(job))).toEqual({ size: 5 });
+      let total = 0;
+      for (const prefix of objectKeys.jobPrefixes(job)) total += await h.store.deletePrefix(prefix);
+      expect(total).toBe(2);
+      expect(await h.rawBytes(objectKeys.inputKey(job))).toBeNull();
+      expect(await h.rawBytes(`${objectKeys.deadLetterPrefix(job)}deep/er/key`)).toBeNull();
+      expect(await h.store.deletePrefix(objectKeys.framesPrefix(job))).toBe(0);
+      expect(await h.store.head(objectKeys.inputKey(`${job}-other`))).toEqual({ size: 4 });
+      expect(await h.store.head(`frames/${job}x`)).not.toBeNull();
+      // An object named like the prefix is not under it.
+      expect(await h.store.deletePrefix(`frames/${job}x/`)).toBe(0);
+      expect(await h.store.head(`frames/${job}x`)).not.toBeNull();
+      expect(await codeOf(h.store.deletePrefix('frames/no-slash'))).toBe('INVALID_ARGUMENT');
+      expect(await codeOf(h.store.deletePrefix('../'))).toBe('INVALID_ARGUMENT');
+    });
+
     it('NOT_FOUND for a missing key on get, getBytes and materialize', async () => {
       const key = 'missing/nothing-here';
       expect(await codeOf(h.store.get(key))).toBe('NOT_FOUND');

@@ -23,10 +23,13 @@ import { LegacyVideoController } from './http/legacy.controller';
 import { PipelinesController } from './http/pipelines.controller';
 import { createPipelineCatalog } from './jobs/pipeline-catalog';
 import { CancelService } from './jobs/cancel.service';
+import { DeleteService } from './jobs/delete.service';
+import { RetentionService } from './jobs/retention.service';
 import { QueryService } from './jobs/query.service';
 import { OutboxRelay } from './jobs/outbox-relay';
 import { SubmitService } from './jobs/submit.service';
 import { PipelinesService } from './pipelines/pipelines.service';
+import { StaleUploadsCleaner } from './upload/stale-uploads';
 import { INTAKE_CONFIG, PIPELINE_CATALOG } from './tokens';
 
 @Module({})
@@ -74,6 +77,9 @@ export class IntakeModule {
         QueryService,
         PipelinesService,
         CancelService,
+        DeleteService,
+        RetentionService,
+        StaleUploadsCleaner,
         DlqService,
         WorkersService,
         ApiKeyAuth,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { COMMON_CONFIG, configPart, DATABASE_CONFIG, env, loadConfig, type ConfigOf } from '@framewire/runtime';
 import { parseApiKeyEntries, type ApiKeyEntry } from '@framewire/contracts';
 import { VIDEO_LIMITS_CONFIG } from '@framewire/media';
@@ -39,12 +40,38 @@ export const INTAKE_CONFIG_SPEC = {
     schema: env.bool(false),
     doc: 'tests only: SIGKILL the process after a submit commits and before it publishes',
   },
+  retentionDays: {
+    env: 'FW_RETENTION_DAYS',
+    schema: offOrInt('off', 0, 36_500),
+    doc: 'days a finished job (input, frames, results, events) is kept before the retention sweep deletes it, unless the job sets its own retention_days; off (the default): kept until deleted',
+  },
+  retentionSweepIntervalMs: {
+    env: 'FW_RETENTION_SWEEP_INTERVAL_MS',
+    schema: offOrInt('600000', 1000, 86_400_000),
+    doc: 'how often the retention sweep looks for expired jobs (one replica at a time); off: this replica never sweeps',
+  },
+  retentionSweepBatch: {
+    env: 'FW_RETENTION_SWEEP_BATCH',
+    schema: env.int(100, 1, 10_000),
+    doc: 'expired jobs the retention sweep reads at a time',
+  },
   defaultPipeline: {
     env: 'FW_DEFAULT_PIPELINE',
     schema: env.string('text_regions'),
     doc: 'pipeline of the legacy /v1/video/submit route when none is given',
   },
 };
+/** `off` (null) or an integer in min..max. */
+function offOrInt(def: string, min: number, max: number) {
+  return z
+    .string()
+    .default(def)
+    .refine((v) => v === 'off' || (/^\d+$/.test(v) && Number(v) >= min && Number(v) <= max), {
+      message: `must be off or an integer in ${min}..${max}`,
+    })
+    .transform((v) => (v === 'off' ? null : Number(v)));
+}
+
 export type IntakeConfig = ConfigOf<typeof INTAKE_CONFIG_SPEC> & {
   storage: StorageConfig;
   /** FW_API_KEYS: `<label>:<sha256 hex>` entries; empty means API keys are off. */

@@ -3,6 +3,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import { HEADERS, makeEvent, STREAMS, WORK_SUBJECTS, type WorkKind } from '@framewire/contracts';
 import { Broker, Consume, publishDeadLetter, type MaxDeliveriesAdvisory } from '@framewire/messaging';
 import { LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
+import { OBJECT_STORE, type ObjectStore } from '@framewire/storage';
 
 const KIND_OF_SUBJECT = new Map<string, WorkKind>(Object.entries(WORK_SUBJECTS).map(([k, s]) => [s, k as WorkKind]));
 
@@ -17,6 +18,7 @@ export class AdvisoriesService {
     private readonly broker: Broker,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(WORKER_ID) private readonly workerId: string,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
   ) {}
 
   @Consume({ kind: 'advisories', mode: 'single' })
@@ -31,17 +33,21 @@ export class AdvisoriesService {
     const kind = KIND_OF_SUBJECT.get(original.subject);
     const jobId = original.header.get(HEADERS.jobId) || undefined;
     const reason = `max retries exceeded: delivered ${adv.deliveries} times without being settled (its workers crashed or timed out)`;
-    await publishDeadLetter(this.broker, {
-      kind: kind ?? 'events',
-      data: original.data,
-      subject: original.subject,
-      stream: adv.stream,
-      streamSeq: adv.stream_seq,
-      deliveries: adv.deliveries,
-      reason,
-      workerId: this.workerId,
-      jobId,
-    });
+    await publishDeadLetter(
+      this.broker,
+      {
+        kind: kind ?? 'events',
+        data: original.data,
+        subject: original.subject,
+        stream: adv.stream,
+        streamSeq: adv.stream_seq,
+        deliveries: adv.deliveries,
+        reason,
+        workerId: this.workerId,
+        jobId,
+      },
+      this.store,
+    );
     if (jobId) {
       const stage = kind === 'extract' ? 'extractor' : kind === 'infer' ? 'inference' : 'persister';
       await this.broker.publishEvent(

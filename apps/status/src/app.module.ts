@@ -4,6 +4,7 @@ import { MessagingModule, topologyFromConfig } from '@framewire/messaging';
 import { PersistenceModule, ProjectionStore } from '@framewire/persistence';
 import { ObservabilityModule } from '@framewire/observability';
 import { RuntimeModule, type Logger } from '@framewire/runtime';
+import { StorageModule } from '@framewire/storage';
 import type { StatusConfig } from './config';
 import { projectionRules } from './projection';
 import { ProjectorService } from './projector.service';
@@ -18,6 +19,7 @@ export class StatusModule {
       imports: [
         RuntimeModule.forRoot({ logger, workerId, config }),
         ObservabilityModule.forRoot({ stage: 'status', logger, opsPort: config.opsPort }),
+        StorageModule.forRoot(config.storage, { startupWaitMs: config.outageToleranceMs }),
         PersistenceModule.forRoot({
           url: config.databaseUrl,
           poolSize: config.databasePoolSize,

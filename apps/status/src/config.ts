@@ -1,4 +1,5 @@
-import { COMMON_CONFIG, DATABASE_CONFIG, env, type ConfigOf, opsPortConfig } from '@framewire/runtime';
+import { COMMON_CONFIG, configPart, DATABASE_CONFIG, env, loadConfig, type ConfigOf, opsPortConfig } from '@framewire/runtime';
+import { storageConfigFromEnv, type StorageConfig } from '@framewire/storage';
 
 export const STATUS_CONFIG_SPEC = {
   ...COMMON_CONFIG,
@@ -6,4 +7,9 @@ export const STATUS_CONFIG_SPEC = {
   ...DATABASE_CONFIG,
   concurrency: { env: 'FW_STATUS_CONCURRENCY', schema: env.int(8, 1, 256), doc: 'events projected at once by one replica' },
 };
-export type StatusConfig = ConfigOf<typeof STATUS_CONFIG_SPEC>;
+/** The object store is where the dead letters of the MAX_DELIVERIES advisories keep large bodies (an infer message's JPEG). */
+export type StatusConfig = ConfigOf<typeof STATUS_CONFIG_SPEC> & { storage: StorageConfig };
+
+export function loadStatusConfig(env: NodeJS.ProcessEnv = process.env): StatusConfig {
+  return { ...loadConfig(STATUS_CONFIG_SPEC, env), storage: configPart(() => storageConfigFromEnv(env)) };
+}

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { loadConfig, runApp } from '@framewire/runtime';
+import { runApp } from '@framewire/runtime';
 import { StatusModule } from './app.module';
-import { STATUS_CONFIG_SPEC } from './config';
+import { loadStatusConfig } from './config';
 
 void runApp({
   stage: 'status',
-  loadConfig: () => loadConfig(STATUS_CONFIG_SPEC),
+  loadConfig: () => loadStatusConfig(),
   module: (config, logger, workerId) => StatusModule.forConfig(config, logger, workerId),
 });

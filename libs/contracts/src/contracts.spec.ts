@@ -33,10 +33,10 @@ describe('contracts', () => {
   });
 
   it.each([
-    [{ pipeline_id: 'ocr' }, { pipeline_id: 'ocr', frame_stride: 1, max_frames: null, client_tag: null }],
+    [{ pipeline_id: 'ocr' }, { pipeline_id: 'ocr', frame_stride: 1, max_frames: null, client_tag: null, retention_days: null }],
     [
-      { pipeline_id: 'ocr', frame_stride: '7', max_frames: '5' },
-      { pipeline_id: 'ocr', frame_stride: 7, max_frames: 5, client_tag: null },
+      { pipeline_id: 'ocr', frame_stride: '7', max_frames: '5', retention_days: '0' },
+      { pipeline_id: 'ocr', frame_stride: 7, max_frames: 5, client_tag: null, retention_days: 0 },
     ],
   ])('parses submit parameters %j', (input, expected) => {
     expect(submitParamsSchema.parse(input)).toEqual(expected);
@@ -49,6 +49,8 @@ describe('contracts', () => {
     [{ pipeline_id: 'ocr', frame_stride: 'abc' }, /integer/],
     [{ pipeline_id: 'ocr', max_frames: '0' }, /max_frames must be >= 1/],
     [{ pipeline_id: 'ocr', max_frames: '99999999999' }, /max_frames must be <=/],
+    [{ pipeline_id: 'ocr', retention_days: '-1' }, /retention_days must be >= 0/],
+    [{ pipeline_id: 'ocr', retention_days: '36501' }, /retention_days must be <=/],
   ])('refuses submit parameters %j', (input, message) => {
     const r = submitParamsSchema.safeParse(input);
     expect(r.success).toBe(false);

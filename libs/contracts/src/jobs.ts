@@ -31,6 +31,8 @@ export type VideoMetadata = z.infer<typeof videoMetadataSchema>;
 export const SUBMIT_LIMITS = {
   maxFrameStride: 100_000,
   maxFrames: 1_000_000,
+  /** About 100 years: longer is "forever", which is what leaving retention_days out means with FW_RETENTION_DAYS off. */
+  maxRetentionDays: 36_500,
 } as const;
 
 export const submitParamsSchema = z.object({
@@ -49,5 +51,13 @@ export const submitParamsSchema = z.object({
     .nullable()
     .default(null),
   client_tag: z.string().max(128).nullable().default(null),
+  /** Days the job is kept once finished (0: deleted at the next retention sweep); null: the deployment's FW_RETENTION_DAYS. */
+  retention_days: z.coerce
+    .number({ message: 'retention_days must be an integer' })
+    .int('retention_days must be an integer')
+    .min(0, 'retention_days must be >= 0')
+    .max(SUBMIT_LIMITS.maxRetentionDays, `retention_days must be <= ${SUBMIT_LIMITS.maxRetentionDays}`)
+    .nullable()
+    .default(null),
 });
 export type SubmitParams = z.infer<typeof submitParamsSchema>;

@@ -3,6 +3,8 @@ export {
   CancelJobRequest,
   CancelledEvent,
   CompletedEvent,
+  DeleteJobRequest,
+  DeleteJobResponse,
   ExtractedEvent,
   ExtractingEvent,
   FailedEvent,

@@ -1,6 +1,16 @@
 import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
-import { DomainError, describeError, eventSubject, HEADERS, jobEventSchema, msgIds, type JobEvent } from '@framewire/contracts';
+import {
+  DomainError,
+  describeError,
+  eventSubject,
+  HEADERS,
+  jobEventSchema,
+  jobEventsFilter,
+  msgIds,
+  STREAMS,
+  type JobEvent,
+} from '@framewire/contracts';
 import { currentContext, describeNatsAuth, newTraceId, type Logger, type NatsAuthSettings } from '@framewire/runtime';
 import { describeConnectError, isPermanentConnectError, natsConnectOptions, natsServers, withoutUserInfo } from './nats-connect';
 
@@ -99,6 +109,16 @@ export class Broker {
       msgId: msgIds.event(checked.job_id, checked.type, discriminator),
       jobId: checked.job_id,
     });
+  }
+
+  /** Removes every stored event of a job from FW_EVENTS (its subjects `fw.events.<job_id>.>`); how many there were. Idempotent. */
+  async purgeJobEvents(jobId: string): Promise<number> {
+    try {
+      const res = await this.jsm.streams.purge(STREAMS.events, { filter: jobEventsFilter(jobId) });
+      return res.purged;
+    } catch (err) {
+      throw new DomainError('BROKER_UNAVAILABLE', `purging the events of job ${jobId} failed: ${describeError(err)}`, { cause: err });
+    }
   }
 
   isConnected(): boolean {

@@ -28,7 +28,15 @@ export {
 } from './topology';
 export { JetStreamWorker, type Delivery, type Handler, type HandlerContext, type WorkerOptions, type WorkerStats } from './worker';
 export { CancellationRegistry, CANCEL_BUCKET, type StoppedState } from './cancellation';
-export { DLQ_HEADERS, publishDeadLetter, type DeadLetter } from './dead-letter';
+export {
+  DLQ_HEADERS,
+  DLQ_INLINE_MAX_BYTES,
+  deadLetterBodyRef,
+  publishDeadLetter,
+  readDeadLetterBody,
+  type DeadLetter,
+  type DeadLetterBodyStore,
+} from './dead-letter';
 export { maxDeliveriesAdvisory, type MaxDeliveriesAdvisory } from './decoders';
 export { ADVISORY_CONSUMER, CRASH_SLACK_DELIVERIES, MAX_DELIVERIES_ADVISORY, advisoryConsumerConfig } from './topology';
 export {

@@ -13,6 +13,7 @@ import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core
 import { STREAMS } from '@framewire/contracts';
 import { Health, Metrics } from '@framewire/observability';
 import { APP_CONFIG, type Logger, type NatsAuthSettings } from '@framewire/runtime';
+import { OBJECT_STORE, type ObjectStore } from '@framewire/storage';
 import { DEFAULT_RETRY } from './ack-policy';
 import { Broker } from './broker';
 import { CancellationRegistry } from './cancellation';
@@ -69,6 +70,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
     private readonly scanner: MetadataScanner,
     @Optional() private readonly metrics?: Metrics,
     @Optional() private readonly health?: Health,
+    @Optional() @Inject(OBJECT_STORE) private readonly objects?: ObjectStore,
   ) {
     this.topology = { ...DEFAULT_TOPOLOGY, ...opts.topology };
   }
@@ -160,6 +162,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
       outage: this.topology.outage,
       outages: this.outages,
       stoppedJobs: this.cancellations,
+      deadLetterBodies: this.objects ?? null,
       ...(this.metrics
         ? { metrics: { sink: this.metrics, consumer: cfg.durable_name, framesPerMessage: kind === 'infer' || kind === 'persist' ? 1 : 0 } }
         : {}),

@@ -38,6 +38,8 @@ export interface TopologySettings {
   /** How long job events stay replayable. */
   eventsMaxAgeMs: number;
   dlqMaxAgeMs: number;
+  /** Byte cap of FW_DLQ: past it the oldest dead letters go (large bodies are kept by reference, so this counts letters, not frames). */
+  dlqMaxBytes: number;
   duplicateWindowMs: number;
   /** Max unacked messages per work consumer, across all its replicas. */
   maxAckPending: Partial<Record<WorkKind, number>>;
@@ -49,6 +51,7 @@ export const DEFAULT_TOPOLOGY: TopologySettings = {
   ackWaitMs: 30_000,
   eventsMaxAgeMs: 7 * DAY_MS,
   dlqMaxAgeMs: 30 * DAY_MS,
+  dlqMaxBytes: 256 * 1024 * 1024,
   duplicateWindowMs: 2 * 60_000,
   maxAckPending: { extract: 64, infer: 256, persist: 4096 },
 };
@@ -80,6 +83,8 @@ export function streamConfigs(s: TopologySettings): Array<Partial<StreamConfig> 
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
       max_age: ns(s.dlqMaxAgeMs),
+      max_bytes: s.dlqMaxBytes,
+      discard: DiscardPolicy.Old,
       num_replicas: 1,
     },
   ];
@@ -156,16 +161,18 @@ function isNotFound(err: unknown): boolean {
   return err instanceof Error && /not found/i.test(err.message);
 }
 
-/** The topology settings an app's config chooses (FW_ACK_WAIT_MS, FW_MAX_DELIVER, FW_RETRY_BASE_MS, FW_OUTAGE_TOLERANCE_MS, FW_OUTAGE_RETRY_MAX_MS). */
+/** The topology settings an app's config chooses (FW_ACK_WAIT_MS, FW_MAX_DELIVER, FW_RETRY_BASE_MS, FW_OUTAGE_TOLERANCE_MS, FW_OUTAGE_RETRY_MAX_MS, FW_DLQ_MAX_BYTES). */
 export function topologyFromConfig(c: {
   ackWaitMs: number;
   maxDeliver: number;
   retryBaseMs: number;
   outageToleranceMs: number;
   outageRetryMaxMs: number;
+  dlqMaxBytes: number;
 }): Partial<TopologySettings> {
   return {
     ackWaitMs: c.ackWaitMs,
+    dlqMaxBytes: c.dlqMaxBytes,
     retry: { maxDeliver: c.maxDeliver, baseDelayMs: c.retryBaseMs, maxDelayMs: Math.max(c.retryBaseMs, 60_000) },
     outage: {
       toleranceMs: c.outageToleranceMs,

@@ -16,7 +16,7 @@ import {
   type RetryPolicy,
 } from './ack-policy';
 import { type Broker, headerValue } from './broker';
-import { publishDeadLetter } from './dead-letter';
+import { type DeadLetterBodyStore, publishDeadLetter } from './dead-letter';
 import { OutageMonitor } from './outage-monitor';
 
 export interface HandlerContext {
@@ -79,6 +79,8 @@ export interface WorkerOptions {
   heartbeatMs: number;
   /** Publish a `failed` job event when a message of this consumer is termed or dead-lettered. */
   failJobOnGiveUp: boolean;
+  /** Where large dead-letter bodies go (the object store), so FW_DLQ keeps references; absent: inline. */
+  deadLetterBodies?: DeadLetterBodyStore | null;
   /** Where to count messages, redeliveries, latencies and frames; `framesPerMessage` is 0 for job-level work. */
   metrics?: { sink: Metrics; consumer: string; framesPerMessage: number };
   /** How long a message is held and retried in-process through an outage (default DEFAULT_OUTAGE: 30 min, 1 s doubling to 30 s). */
@@ -578,17 +580,21 @@ export class JetStreamWorker<T> {
   }
 
   private async deadLetter(msg: JsMsg, reason: string): Promise<void> {
-    await publishDeadLetter(this.opts.broker, {
-      kind: this.opts.kind ?? 'events',
-      data: msg.data,
-      subject: msg.subject,
-      stream: msg.info.stream,
-      streamSeq: msg.info.streamSequence,
-      deliveries: msg.info.deliveryCount,
-      reason,
-      workerId: this.opts.workerId,
-      jobId: headerValue(msg.headers, HEADERS.jobId),
-    });
+    await publishDeadLetter(
+      this.opts.broker,
+      {
+        kind: this.opts.kind ?? 'events',
+        data: msg.data,
+        subject: msg.subject,
+        stream: msg.info.stream,
+        streamSeq: msg.info.streamSequence,
+        deliveries: msg.info.deliveryCount,
+        reason,
+        workerId: this.opts.workerId,
+        jobId: headerValue(msg.headers, HEADERS.jobId),
+      },
+      this.opts.deadLetterBodies,
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { DomainError, UUID_ANY_CASE } from '@framewire/contracts';
+import { DomainError, TERMINAL_STATUSES, UUID_ANY_CASE, type JobStatus } from '@framewire/contracts';
 import { decodeJobCursor, encodeJobCursor } from './cursor';
 import { sqlState } from './errors';
 import { toJobRecord } from './records';
@@ -36,8 +36,8 @@ export class JobsRepository {
       try {
         inserted = await sql.query(
           `INSERT INTO "jobs" ("id", "status", "pipeline_id", "pipeline_version", "models", "input_key",
-             "input_size", "input_sha256", "frame_stride", "max_frames", "idempotency_key", "client_tag")
-           VALUES ($1, 'pending', $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11)
+             "input_size", "input_sha256", "frame_stride", "max_frames", "idempotency_key", "client_tag", "retention_days")
+           VALUES ($1, 'pending', $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12)
            ON CONFLICT ("idempotency_key") WHERE "idempotency_key" IS NOT NULL DO NOTHING
            RETURNING *`,
           [
@@ -52,6 +52,7 @@ export class JobsRepository {
             input.max_frames,
             key,
             input.client_tag ?? null,
+            input.retention_days ?? null,
           ],
         );
       } catch (err) {
@@ -72,6 +73,68 @@ export class JobsRepository {
         throw new DomainError('CONFLICT', 'idempotency key was taken by a job that no longer exists; retry');
       }
       return { job: toJobRecord(found), created: false, outbox: [] };
+    });
+  }
+
+  /**
+   * Deletes a finished job's rows (frame_results, job_events, jobs) in one
+   * transaction, under the job's row lock: `not_terminal` (nothing deleted)
+   * while it is pending or running, `not_found` when there is no such job.
+   */
+  async deleteFinished(id: string): Promise<'deleted' | 'not_found' | 'not_terminal'> {
+    if (!UUID_ANY_CASE.test(id)) return 'not_found';
+    return inTransaction(this.ds, async (sql) => {
+      const { rows } = await sql.query<{ status: string }>(`SELECT "status" FROM "jobs" WHERE "id" = $1 FOR UPDATE`, [id]);
+      const status = rows[0]?.status;
+      if (status === undefined) return 'not_found';
+      if (!TERMINAL_STATUSES.has(status as JobStatus)) return 'not_terminal';
+      await sql.query(`DELETE FROM "frame_results" WHERE "job_id" = $1`, [id]);
+      await sql.query(`DELETE FROM "job_events" WHERE "job_id" = $1`, [id]);
+      await sql.query(`DELETE FROM "jobs" WHERE "id" = $1`, [id]);
+      return 'deleted';
+    });
+  }
+
+  /**
+   * Up to `limit` finished jobs whose retention has passed at `now`, oldest
+   * first: finished (or, lacking that, last updated) more than their
+   * `retention_days` ago, or `defaultDays` ago when they have none. With
+   * `defaultDays` null, only jobs with their own retention expire.
+   */
+  async listExpired(now: Date, defaultDays: number | null, limit: number): Promise<string[]> {
+    return withConnection(this.ds, async (sql) => {
+      const { rows } = await sql.query<{ id: string }>(
+        `SELECT "id" FROM "jobs"
+         WHERE "status" IN ('completed', 'failed', 'cancelled')
+           AND COALESCE("finished_at", "updated_at") + make_interval(days => COALESCE("retention_days", $2::integer)) <= $1::timestamptz
+         ORDER BY COALESCE("finished_at", "updated_at"), "id"
+         LIMIT $3`,
+        [now.toISOString(), defaultDays, limit],
+      );
+      return rows.map((r) => r.id);
+    });
+  }
+
+  /**
+   * Runs `fn` while holding the session-level advisory lock `key` (a bigint, as text) on a
+   * connection of its own, or returns `{ ran: false }` at once when another
+   * session holds it. A lost connection releases the lock with it.
+   */
+  async withExclusiveLock<T>(key: string, fn: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }> {
+    return withConnection(this.ds, async (sql) => {
+      const { rows } = await sql.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock($1::bigint) AS "locked"`, [key]);
+      if (!rows[0]?.locked) return { ran: false };
+      const unlock = () => sql.query(`SELECT pg_advisory_unlock($1::bigint)`, [key]);
+      let result: T;
+      try {
+        result = await fn();
+      } catch (err) {
+        // A lost connection makes the unlock fail too (and released the lock); the first error is the one that matters.
+        await unlock().catch(() => undefined);
+        throw err;
+      }
+      await unlock();
+      return { ran: true, result };
     });
   }
 

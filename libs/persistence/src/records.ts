@@ -34,6 +34,8 @@ export interface JobRecord {
   error_message: string | null;
   idempotency_key: string | null;
   client_tag: string | null;
+  /** Days the job is kept once finished; null: the deployment's default (FW_RETENTION_DAYS). */
+  retention_days: number | null;
   created_at: Date;
   started_at: Date | null;
   extracted_at: Date | null;
@@ -54,6 +56,7 @@ export interface CreateJobInput {
   max_frames: number | null;
   idempotency_key?: string | null;
   client_tag?: string | null;
+  retention_days?: number | null;
 }
 
 export interface CreateJobResult {
@@ -201,6 +204,7 @@ export function toJobRecord(row: Row): JobRecord {
     error_message: strOrNull(row.error_message),
     idempotency_key: strOrNull(row.idempotency_key),
     client_tag: strOrNull(row.client_tag),
+    retention_days: numOrNull(row.retention_days),
     created_at: dateOrNull(row.created_at) as Date,
     started_at: dateOrNull(row.started_at),
     extracted_at: dateOrNull(row.extracted_at),

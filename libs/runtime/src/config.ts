@@ -147,6 +147,11 @@ export const COMMON_CONFIG = {
     schema: env.int(30_000, 100, 600_000),
     doc: 'longest wait between two in-process retries of work held through an outage (they start at FW_RETRY_BASE_MS and double)',
   },
+  dlqMaxBytes: {
+    env: 'FW_DLQ_MAX_BYTES',
+    schema: env.int(256 * 1024 * 1024, 1024 * 1024, 1024 ** 4),
+    doc: 'byte cap of the dead-letter stream FW_DLQ; past it the oldest dead letters are dropped (set it alike on every app: each provisions the stream)',
+  },
   shutdownTimeoutMs: {
     env: 'FW_SHUTDOWN_TIMEOUT_MS',
     schema: env.int(20_000, 100, 600_000),

@@ -6,7 +6,8 @@ import type { Readable } from 'node:stream';
 import { DomainError, describeError } from '@framewire/contracts';
 import { Meter, chunksOf, withMappedErrors } from './body';
 import { classifyFsError, errnoCode } from './errors';
-import { RESERVED_KEY_PREFIX, validateKey } from './keys';
+import { RESERVED_KEY_PREFIX, validateKey, validatePrefix } from './keys';
+import { removeStaleTemp } from './temp-sweep';
 import type { MaterializedObject, ObjectStore, PutBody, PutFileOptions, PutOptions, StoredObject } from './object-store';
 
 export interface FsObjectStoreOptions {
@@ -132,6 +133,26 @@ export class FsObjectStore implements ObjectStore {
     await this.pruneEmptyParents(path.dirname(file));
   }
 
+  async deletePrefix(prefix: string): Promise<number> {
+    const dir = path.join(this.root, ...validatePrefix(prefix).slice(0, -1).split('/'));
+    try {
+      // A put that lands while the tree is removed makes rm fail (ENOTEMPTY): go again.
+      for (let attempt = 1; ; attempt++) {
+        const count = await countFiles(dir);
+        if (count === 0 && !(await isDirectory(dir))) return 0; // nothing under it (an object named like the prefix is not under it)
+        try {
+          await rm(dir, { recursive: true, force: true });
+          await this.pruneEmptyParents(path.dirname(dir));
+          return count;
+        } catch (err) {
+          if (attempt >= 5 || errnoCode(err) !== 'ENOTEMPTY') throw err;
+        }
+      }
+    } catch (err) {
+      throw classifyFsError(err, { operation: 'deletePrefix', key: prefix, mode: 'write' });
+    }
+  }
+
   async materialize(key: string): Promise<MaterializedObject> {
     const file = this.pathFor(key);
     const handle = await this.openObject(file, key, 'materialize');
@@ -173,15 +194,7 @@ export class FsObjectStore implements ObjectStore {
 
   private async prepare(): Promise<void> {
     await mkdir(this.tmpDir, { recursive: true });
-    const cutoff = Date.now() - this.staleTempAgeMs;
-    for (const name of await readdir(this.tmpDir)) {
-      const file = path.join(this.tmpDir, name);
-      try {
-        if ((await stat(file)).mtimeMs < cutoff) await rm(file, { force: true, recursive: true });
-      } catch {
-        // Another process is cleaning up too; fine.
-      }
-    }
+    await removeStaleTemp(this.tmpDir, { olderThanMs: this.staleTempAgeMs });
   }
 
   private stagedPath(): string {
@@ -233,6 +246,24 @@ export class FsObjectStore implements ObjectStore {
       current = path.dirname(current);
     }
   }
+}
+
+/** Regular files under a directory, recursively; 0 when it does not exist (or is a file: a key, not a prefix). */
+async function countFiles(dir: string): Promise<number> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 0;
+    throw err;
+  }
+  let count = 0;
+  for (const entry of entries) {
+    if (entry.isDirectory()) count += await countFiles(path.join(dir, entry.name));
+    else if (entry.isFile()) count++;
+  }
+  return count;
 }
 
 async function writeFully(file: FileHandle, chunk: Buffer): Promise<void> {

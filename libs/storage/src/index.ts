@@ -7,7 +7,9 @@ export {
   isValidKey,
   objectKeys,
   validateKey,
+  validatePrefix,
 } from './keys';
+export { removeStaleTemp, type StaleTempOptions } from './temp-sweep';
 export { FsObjectStore, type FsObjectStoreOptions } from './fs-object-store';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './s3-object-store';
 export {

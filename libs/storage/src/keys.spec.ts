@@ -1,5 +1,5 @@
 import { DomainError } from '@framewire/contracts';
-import { isValidKey, objectKeys, validateKey } from './keys';
+import { isValidKey, objectKeys, validateKey, validatePrefix } from './keys';
 
 function rejection(key: unknown): DomainError {
   try {
@@ -84,5 +84,21 @@ describe('objectKeys', () => {
 
   it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('rejects frame index %p', (bad) => {
     expect(() => objectKeys.frameKey(jobId, bad)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
+  it("lays out a job's prefixes and its dead-letter bodies", () => {
+    expect(objectKeys.jobPrefixes(jobId)).toEqual([`inputs/${jobId}/`, `frames/${jobId}/`, `dlq/${jobId}/`]);
+    expect(objectKeys.inputKey(jobId).startsWith(objectKeys.inputPrefix(jobId))).toBe(true);
+    expect(objectKeys.deadLetterKey(jobId, 'FW_WORK', 42)).toBe(`dlq/${jobId}/FW_WORK-42`);
+    expect(objectKeys.deadLetterKey(undefined, 'FW_WORK', 42)).toBe('dlq/_/FW_WORK-42');
+    expect(() => objectKeys.deadLetterKey(jobId, 'FW_WORK', -1)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => objectKeys.deadLetterKey(jobId, 'a/b', 1)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
+  it('a prefix is a valid key followed by "/"', () => {
+    expect(validatePrefix('frames/x/')).toBe('frames/x/');
+    for (const bad of ['frames/x', '/', '../', 'a//', '.fw-tmp/', '']) {
+      expect(() => validatePrefix(bad)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
   });
 });

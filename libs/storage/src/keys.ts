@@ -37,6 +37,15 @@ export function validateKey(key: unknown): string {
   return key;
 }
 
+/** The prefix if it is a valid key prefix (a valid key followed by `/`), else INVALID_ARGUMENT. */
+export function validatePrefix(prefix: unknown): string {
+  if (typeof prefix !== 'string' || !prefix.endsWith('/')) {
+    throw new DomainError('INVALID_ARGUMENT', `invalid object key prefix ${JSON.stringify(prefix)}: must end with "/"`);
+  }
+  validateKey(prefix.slice(0, -1));
+  return prefix;
+}
+
 export function isValidKey(key: unknown): key is string {
   try {
     validateKey(key);
@@ -72,5 +81,24 @@ export const objectKeys = {
   /** Prefix of every frame of a job: `frames/<jobId>/`. */
   framesPrefix(jobId: string): string {
     return `frames/${keySegment('job id', jobId)}/`;
+  },
+  /** Prefix of a job's input: `inputs/<jobId>/`. */
+  inputPrefix(jobId: string): string {
+    return `inputs/${keySegment('job id', jobId)}/`;
+  },
+  /** Prefix of the dead-letter bodies of a job (or of `_` for messages with no job): `dlq/<jobId>/`. */
+  deadLetterPrefix(jobId: string | undefined): string {
+    return `dlq/${jobId === undefined ? '_' : keySegment('job id', jobId)}/`;
+  },
+  /** The body of a dead letter stored by reference: `dlq/<jobId or _>/<stream>-<stream sequence>`. */
+  deadLetterKey(jobId: string | undefined, stream: string, streamSeq: number): string {
+    if (!Number.isSafeInteger(streamSeq) || streamSeq < 0) {
+      throw new DomainError('INVALID_ARGUMENT', `invalid stream sequence for an object key: ${String(streamSeq)}`);
+    }
+    return validateKey(`${objectKeys.deadLetterPrefix(jobId)}${keySegment('stream', stream)}-${streamSeq}`);
+  },
+  /** Every prefix under which a job keeps objects: its input, its frames, its dead-letter bodies. */
+  jobPrefixes(jobId: string): string[] {
+    return [objectKeys.inputPrefix(jobId), objectKeys.framesPrefix(jobId), objectKeys.deadLetterPrefix(jobId)];
   },
 } as const;

@@ -45,6 +45,12 @@ export interface ObjectStore {
   head(key: string): Promise<{ size: number } | null>;
   /** Idempotent: deleting a missing key succeeds. */
   delete(key: string): Promise<void>;
+  /**
+   * Deletes every object whose key starts with `prefix` (which must end in `/`,
+   * e.g. `frames/<jobId>/`: a whole "directory", never part of a segment) and
+   * returns how many there were. Idempotent: an empty prefix deletes nothing.
+   */
+  deletePrefix(prefix: string): Promise<number>;
   /** A local file path for tools that need random access (ffmpeg on an MP4 with moov at the end). fs: the real path, release() no-op. s3: downloads to a temp file, release() deletes it. */
   materialize(key: string): Promise<MaterializedObject>;
   /** Where an uploader may write first: a local temp path whose content can later be adopted by putFile efficiently. */

@@ -11,22 +11,28 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   S3Client,
   type BucketLocationConstraint,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { DomainError } from '@framewire/contracts';
+import { DomainError, describeError } from '@framewire/contracts';
 import { Meter, chunksOf, readAll, withMappedErrors } from './body';
 import { classifyS3Error } from './errors';
 import { assertRegularFile } from './fs-object-store';
-import { validateKey } from './keys';
+import { validateKey, validatePrefix } from './keys';
+import { removeStaleTemp } from './temp-sweep';
 import type { MaterializedObject, ObjectStore, PutBody, PutFileOptions, PutOptions, StoredObject } from './object-store';
 
 const MiB = 1024 * 1024;
 /** S3 rejects parts under 5 MiB (but the last) and uploads of more than 10 000 parts. */
 const MIN_PART_SIZE = 5 * MiB;
 const MAX_PARTS = 10_000;
+/** DeleteObject requests in flight at once in deletePrefix. */
+const DELETE_CONCURRENCY = 8;
+/** Name prefix of the temp directories of materialized copies. */
+const MATERIALIZE_PREFIX = 'fw-materialize-';
 
 export interface S3ObjectStoreOptions {
   bucket: string;
@@ -50,6 +56,8 @@ export interface S3ObjectStoreOptions {
   socketTimeoutMs?: number;
   /** Where materialized copies go (default the OS temp dir). */
   tmpDir?: string;
+  /** Materialized copies (`fw-materialize-*` in tmpDir) older than this are removed at init: leftovers of a crashed process (default 24 h). */
+  staleTempAgeMs?: number;
 }
 
 /**
@@ -67,6 +75,7 @@ export class S3ObjectStore implements ObjectStore {
   private readonly partSize: number;
   private readonly partConcurrency: number;
   private readonly tmpDir: string;
+  private readonly staleTempAgeMs: number;
   private readiness: Promise<void> | undefined;
   private closed = false;
 
@@ -81,6 +90,7 @@ export class S3ObjectStore implements ObjectStore {
     this.partSize = Math.max(MIN_PART_SIZE, Math.floor(options.partSize ?? 8 * MiB));
     this.partConcurrency = Math.max(1, Math.floor(options.partConcurrency ?? 2));
     this.tmpDir = options.tmpDir ?? tmpdir();
+    this.staleTempAgeMs = options.staleTempAgeMs ?? 24 * 60 * 60 * 1000;
     const config: S3ClientConfig = {
       region: options.region,
       forcePathStyle: options.forcePathStyle ?? false,
@@ -101,12 +111,15 @@ export class S3ObjectStore implements ObjectStore {
     this.client = new S3Client(config);
   }
 
-  /** Ensures the bucket exists (creates it when missing). Called on first use; call it at start to fail fast. */
+  /** Ensures the bucket exists (creates it when missing) and clears stale materialized copies. Called on first use; call it at start to fail fast. */
   init(): Promise<void> {
-    this.readiness ??= this.ensureBucket().catch((err: unknown) => {
-      this.readiness = undefined;
-      throw err;
-    });
+    this.readiness ??= Promise.all([this.ensureBucket(), this.removeStaleCopies()]).then(
+      () => undefined,
+      (err: unknown) => {
+        this.readiness = undefined;
+        throw err;
+      },
+    );
     return this.readiness;
   }
 
@@ -193,11 +206,34 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  async deletePrefix(prefix: string): Promise<number> {
+    validatePrefix(prefix);
+    await this.init();
+    let deleted = 0;
+    // Delete page by page, one DeleteObject each (DeleteObjects needs Content-MD5, which not every S3-compatible server takes
+    // alike); listing again from the start sees whatever a concurrent put added meanwhile.
+    for (;;) {
+      const page = await this.send('ListObjectsV2', prefix, () =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, MaxKeys: 1000 })),
+      );
+      const keys = (page.Contents ?? []).map((o) => o.Key).filter((k): k is string => typeof k === 'string');
+      if (keys.length === 0) return deleted;
+      for (let i = 0; i < keys.length; i += DELETE_CONCURRENCY) {
+        await Promise.all(
+          keys
+            .slice(i, i + DELETE_CONCURRENCY)
+            .map((k) => this.send('DeleteObject', k, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: k })))),
+        );
+      }
+      deleted += keys.length;
+    }
+  }
+
   async materialize(key: string): Promise<MaterializedObject> {
     const body = await this.openBody(key, 'GetObject');
     let dir: string | undefined;
     try {
-      dir = await mkdtemp(path.join(this.tmpDir, 'fw-materialize-'));
+      dir = await mkdtemp(path.join(this.tmpDir, MATERIALIZE_PREFIX));
       const file = path.join(dir, path.posix.basename(key));
       await pipeline(body, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
       const owned = dir;
@@ -256,6 +292,17 @@ export class S3ObjectStore implements ObjectStore {
       throw new DomainError('INTERNAL', `object store returned no readable body for ${key}`, { details: { driver: 's3', key } });
     }
     return body;
+  }
+
+  private async removeStaleCopies(): Promise<void> {
+    try {
+      await removeStaleTemp(this.tmpDir, { olderThanMs: this.staleTempAgeMs, namePrefix: MATERIALIZE_PREFIX });
+    } catch (err) {
+      throw new DomainError('STORAGE_UNAVAILABLE', `cannot clear stale copies in ${this.tmpDir}: ${describeError(err)}`, {
+        cause: err,
+        details: { driver: 's3', tmpDir: this.tmpDir },
+      });
+    }
   }
 
   private async ensureBucket(): Promise<void> {

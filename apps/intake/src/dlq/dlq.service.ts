@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { StoredMsg } from '@nats-io/jetstream';
 import { DLQ_PREFIX, DomainError, HEADERS, STREAMS, WORK_SUBJECTS } from '@framewire/contracts';
-import { Broker, DLQ_HEADERS } from '@framewire/messaging';
+import { Broker, DLQ_HEADERS, deadLetterBodyRef, readDeadLetterBody } from '@framewire/messaging';
 import { LOGGER, type Logger } from '@framewire/runtime';
+import { OBJECT_STORE, type ObjectStore } from '@framewire/storage';
 
 export interface DeadLetterView {
   seq: number;
@@ -13,6 +14,8 @@ export interface DeadLetterView {
   job_id: string | null;
   worker_id: string | null;
   dead_at: string;
+  /** The original body's size, and where it is kept when not inside the dead letter (`dlq/...` in the object store). */
+  body: { bytes: number; ref: string | null };
 }
 
 const WORK_SUBJECT_SET = new Set<string>(Object.values(WORK_SUBJECTS));
@@ -22,6 +25,7 @@ const WORK_SUBJECT_SET = new Set<string>(Object.values(WORK_SUBJECTS));
 export class DlqService {
   constructor(
     private readonly broker: Broker,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -46,9 +50,19 @@ export class DlqService {
         `dead letter ${seq} came from ${subject || 'an unknown subject'}; only work messages can be replayed`,
       );
     const jobId = msg.header.get(HEADERS.jobId) || null;
-    await this.broker.publish(subject, msg.data, { msgId: `replay:${seq}`, ...(jobId ? { jobId } : {}) });
+    const ref = deadLetterBodyRef(msg.header);
+    const data = await readDeadLetterBody(msg, this.store).catch((err: unknown) => {
+      if (err instanceof DomainError && err.code === 'NOT_FOUND')
+        throw new DomainError(
+          'CONFLICT',
+          `dead letter ${seq} cannot be replayed: its stored body ${ref ?? ''} is gone (its job was deleted)`,
+        );
+      throw err;
+    });
+    await this.broker.publish(subject, data, { msgId: `replay:${seq}`, ...(jobId ? { jobId } : {}) });
     await this.broker.jsm.streams.deleteMessage(STREAMS.dlq, seq, false);
-    this.logger.warn({ seq, subject, job_id: jobId }, 'dead letter replayed');
+    if (ref !== null) await this.store.delete(ref);
+    this.logger.warn({ seq, subject, job_id: jobId, body_ref: ref }, 'dead letter replayed');
     return { seq, subject, job_id: jobId };
   }
 
@@ -72,5 +86,9 @@ function view(msg: StoredMsg): DeadLetterView {
     job_id: msg.header.get(HEADERS.jobId) || null,
     worker_id: msg.header.get(DLQ_HEADERS.worker) || null,
     dead_at: msg.time.toISOString(),
+    body: {
+      bytes: deadLetterBodyRef(msg.header) === null ? msg.data.byteLength : Number(msg.header.get(DLQ_HEADERS.bodySize)) || 0,
+      ref: deadLetterBodyRef(msg.header),
+    },
   };
 }

@@ -7,6 +7,7 @@ import type { StartAt } from '@framewire/events';
 import {
   fromProtoStatus,
   JobStatus,
+  type DeleteJobResponse,
   type Job,
   type JobEvent,
   type JobServiceServer,
@@ -22,6 +23,7 @@ import { LOGGER, type Logger } from '@framewire/runtime';
 import { ApiKeyAuth } from '../auth/api-key.auth';
 import { JobWatchService } from '../events/watch.service';
 import { CancelService } from '../jobs/cancel.service';
+import { DeleteService } from '../jobs/delete.service';
 import { QueryService } from '../jobs/query.service';
 import { SubmitService } from '../jobs/submit.service';
 import { PipelinesService } from '../pipelines/pipelines.service';
@@ -40,6 +42,7 @@ export class JobsGrpcHandlers {
     private readonly submitter: SubmitService,
     private readonly queries: QueryService,
     private readonly cancels: CancelService,
+    private readonly deleter: DeleteService,
     private readonly watcher: JobWatchService,
     private readonly auth: ApiKeyAuth,
     private readonly pipelines: PipelinesService,
@@ -79,6 +82,10 @@ export class JobsGrpcHandlers {
         const job = await this.cancels.cancel(req.jobId, reason);
         return { ...jobMessage(job), status: JobStatus.JOB_STATUS_CANCELLED };
       }),
+      deleteJob: this.unary('DeleteJob', async (req): Promise<DeleteJobResponse> => {
+        const { job_id } = await this.deleter.deleteJob(req.jobId, 'request');
+        return { jobId: job_id };
+      }),
       listPipelines: this.unary('ListPipelines', async (): Promise<ListPipelinesResponse> => ({
         pipelines: this.pipelines.list().map((p) => ({
           id: p.id,
@@ -113,6 +120,7 @@ export class JobsGrpcHandlers {
         frame_stride: p.frameStride === 0 ? undefined : String(p.frameStride),
         max_frames: p.maxFrames === undefined ? undefined : String(p.maxFrames),
         client_tag: p.clientTag,
+        retention_days: p.retentionDays === undefined ? undefined : String(p.retentionDays),
       };
       const { job } = await this.submitter.submitChunks(fields, chunksOf(messages, cancelled.signal), {
         idempotencyKey: p.idempotencyKey ?? null,

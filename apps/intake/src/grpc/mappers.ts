@@ -40,6 +40,7 @@ export function jobMessage(job: JobRecord): Job {
     finishedAt: job.finished_at ?? undefined,
     updatedAt: job.updated_at,
     metrics: jobMetricsMessage(job),
+    retentionDays: job.retention_days ?? undefined,
   };
 }
 

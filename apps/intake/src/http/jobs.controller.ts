@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, R
 import type { Request } from 'express';
 import { DomainError } from '@framewire/contracts';
 import { CancelService } from '../jobs/cancel.service';
+import { DeleteService } from '../jobs/delete.service';
 import { QueryService } from '../jobs/query.service';
 import { checkIdempotencyKey, SubmitService } from '../jobs/submit.service';
 import { jobMetricsView, jobView, resultView } from '../jobs/views';
@@ -13,6 +14,7 @@ export class JobsController {
     private readonly submitter: SubmitService,
     private readonly queries: QueryService,
     private readonly cancels: CancelService,
+    private readonly deleter: DeleteService,
   ) {}
 
   @Post()
@@ -45,11 +47,11 @@ export class JobsController {
     return { ...jobView(job), status: 'cancelled' as const };
   }
 
+  /** A finished job and everything of it; 409 for a pending or running one (cancel it first). */
   @Delete(':id')
-  @HttpCode(202)
-  async remove(@Param('id') id: string) {
-    const job = await this.cancels.cancel(id, null);
-    return { ...jobView(job), status: 'cancelled' as const };
+  @HttpCode(204)
+  async remove(@Param('id') id: string): Promise<void> {
+    await this.deleter.deleteJob(id, 'request');
   }
 
   @Get(':id/results')

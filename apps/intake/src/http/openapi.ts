@@ -54,6 +54,12 @@ const SUBMIT_BODY: Json = {
           frame_stride: { type: 'integer', minimum: 1, maximum: 100000, default: 1, description: 'keep every n-th decoded frame' },
           max_frames: { type: 'integer', minimum: 1, maximum: 1000000, description: 'stop after this many sampled frames' },
           client_tag: { type: 'string', maxLength: 128 },
+          retention_days: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 36500,
+            description: 'days the job is kept once finished (0: removed at the next sweep); default FW_RETENTION_DAYS',
+          },
         },
       },
     },
@@ -161,9 +167,13 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   },
   'DELETE /v1/jobs/{id}': {
     tag: 'jobs',
-    summary: 'Cancel a pending or running job (same as POST /v1/jobs/{id}/cancel)',
+    summary: 'Delete a finished job and everything of it',
+    description:
+      'Deletes a completed, failed or cancelled job: its input, its frames, its results and its events. ' +
+      'A pending or running job is a 409: cancel it first with POST /v1/jobs/{id}/cancel. ' +
+      'Deleting again is a 404, like any unknown job.',
     params: [jobId],
-    ok: { 202: ['the job, cancelled', 'Job'] },
+    ok: { 204: ['deleted', null] },
     errors: [404, 409],
   },
   'GET /v1/pipelines': {

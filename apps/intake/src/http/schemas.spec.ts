@@ -24,6 +24,7 @@ const job: JobRecord = {
   error_message: null,
   idempotency_key: null,
   client_tag: 'x',
+  retention_days: 30,
   created_at: new Date('2026-01-01T00:00:00Z'),
   started_at: new Date('2026-01-01T00:00:01Z'),
   extracted_at: new Date('2026-01-01T00:00:02Z'),

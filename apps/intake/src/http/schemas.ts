@@ -59,7 +59,11 @@ export const jobSchema = z
       version: z.string().nullable(),
       models: z.array(z.object({ name: z.string(), sha256: z.string() })),
     }),
-    params: z.object({ frame_stride: z.number().int(), max_frames: z.number().int().nullable() }),
+    params: z.object({
+      frame_stride: z.number().int(),
+      max_frames: z.number().int().nullable(),
+      retention_days: z.number().int().nullable(),
+    }),
     input: z.object({ size: z.number().int(), sha256: z.string() }),
     video: videoSchema.nullable(),
     progress: z.object({
@@ -214,6 +218,10 @@ export const deadLetterPageSchema = z
         job_id: z.string().nullable(),
         worker_id: z.string().nullable(),
         dead_at: iso,
+        body: z.object({
+          bytes: z.number().int().describe('size of the original message body'),
+          ref: z.string().nullable().describe('object key of the body when it is stored by reference (dlq/...), else null'),
+        }),
       }),
     ),
     next_cursor: z.string().nullable(),

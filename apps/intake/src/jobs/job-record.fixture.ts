@@ -24,6 +24,7 @@ export function jobRecord(over: Partial<JobRecord> = {}): JobRecord {
     error_message: null,
     idempotency_key: null,
     client_tag: null,
+    retention_days: null,
     created_at: new Date('2026-01-01T00:00:00Z'),
     started_at: null,
     extracted_at: null,

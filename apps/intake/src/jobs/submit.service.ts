@@ -97,6 +97,7 @@ export class SubmitService {
       frame_stride: fields.frame_stride,
       max_frames: fields.max_frames,
       client_tag: fields.client_tag,
+      retention_days: fields.retention_days,
     });
     if (!parsed.success) {
       const errors = parsed.error.issues.map(
@@ -165,6 +166,7 @@ export class SubmitService {
           max_frames: params.max_frames,
           idempotency_key: idempotencyKey,
           client_tag: params.client_tag,
+          retention_days: params.retention_days,
         },
         (job) => submitMessages(job, traceId),
       );
@@ -189,7 +191,7 @@ export class SubmitService {
   }
 }
 
-const KNOWN_FIELDS = new Set(['pipeline_id', 'frame_stride', 'max_frames', 'client_tag']);
+const KNOWN_FIELDS = new Set(['pipeline_id', 'frame_stride', 'max_frames', 'client_tag', 'retention_days']);
 
 /** An Idempotency-Key (HTTP header, gRPC field): 1-128 printable ASCII characters, or none. */
 export function checkIdempotencyKey(key: string | undefined): string | null {
@@ -206,6 +208,7 @@ export function sameRequestOrConflict(job: JobRecord, params: SubmitParams, sha2
   if (job.frame_stride !== params.frame_stride) differs.push('frame_stride');
   if (job.max_frames !== params.max_frames) differs.push('max_frames');
   if (job.client_tag !== params.client_tag) differs.push('client_tag');
+  if (job.retention_days !== params.retention_days) differs.push('retention_days');
   if (job.input_sha256 !== sha256) differs.push('file');
   if (differs.length > 0) {
     throw new DomainError('CONFLICT', `Idempotency-Key was already used for a different request (differs in: ${differs.join(', ')})`);

@@ -8,7 +8,7 @@ export function jobView(job: JobRecord) {
     job_id: job.id,
     status: job.status,
     pipeline: { id: job.pipeline_id, version: job.pipeline_version, models: job.models ?? [] },
-    params: { frame_stride: job.frame_stride, max_frames: job.max_frames },
+    params: { frame_stride: job.frame_stride, max_frames: job.max_frames, retention_days: job.retention_days },
     input: { size: job.input_size, sha256: job.input_sha256 },
     video: job.video,
     progress: {

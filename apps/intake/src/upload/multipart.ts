@@ -9,6 +9,9 @@ import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { DomainError } from '@framewire/contracts';
 
+/** Name prefix of an upload's temp file in FW_UPLOAD_TMP_DIR (what the start-up sweep of stale uploads looks for). */
+export const UPLOAD_TEMP_PREFIX = 'upload-';
+
 export interface UploadLimits {
   maxFileBytes: number;
   maxFields: number;
@@ -82,7 +85,7 @@ export async function receiveUpload(req: IncomingMessage, tmpDir: string, limits
         fail(new DomainError('INVALID_ARGUMENT', `unexpected file part '${name}'; send one video in a part named "file"`));
         return;
       }
-      tmpPath = join(tmpDir, `upload-${randomUUID()}`);
+      tmpPath = join(tmpDir, `${UPLOAD_TEMP_PREFIX}${randomUUID()}`);
       const meter = new Meter(limits.headBytes);
       let truncated = false;
       stream.on('limit', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DomainError } from '@framewire/contracts';
-import { Meter, type ReceivedUpload, type UploadLimits } from './multipart';
+import { Meter, type ReceivedUpload, type UploadLimits, UPLOAD_TEMP_PREFIX } from './multipart';
 
 /**
  * Receive a video sent as a stream of chunks (the gRPC upload): written to a
@@ -17,7 +17,7 @@ export async function receiveChunks(
   tmpDir: string,
   limits: Pick<UploadLimits, 'maxFileBytes' | 'headBytes'>,
 ): Promise<ReceivedUpload> {
-  const path = join(tmpDir, `upload-${randomUUID()}`);
+  const path = join(tmpDir, `${UPLOAD_TEMP_PREFIX}${randomUUID()}`);
   const discard = () => rm(path, { force: true });
   const meter = new Meter(limits.headBytes);
   const limit = new SizeLimit(limits.maxFileBytes);

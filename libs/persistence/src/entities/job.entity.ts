@@ -15,6 +15,8 @@ import { bigintToNumber } from './transformers';
 @Check('CHK_jobs_status', `"status" IN ('pending', 'running', 'completed', 'failed', 'cancelled')`)
 @Index('IDX_jobs_created_at_id', ['createdAt', 'id'])
 @Index('IDX_jobs_status', ['status'])
+@Check('CHK_jobs_retention_days', `"retention_days" IS NULL OR "retention_days" >= 0`)
+@Index('IDX_jobs_finished_terminal', ['finishedAt'], { where: `"status" IN ('completed', 'failed', 'cancelled')` })
 @Index('UQ_jobs_idempotency_key', ['idempotencyKey'], { unique: true, where: `"idempotency_key" IS NOT NULL` })
 export class JobEntity {
   @PrimaryColumn({ name: 'id', type: 'uuid', primaryKeyConstraintName: 'PK_jobs' })
@@ -89,6 +91,10 @@ export class JobEntity {
 
   @Column({ name: 'client_tag', type: 'text', nullable: true })
   clientTag!: string | null;
+
+  /** Days a finished job is kept; null: the deployment's FW_RETENTION_DAYS. */
+  @Column({ name: 'retention_days', type: 'integer', nullable: true })
+  retentionDays!: number | null;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;

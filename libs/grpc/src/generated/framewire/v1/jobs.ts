@@ -128,7 +128,14 @@ export interface SubmitParams {
     | string
     | undefined;
   /** Informative only: the content decides what the file is. */
-  filename?: string | undefined;
+  filename?:
+    | string
+    | undefined;
+  /**
+   * Days the job is kept once finished (0: removed at the next retention
+   * sweep); absent: the server's FW_RETENTION_DAYS.
+   */
+  retentionDays?: number | undefined;
 }
 
 export interface VideoMetadata {
@@ -174,7 +181,11 @@ export interface Job {
     | Date
     | undefined;
   /** What the job cost, stage by stage (HTTP: the job's `metrics`). */
-  metrics: JobMetrics | undefined;
+  metrics:
+    | JobMetrics
+    | undefined;
+  /** Days the job is kept once finished; absent: the server's FW_RETENTION_DAYS. */
+  retentionDays?: number | undefined;
 }
 
 /** Durations in milliseconds; each is absent until both of its ends are known. */
@@ -352,6 +363,14 @@ export interface CancelJobRequest {
   reason?: string | undefined;
 }
 
+export interface DeleteJobRequest {
+  jobId: string;
+}
+
+export interface DeleteJobResponse {
+  jobId: string;
+}
+
 export interface ListPipelinesRequest {
 }
 
@@ -524,6 +543,7 @@ function createBaseSubmitParams(): SubmitParams {
     clientTag: undefined,
     idempotencyKey: undefined,
     filename: undefined,
+    retentionDays: undefined,
   };
 }
 
@@ -546,6 +566,9 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     }
     if (message.filename !== undefined) {
       writer.uint32(50).string(message.filename);
+    }
+    if (message.retentionDays !== undefined) {
+      writer.uint32(56).uint32(message.retentionDays);
     }
     return writer;
   },
@@ -611,6 +634,14 @@ export const SubmitParams: MessageFns<SubmitParams> = {
             message.filename = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.retentionDays = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -651,6 +682,11 @@ export const SubmitParams: MessageFns<SubmitParams> = {
         ? globalThis.String(object.idempotency_key)
         : undefined,
       filename: isSet(object.filename) ? globalThis.String(object.filename) : undefined,
+      retentionDays: isSet(object.retentionDays)
+        ? globalThis.Number(object.retentionDays)
+        : isSet(object.retention_days)
+        ? globalThis.Number(object.retention_days)
+        : undefined,
     };
   },
 
@@ -674,6 +710,9 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     if (message.filename !== undefined) {
       obj.filename = message.filename;
     }
+    if (message.retentionDays !== undefined) {
+      obj.retentionDays = Math.round(message.retentionDays);
+    }
     return obj;
   },
 
@@ -688,6 +727,7 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     message.clientTag = object.clientTag ?? undefined;
     message.idempotencyKey = object.idempotencyKey ?? undefined;
     message.filename = object.filename ?? undefined;
+    message.retentionDays = object.retentionDays ?? undefined;
     return message;
   },
 };
@@ -959,6 +999,7 @@ function createBaseJob(): Job {
     updatedAt: undefined,
     extractedAt: undefined,
     metrics: undefined,
+    retentionDays: undefined,
   };
 }
 
@@ -1032,6 +1073,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.metrics !== undefined) {
       JobMetrics.encode(message.metrics, writer.uint32(186).fork()).join();
+    }
+    if (message.retentionDays !== undefined) {
+      writer.uint32(192).uint32(message.retentionDays);
     }
     return writer;
   },
@@ -1233,6 +1277,14 @@ export const Job: MessageFns<Job> = {
             message.metrics = JobMetrics.decode(reader, reader.uint32());
             continue;
           }
+          case 24: {
+            if (tag !== 192) {
+              break;
+            }
+
+            message.retentionDays = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1342,6 +1394,11 @@ export const Job: MessageFns<Job> = {
         ? fromJsonTimestamp(object.extracted_at)
         : undefined,
       metrics: isSet(object.metrics) ? JobMetrics.fromJSON(object.metrics) : undefined,
+      retentionDays: isSet(object.retentionDays)
+        ? globalThis.Number(object.retentionDays)
+        : isSet(object.retention_days)
+        ? globalThis.Number(object.retention_days)
+        : undefined,
     };
   },
 
@@ -1416,6 +1473,9 @@ export const Job: MessageFns<Job> = {
     if (message.metrics !== undefined) {
       obj.metrics = JobMetrics.toJSON(message.metrics);
     }
+    if (message.retentionDays !== undefined) {
+      obj.retentionDays = Math.round(message.retentionDays);
+    }
     return obj;
   },
 
@@ -1451,6 +1511,7 @@ export const Job: MessageFns<Job> = {
     message.metrics = (object.metrics !== undefined && object.metrics !== null)
       ? JobMetrics.fromPartial(object.metrics)
       : undefined;
+    message.retentionDays = object.retentionDays ?? undefined;
     return message;
   },
 };
@@ -3740,6 +3801,152 @@ export const CancelJobRequest: MessageFns<CancelJobRequest> = {
   },
 };
 
+function createBaseDeleteJobRequest(): DeleteJobRequest {
+  return { jobId: "" };
+}
+
+export const DeleteJobRequest: MessageFns<DeleteJobRequest> = {
+  encode(message: DeleteJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteJobRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteJobRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteJobRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteJobRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeleteJobRequest>): DeleteJobRequest {
+    return DeleteJobRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeleteJobRequest>): DeleteJobRequest {
+    const message = createBaseDeleteJobRequest();
+    message.jobId = object.jobId ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteJobResponse(): DeleteJobResponse {
+  return { jobId: "" };
+}
+
+export const DeleteJobResponse: MessageFns<DeleteJobResponse> = {
+  encode(message: DeleteJobResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteJobResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteJobResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteJobResponse {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteJobResponse): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeleteJobResponse>): DeleteJobResponse {
+    return DeleteJobResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeleteJobResponse>): DeleteJobResponse {
+    const message = createBaseDeleteJobResponse();
+    message.jobId = object.jobId ?? "";
+    return message;
+  },
+};
+
 function createBaseListPipelinesRequest(): ListPipelinesRequest {
   return {};
 }
@@ -4725,6 +4932,21 @@ export const JobServiceService = {
     responseSerialize: (value: Job): Buffer => Buffer.from(Job.encode(value).finish()),
     responseDeserialize: (value: Buffer): Job => Job.decode(value),
   },
+  /**
+   * Delete a finished (completed, failed, cancelled) job and everything of it:
+   * input, frames, results, events. NOT_FOUND for an unknown (or already
+   * deleted) job; FAILED_PRECONDITION for a pending or running one (cancel it
+   * first).
+   */
+  deleteJob: {
+    path: "/framewire.v1.JobService/DeleteJob" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteJobRequest): Buffer => Buffer.from(DeleteJobRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteJobRequest => DeleteJobRequest.decode(value),
+    responseSerialize: (value: DeleteJobResponse): Buffer => Buffer.from(DeleteJobResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteJobResponse => DeleteJobResponse.decode(value),
+  },
   listPipelines: {
     path: "/framewire.v1.JobService/ListPipelines" as const,
     requestStream: false as const,
@@ -4771,6 +4993,13 @@ export interface JobServiceServer extends UntypedServiceImplementation {
   watchJob: handleServerStreamingCall<WatchJobRequest, JobEvent>;
   /** Cancel a pending or running job; FAILED_PRECONDITION for a finished one. */
   cancelJob: handleUnaryCall<CancelJobRequest, Job>;
+  /**
+   * Delete a finished (completed, failed, cancelled) job and everything of it:
+   * input, frames, results, events. NOT_FOUND for an unknown (or already
+   * deleted) job; FAILED_PRECONDITION for a pending or running one (cancel it
+   * first).
+   */
+  deleteJob: handleUnaryCall<DeleteJobRequest, DeleteJobResponse>;
   listPipelines: handleUnaryCall<ListPipelinesRequest, ListPipelinesResponse>;
   /**
    * The live replicas of every stage (or of one), from the worker registry, with
@@ -4867,6 +5096,27 @@ export interface JobServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Job) => void,
+  ): ClientUnaryCall;
+  /**
+   * Delete a finished (completed, failed, cancelled) job and everything of it:
+   * input, frames, results, events. NOT_FOUND for an unknown (or already
+   * deleted) job; FAILED_PRECONDITION for a pending or running one (cancel it
+   * first).
+   */
+  deleteJob(
+    request: DeleteJobRequest,
+    callback: (error: ServiceError | null, response: DeleteJobResponse) => void,
+  ): ClientUnaryCall;
+  deleteJob(
+    request: DeleteJobRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteJobResponse) => void,
+  ): ClientUnaryCall;
+  deleteJob(
+    request: DeleteJobRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteJobResponse) => void,
   ): ClientUnaryCall;
   listPipelines(
     request: ListPipelinesRequest,
