@@ -6,6 +6,7 @@ import { PersistenceModule } from '@framewire/persistence';
 import { ObservabilityModule } from '@framewire/observability';
 import { RuntimeModule, type Logger } from '@framewire/runtime';
 import { StorageModule } from '@framewire/storage';
+import { AdmissionService } from './admission/admission.service';
 import { ApiKeyAuth } from './auth/api-key.auth';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import type { IntakeConfig } from './config';
@@ -61,6 +62,7 @@ export class IntakeModule {
         { provide: INTAKE_CONFIG, useValue: config },
         { provide: MediaToolkit, useValue: new MediaToolkit() },
         { provide: PIPELINE_CATALOG, useFactory: () => createPipelineCatalog(config) },
+        AdmissionService,
         SubmitService,
         QueryService,
         PipelinesService,

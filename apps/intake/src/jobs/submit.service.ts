@@ -18,7 +18,8 @@ import { OBJECT_STORE } from '@framewire/storage';
 import { INTAKE_CONFIG, PIPELINE_CATALOG } from '../tokens';
 import type { IntakeConfig } from '../config';
 import type { PipelineCatalog } from './pipeline-catalog';
-import { receiveUpload, type ReceivedUpload } from '../upload/multipart';
+import { closeAfterAnswer, receiveUpload, type ReceivedUpload } from '../upload/multipart';
+import { AdmissionService } from '../admission/admission.service';
 import { receiveChunks } from '../upload/stream';
 import { MediaToolkit } from '@framewire/media';
 
@@ -43,12 +44,20 @@ export class SubmitService {
     private readonly jobs: JobsRepository,
     private readonly broker: Broker,
     private readonly media: MediaToolkit,
+    private readonly admission: AdmissionService,
   ) {}
 
   async submitUpload(
     req: IncomingMessage,
     opts: { defaults?: Partial<Record<string, string>>; idempotencyKey?: string | null },
   ): Promise<SubmitOutcome> {
+    try {
+      this.admission.admit();
+    } catch (err) {
+      // Refused before the body is read: a refused client does not get to send its whole video.
+      closeAfterAnswer(req);
+      throw err;
+    }
     const upload = await receiveUpload(req, this.config.uploadTmpDir, {
       maxFileBytes: this.config.maxUploadBytes,
       maxFields: 16,
@@ -74,6 +83,7 @@ export class SubmitService {
     chunks: AsyncIterable<Uint8Array>,
     opts: { idempotencyKey?: string | null; signal?: AbortSignal },
   ): Promise<SubmitOutcome> {
+    this.admission.admit();
     const idempotencyKey = checkIdempotencyKey(opts.idempotencyKey ?? undefined);
     const params = this.parseParams(fields);
     const upload = await receiveChunks(chunks, this.config.uploadTmpDir, { maxFileBytes: this.config.maxUploadBytes, headBytes: 4096 });
@@ -132,7 +142,7 @@ export class SubmitService {
       );
     }
     // ffprobe reads headers only: it catches audio-only and truncated files before anything is queued.
-    await this.media.probeVideo(file.path);
+    await this.admission.probe(() => this.media.probeVideo(file.path));
     return file;
   }
 

@@ -125,11 +125,8 @@ export async function receiveUpload(req: IncomingMessage, tmpDir: string, limits
     req.unpipe(bb);
     if (tooLarge) {
       // Stop taking bytes: no draining of the rest of the body; the connection closes once the 413 is written.
-      req.pause();
+      closeAfterAnswer(req);
       bb.destroy();
-      const res = (req as IncomingMessage & { res?: ServerResponse }).res;
-      res?.setHeader('Connection', 'close');
-      res?.once('finish', () => req.socket.destroySoon());
     } else req.resume();
     await discard();
     throw err;
@@ -166,4 +163,16 @@ export class Meter extends Transform {
   head(): Buffer {
     return Buffer.concat(this.headChunks);
   }
+}
+
+/**
+ * A request answered without reading (the rest of) its body: stop taking
+ * bytes and close the connection once the answer is written, instead of
+ * draining what the client still sends.
+ */
+export function closeAfterAnswer(req: IncomingMessage): void {
+  req.pause();
+  const res = (req as IncomingMessage & { res?: ServerResponse }).res;
+  res?.setHeader('Connection', 'close');
+  res?.once('finish', () => req.socket.destroySoon());
 }
