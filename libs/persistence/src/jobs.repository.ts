@@ -93,7 +93,8 @@ export class JobsRepository {
    * last hour (capped the same way; max_frames, or 0, when there is none).
    * Frames already done or failed are subtracted; frames already queued for
    * inference are not (the consumer counts them), so a job being extracted
-   * right now may count some frames twice: the estimate errs on the busy side.
+   * right now counts its frames in flight twice (at most the extractor's
+   * FW_JOB_FRAMES_IN_FLIGHT): the estimate errs on the busy side.
    */
   async framesNotYetExtracted(maxFramesPerJob: number): Promise<number> {
     return withConnection(this.ds, async (sql) => {

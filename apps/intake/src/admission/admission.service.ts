@@ -1,6 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import { overloaded, STREAMS, WORK_CONSUMERS } from '@framewire/contracts';
+import { overloaded, STREAMS, WORK_CONSUMERS, type DomainError } from '@framewire/contracts';
 import { Broker, WorkerRegistry } from '@framewire/messaging';
 import { JobsRepository } from '@framewire/persistence';
 import { LOGGER, type Logger } from '@framewire/runtime';
@@ -71,12 +71,18 @@ export class AdmissionService implements OnApplicationBootstrap, BeforeApplicati
 
   /** Throws OVERLOADED when the backlog is over the limit; called before any byte of the upload is read. */
   admit(now = Date.now()): void {
+    const refusal = this.refusal(now);
+    if (refusal) throw refusal;
+  }
+
+  /** The OVERLOADED error a submission would get now, or null when it would be admitted. */
+  refusal(now = Date.now()): DomainError | null {
     const s = this.latest;
-    if (this.config.maxBacklogS === 0 || !s || now - s.at > STALE_MS) return;
+    if (this.config.maxBacklogS === 0 || !s || now - s.at > STALE_MS) return null;
     const framesQueued = s.framesQueuedForInference + s.framesNotYetExtracted;
     const d = admissionDecision({ framesQueued, framesPerSecond: s.framesPerSecond, maxBacklogS: this.config.maxBacklogS });
-    if (d.admit) return;
-    throw overloaded(
+    if (d.admit) return null;
+    return overloaded(
       `too busy to take a new job: ${Math.round(framesQueued)} frames are queued, about ${Math.round(d.backlogS)} s of work ` +
         `at the measured ${(s.framesPerSecond ?? 0).toFixed(2)} frames/s (the limit is ${this.config.maxBacklogS} s); retry after ${d.retryAfterS} s`,
       d.retryAfterS,
@@ -147,13 +153,7 @@ export class AdmissionService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private logTransition(now: number): void {
-    let refusing: boolean;
-    try {
-      this.admit(now);
-      refusing = false;
-    } catch {
-      refusing = true;
-    }
+    const refusing = this.refusal(now) !== null;
     if (refusing !== this.refusing) {
       const s = this.latest;
       this.logger.warn(

@@ -18,7 +18,7 @@ import { OBJECT_STORE } from '@framewire/storage';
 import { INTAKE_CONFIG, PIPELINE_CATALOG } from '../tokens';
 import type { IntakeConfig } from '../config';
 import type { PipelineCatalog } from './pipeline-catalog';
-import { closeAfterAnswer, receiveUpload, type ReceivedUpload } from '../upload/multipart';
+import { receiveUpload, refuseUnread, type ReceivedUpload } from '../upload/multipart';
 import { AdmissionService } from '../admission/admission.service';
 import { receiveChunks } from '../upload/stream';
 import { MediaToolkit } from '@framewire/media';
@@ -51,12 +51,11 @@ export class SubmitService {
     req: IncomingMessage,
     opts: { defaults?: Partial<Record<string, string>>; idempotencyKey?: string | null },
   ): Promise<SubmitOutcome> {
-    try {
-      this.admission.admit();
-    } catch (err) {
+    const refusal = this.admission.refusal();
+    if (refusal) {
       // Refused before the body is read: a refused client does not get to send its whole video.
-      closeAfterAnswer(req);
-      throw err;
+      await refuseUnread(req);
+      throw refusal;
     }
     const upload = await receiveUpload(req, this.config.uploadTmpDir, {
       maxFileBytes: this.config.maxUploadBytes,

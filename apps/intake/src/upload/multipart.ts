@@ -125,8 +125,11 @@ export async function receiveUpload(req: IncomingMessage, tmpDir: string, limits
     req.unpipe(bb);
     if (tooLarge) {
       // Stop taking bytes: no draining of the rest of the body; the connection closes once the 413 is written.
-      closeAfterAnswer(req);
+      req.pause();
       bb.destroy();
+      const res = (req as IncomingMessage & { res?: ServerResponse }).res;
+      res?.setHeader('Connection', 'close');
+      res?.once('finish', () => req.socket.destroySoon());
     } else req.resume();
     await discard();
     throw err;
@@ -166,13 +169,41 @@ export class Meter extends Transform {
 }
 
 /**
- * A request answered without reading (the rest of) its body: stop taking
- * bytes and close the connection once the answer is written, instead of
- * draining what the client still sends.
+ * A request refused before its body was read (admission control): read and
+ * drop at most `lingerBytes` of the body, waiting at most `lingerMs`, before
+ * the answer goes out, so a small upload ends cleanly and its client reads the
+ * answer; a larger one is cut off there (the connection closes after the
+ * answer) instead of being received whole.
  */
-export function closeAfterAnswer(req: IncomingMessage): void {
-  req.pause();
+export async function refuseUnread(req: IncomingMessage, lingerBytes = 1024 * 1024, lingerMs = 2000): Promise<void> {
+  if (req.readableEnded) return;
   const res = (req as IncomingMessage & { res?: ServerResponse }).res;
+  if (/^100-continue$/i.test(req.headers.expect ?? '')) {
+    // The client waits for 100 Continue, which was not sent (expect-continue.ts): no body is coming.
+    res?.setHeader('Connection', 'close');
+    return;
+  }
+  let seen = 0;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', done);
+      req.off('error', done);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > lingerBytes) done();
+    };
+    const timer = setTimeout(done, lingerMs);
+    req.on('data', onData);
+    req.once('end', done);
+    req.once('error', done);
+    req.resume();
+  });
+  if (req.readableEnded) return;
+  req.pause();
   res?.setHeader('Connection', 'close');
   res?.once('finish', () => req.socket.destroySoon());
 }
