@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Metadata, status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { ERROR_CODE_METADATA_KEY, RETRY_AFTER_METADATA_KEY, type JobServiceClient } from '@framewire/grpc';
 import { makeFixtureDir, makeVideo, removeFixtureDir } from '../support/fixtures';
+import { parseExposition, sampleSum } from '../support/prometheus';
 import { jobClient, submitFile } from '../support/grpc-client';
 import { eventually, startSystem, type RunningApp, type TestSystem } from '../support/system';
 
@@ -76,6 +77,16 @@ describe('admission control', () => {
     return page.items.length;
   }
 
+  /** Intake's admission gauges (sampled every 2 s). */
+  async function admission(): Promise<{ queued: number; rate: number; refusing: number }> {
+    const samples = parseExposition(await (await fetch(`${sys.baseUrl}/metrics`)).text());
+    return {
+      queued: sampleSum(samples, 'framewire_admission_frames_queued') ?? NaN,
+      rate: sampleSum(samples, 'framewire_admission_frames_per_second') ?? NaN,
+      refusing: sampleSum(samples, 'framewire_admission_refusing') ?? NaN,
+    };
+  }
+
   const inference = (): RunningApp | undefined =>
     sys.apps.find((a) => a.app === 'inference' && a.proc.exitCode === null && a.proc.signalCode === null);
 
@@ -86,8 +97,15 @@ describe('admission control', () => {
     expect(res.status).toBe(202);
     const { job_id } = (await res.json()) as JobBody;
     await eventually(async () => (await job(job_id)).status === 'completed', 120_000, 'the warm-up job to complete');
-    // A last heartbeat or two carries the final counts into the registry.
-    await new Promise((r) => setTimeout(r, 1500));
+    // The rate is measured; the queue is seen empty again.
+    await eventually(
+      async () => {
+        const a = await admission();
+        return a.rate > 0 && a.queued === 0 && a.refusing === 0;
+      },
+      20_000,
+      'admission control to measure a rate and see an empty queue',
+    );
   });
 
   it('refuses every submit route with 429 and Retry-After while the backlog is over FW_MAX_BACKLOG_S, storing nothing', async () => {
@@ -97,12 +115,12 @@ describe('admission control', () => {
     await app.exited;
 
     const res = await post('long.mp4', long);
-    expect(res.status).toBe(202); // nothing queued yet: admitted
+    expect({ status: res.status, admission: await admission() }).toMatchObject({ status: 202 }); // nothing queued yet: admitted
     longJob = ((await res.json()) as JobBody).job_id;
     // Its extraction starts, then waits on the extractor's frames-in-flight bound (FW_JOB_FRAMES_IN_FLIGHT).
     await eventually(async () => (await job(longJob)).video !== null, 120_000, 'the long job to be probed by the extractor');
     // Intake samples the backlog every 2 s.
-    await new Promise((r) => setTimeout(r, 4500));
+    await eventually(async () => (await admission()).refusing === 1, 20_000, 'admission control to refuse');
 
     const before = await jobCount();
     const refused = await post('small.mp4', small);

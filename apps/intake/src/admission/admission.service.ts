@@ -3,7 +3,9 @@ import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { overloaded, STREAMS, WORK_CONSUMERS, type DomainError } from '@framewire/contracts';
 import { Broker, WorkerRegistry } from '@framewire/messaging';
 import { JobsRepository } from '@framewire/persistence';
+import { Metrics } from '@framewire/observability';
 import { LOGGER, type Logger } from '@framewire/runtime';
+import { Gauge } from 'prom-client';
 import type { IntakeConfig } from '../config';
 import { INTAKE_CONFIG } from '../tokens';
 import { admissionDecision, BoundedSlots, ThroughputMeter } from './admission';
@@ -53,8 +55,41 @@ export class AdmissionService implements OnApplicationBootstrap, BeforeApplicati
     private readonly broker: Broker,
     private readonly registry: WorkerRegistry,
     private readonly jobs: JobsRepository,
+    metrics: Metrics,
   ) {
     this.probes = new BoundedSlots(config.maxConcurrentProbes, PROBE_LINE, PROBE_WAIT_MS);
+    this.registerGauges(metrics);
+  }
+
+  private registerGauges(metrics: Metrics): void {
+    const registers = [metrics.registry];
+    const latest = () => this.latest;
+    const refusing = () => this.refusal() !== null;
+    new Gauge({
+      name: 'framewire_admission_frames_queued',
+      help: 'Frames queued as admission control last sampled them: inference backlog plus jobs not yet extracted',
+      registers,
+      collect() {
+        const s = latest();
+        this.set(s ? s.framesQueuedForInference + s.framesNotYetExtracted : 0);
+      },
+    });
+    new Gauge({
+      name: 'framewire_admission_frames_per_second',
+      help: 'The inference rate admission control measured (0 until anything was measured)',
+      registers,
+      collect() {
+        this.set(latest()?.framesPerSecond ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'framewire_admission_refusing',
+      help: '1 while new jobs are refused for a backlog over FW_MAX_BACKLOG_S, else 0',
+      registers,
+      collect() {
+        this.set(refusing() ? 1 : 0);
+      },
+    });
   }
 
   onApplicationBootstrap(): void {
