@@ -41,7 +41,7 @@ describe('admission control', () => {
     [small, warmup, long] = await Promise.all([
       makeVideo({ path: join(fixtures, 'small.mp4'), width: 160, height: 120, fps: 30, frames: 10 }),
       makeVideo({ path: join(fixtures, 'warmup.mp4'), width: 160, height: 120, fps: 30, frames: 150 }),
-      makeVideo({ path: join(fixtures, 'long.mp4'), width: 160, height: 120, fps: 30, frames: 900 }),
+      makeVideo({ path: join(fixtures, 'long.mp4'), width: 160, height: 120, fps: 30, frames: 450 }),
     ]);
     sys = await startSystem({
       env: {
