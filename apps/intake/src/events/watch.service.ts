@@ -81,11 +81,6 @@ export class JobWatchService implements BeforeApplicationShutdown {
     return { job, finished, events: this.stream(job, finished, from, abort, () => signal?.removeEventListener('abort', onAbort)) };
   }
 
-  /** Event streams open now (SSE and WatchJob). */
-  get openStreams(): number {
-    return this.slots.inUse;
-  }
-
   private async *stream(
     job: JobRecord,
     finished: boolean,
