@@ -87,6 +87,17 @@ describe('admission control', () => {
     };
   }
 
+  /** Poll the gauges until `ok`; a timeout names the last figures seen. */
+  async function admissionUntil(ok: (a: Awaited<ReturnType<typeof admission>>) => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const a = await admission();
+      if (ok(a)) return;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; admission: ${JSON.stringify(a)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
   const inference = (): RunningApp | undefined =>
     sys.apps.find((a) => a.app === 'inference' && a.proc.exitCode === null && a.proc.signalCode === null);
 
@@ -98,14 +109,7 @@ describe('admission control', () => {
     const { job_id } = (await res.json()) as JobBody;
     await eventually(async () => (await job(job_id)).status === 'completed', 120_000, 'the warm-up job to complete');
     // The rate is measured; the queue is seen empty again.
-    await eventually(
-      async () => {
-        const a = await admission();
-        return a.rate > 0 && a.queued === 0 && a.refusing === 0;
-      },
-      20_000,
-      'admission control to measure a rate and see an empty queue',
-    );
+    await admissionUntil((a) => a.rate > 0 && a.queued === 0 && a.refusing === 0, 'a measured rate and an empty queue');
   });
 
   it('refuses every submit route with 429 and Retry-After while the backlog is over FW_MAX_BACKLOG_S, storing nothing', async () => {
@@ -120,7 +124,7 @@ describe('admission control', () => {
     // Its extraction starts, then waits on the extractor's frames-in-flight bound (FW_JOB_FRAMES_IN_FLIGHT).
     await eventually(async () => (await job(longJob)).video !== null, 120_000, 'the long job to be probed by the extractor');
     // Intake samples the backlog every 2 s.
-    await eventually(async () => (await admission()).refusing === 1, 20_000, 'admission control to refuse');
+    await admissionUntil((a) => a.refusing === 1, 'admission control to refuse');
 
     const before = await jobCount();
     const refused = await post('small.mp4', small);
