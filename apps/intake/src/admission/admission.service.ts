@@ -12,6 +12,8 @@ import { admissionDecision, BoundedSlots, ThroughputMeter } from './admission';
 
 /** How often the backlog and the inference rate are sampled (never per request). */
 const SAMPLE_MS = 2000;
+/** A sample that takes longer is abandoned (and the next one tried). */
+const SAMPLE_TIMEOUT_MS = 5000;
 /** The sliding window the inference rate is measured over (several heartbeats of FW_HEARTBEAT_INTERVAL_MS). */
 const RATE_WINDOW_MS = 60_000;
 /** A sample older than this (NATS or Postgres could not be read) decides nothing: admit. */
@@ -154,18 +156,32 @@ export class AdmissionService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private async read(): Promise<void> {
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const [queued, notExtracted, entries] = await Promise.all([
-        this.inferenceBacklog(),
-        this.jobs.framesNotYetExtracted(this.config.maxFramesPerJob),
-        this.registry.entries('inference'),
+      // A read that hangs (NATS or Postgres stuck) must not stop the sampling: it is abandoned after SAMPLE_TIMEOUT_MS.
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${SAMPLE_TIMEOUT_MS} ms`)), SAMPLE_TIMEOUT_MS);
+      });
+      const [queued, notExtracted, entries] = await Promise.race([
+        Promise.all([
+          this.inferenceBacklog(),
+          this.jobs.framesNotYetExtracted(this.config.maxFramesPerJob),
+          this.registry.entries('inference'),
+        ]),
+        timeout,
       ]);
       const now = Date.now();
       this.meter.observe(
         entries.map((e) => ({ workerId: e.worker_id, frames: e.frames_processed + e.frames_failed, at: Date.parse(e.last_heartbeat) })),
         now,
       );
-      this.latest = { at: now, framesQueuedForInference: queued, framesNotYetExtracted: notExtracted, framesPerSecond: this.meter.rate() };
+      this.latest = {
+        at: started,
+        framesQueuedForInference: queued,
+        framesNotYetExtracted: notExtracted,
+        framesPerSecond: this.meter.rate(),
+      };
       if (this.failing) this.logger.info('admission control can read the backlog again');
       this.failing = false;
       this.logTransition(now);
@@ -173,6 +189,8 @@ export class AdmissionService implements OnApplicationBootstrap, BeforeApplicati
       // Logged once per outage; meanwhile the last sample goes stale and submissions are admitted.
       if (!this.failing) this.logger.warn({ err }, 'admission control cannot read the backlog; admitting until it can');
       this.failing = true;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
