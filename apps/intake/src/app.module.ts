@@ -6,6 +6,7 @@ import { PersistenceModule } from '@framewire/persistence';
 import { ObservabilityModule } from '@framewire/observability';
 import { RuntimeModule, type Logger } from '@framewire/runtime';
 import { StorageModule } from '@framewire/storage';
+import { AdmissionService } from './admission/admission.service';
 import { ApiKeyAuth } from './auth/api-key.auth';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import type { IntakeConfig } from './config';
@@ -73,6 +74,7 @@ export class IntakeModule {
         { provide: MediaToolkit, useValue: new MediaToolkit() },
         { provide: PIPELINE_CATALOG, useFactory: () => createPipelineCatalog(config) },
         OutboxRelay,
+        AdmissionService,
         SubmitService,
         QueryService,
         PipelinesService,

@@ -55,6 +55,21 @@ export const INTAKE_CONFIG_SPEC = {
     schema: env.int(100, 1, 10_000),
     doc: 'expired jobs the retention sweep reads at a time',
   },
+  maxBacklogS: {
+    env: 'FW_MAX_BACKLOG_S',
+    schema: env.int(900, 0, 86_400),
+    doc: 'refuse new jobs (429 OVERLOADED, with Retry-After) while the queued frames would take longer than this at the measured inference rate; 0 turns it off',
+  },
+  maxConcurrentProbes: {
+    env: 'FW_MAX_CONCURRENT_PROBES',
+    schema: env.int(4, 1, 256),
+    doc: 'ffprobe runs at once in this intake replica; a submission past it waits in a short line, then gets 429 OVERLOADED',
+  },
+  maxEventStreams: {
+    env: 'FW_MAX_EVENT_STREAMS',
+    schema: env.int(500, 1, 100_000),
+    doc: 'open event streams (SSE and gRPC WatchJob together) in this intake replica; past it, 429 OVERLOADED / RESOURCE_EXHAUSTED',
+  },
   defaultPipeline: {
     env: 'FW_DEFAULT_PIPELINE',
     schema: env.string('text_regions'),

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { runApp } from '@framewire/runtime';
 import { IntakeModule } from './app.module';
+import { installExpectContinue } from './admission/expect-continue';
 import { loadIntakeConfig } from './config';
 import { buildOpenApiDocument, serveOpenApi } from './http/openapi';
 import { ProblemFilter } from './http/problem.filter';
@@ -19,6 +20,7 @@ void runApp({
   configureHttp: (app, config, logger) => {
     installRequestContext(app);
     installRequestMetrics(app);
+    installExpectContinue(app);
     app.useGlobalFilters(new ProblemFilter(logger));
     const { doc, undocumented } = buildOpenApiDocument(app, { apiKeys: config.apiKeys.length > 0, version: '1' });
     if (undocumented.length > 0) logger.warn({ routes: undocumented }, 'routes without an entry in http/openapi.ts');

@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'CONFLICT',
   'PAYLOAD_TOO_LARGE',
+  'OVERLOADED',
   'UNSUPPORTED_MEDIA',
   'INVALID_VIDEO',
   'UNKNOWN_PIPELINE',
@@ -34,6 +35,7 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'OVERLOADED',
   'STORAGE_UNAVAILABLE',
   'DATABASE_UNAVAILABLE',
   'BROKER_UNAVAILABLE',
@@ -72,4 +74,15 @@ export function describeError(err: unknown): string {
   } catch {
     return String(err);
   }
+}
+
+/** An OVERLOADED refusal: the system is too busy now; come back after this many seconds. */
+export function overloaded(message: string, retryAfterS: number): DomainError {
+  return new DomainError('OVERLOADED', message, { details: { retry_after_s: retryAfterS } });
+}
+
+/** The seconds a refusal asks the client to wait before retrying (HTTP Retry-After, gRPC `retry-after`), or null. */
+export function retryAfterOf(err: DomainError): number | null {
+  const s = err.details?.retry_after_s;
+  return typeof s === 'number' && Number.isFinite(s) && s >= 0 ? Math.ceil(s) : null;
 }

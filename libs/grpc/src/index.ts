@@ -38,5 +38,5 @@ export {
 } from './generated/framewire/v1/jobs';
 export { createJobServiceClient, unary, type JobServiceClientOptions } from './client';
 export { fromProtoStatus, toProtoStatus } from './job-status';
-export { ERROR_CODE_METADATA_KEY, JOB_SERVICE_NAME } from './metadata';
+export { ERROR_CODE_METADATA_KEY, JOB_SERVICE_NAME, RETRY_AFTER_METADATA_KEY } from './metadata';
 export { FILE_DESCRIPTOR_SET_BASE64 } from './generated/descriptor-set';

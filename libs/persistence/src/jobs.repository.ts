@@ -139,6 +139,38 @@ export class JobsRepository {
   }
 
   /** The job submitted with this idempotency key, or null. */
+  /**
+   * Admission control: an estimate of the frames the jobs that are not yet
+   * extracted (pending, or running without frames_total) will still queue for
+   * inference. A job the extractor has probed counts its sampled frames
+   * (frame_count / stride, capped by max_frames or `maxFramesPerJob`); a job
+   * not yet probed counts the mean frames_total of the jobs completed in the
+   * last hour (capped the same way; max_frames, or 0, when there is none).
+   * Frames already done or failed are subtracted; frames already queued for
+   * inference are not (the consumer counts them), so a job being extracted
+   * right now counts its frames in flight twice (at most the extractor's
+   * FW_JOB_FRAMES_IN_FLIGHT): the estimate errs on the busy side.
+   */
+  async framesNotYetExtracted(maxFramesPerJob: number): Promise<number> {
+    return withConnection(this.ds, async (sql) => {
+      const res = await sql.query<{ frames: number }>(
+        `WITH "recent" AS (
+           SELECT avg("frames_total")::float8 AS "mean" FROM "jobs"
+            WHERE "status" = 'completed' AND "frames_total" IS NOT NULL AND "finished_at" > now() - interval '1 hour'
+         )
+         SELECT COALESCE(SUM(GREATEST(0,
+                  CASE WHEN j."frame_count" IS NOT NULL
+                       THEN LEAST(CEIL(j."frame_count"::float8 / j."frame_stride"), COALESCE(j."max_frames", $1))
+                       ELSE LEAST(COALESCE(j."max_frames", $1), COALESCE((SELECT "mean" FROM "recent"), j."max_frames", 0))
+                  END - j."frames_done" - j."frames_failed")), 0)::float8 AS "frames"
+           FROM "jobs" j
+          WHERE j."status" = 'pending' OR (j."status" = 'running' AND j."frames_total" IS NULL)`,
+        [maxFramesPerJob],
+      );
+      return Number(res.rows[0]?.frames ?? 0);
+    });
+  }
+
   async findByIdempotencyKey(key: string): Promise<JobRecord | null> {
     return withConnection(this.ds, async (sql) => {
       const { rows } = await sql.query(`SELECT * FROM "jobs" WHERE "idempotency_key" = $1`, [key]);

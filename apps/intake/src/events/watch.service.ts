@@ -1,10 +1,13 @@
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
-import { isTerminal } from '@framewire/contracts';
+import { isTerminal, overloaded } from '@framewire/contracts';
 import { isTerminalEvent, JobEventsClient, type ReceivedJobEvent, type StartAt } from '@framewire/events';
 import { Broker } from '@framewire/messaging';
 import type { JobRecord } from '@framewire/persistence';
 import { LOGGER, type Logger } from '@framewire/runtime';
+import { BoundedSlots } from '../admission/admission';
+import type { IntakeConfig } from '../config';
 import { QueryService } from '../jobs/query.service';
+import { INTAKE_CONFIG } from '../tokens';
 
 export interface JobWatch {
   job: JobRecord;
@@ -16,6 +19,8 @@ export interface JobWatch {
 
 /** How often a live watch re-reads the job, in case its terminal event is no longer stored. */
 const RECHECK_MS = 5000;
+/** What a client refused for too many open streams is asked to wait. */
+const STREAMS_RETRY_AFTER_S = 5;
 
 /**
  * One job's events for the SSE route and the gRPC WatchJob stream, from the
@@ -29,13 +34,17 @@ const RECHECK_MS = 5000;
 export class JobWatchService implements BeforeApplicationShutdown {
   private readonly client: JobEventsClient;
   private readonly open = new Set<AbortController>();
+  /** FW_MAX_EVENT_STREAMS: SSE responses and WatchJob calls together. */
+  private readonly slots: BoundedSlots;
 
   constructor(
     private readonly queries: QueryService,
     broker: Broker,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(INTAKE_CONFIG) config: IntakeConfig,
   ) {
     this.client = JobEventsClient.fromConnection(broker.nc);
+    this.slots = new BoundedSlots(config.maxEventStreams);
   }
 
   /**
@@ -47,9 +56,24 @@ export class JobWatchService implements BeforeApplicationShutdown {
    * while.
    */
   async watch(jobId: string, from: StartAt, signal?: AbortSignal): Promise<JobWatch> {
-    const job = await this.queries.getJob(jobId);
+    const release = this.slots.tryAcquire();
+    if (!release) {
+      throw overloaded(
+        `too many open event streams (${this.slots.limit}); retry after ${STREAMS_RETRY_AFTER_S} s, or poll GET /v1/jobs/{id}`,
+        STREAMS_RETRY_AFTER_S,
+      );
+    }
+    let job: JobRecord;
+    try {
+      job = await this.queries.getJob(jobId);
+    } catch (err) {
+      release();
+      throw err;
+    }
     const finished = isTerminal(job.status);
     const abort = new AbortController();
+    // The slot is free again when the stream ends, or when its client goes away (even if the stream was never read).
+    abort.signal.addEventListener('abort', release, { once: true });
     const onAbort = () => abort.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) abort.abort();

@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { DomainError, ERROR_CODES, makeEvent, type JobEvent } from '@framewire/contracts';
+import { DomainError, ERROR_CODES, makeEvent, overloaded, type JobEvent } from '@framewire/contracts';
 import { JobEvent as JobEventMessage, JobStatus } from '@framewire/grpc';
 import type { FrameResultRecord } from '@framewire/persistence';
 import { httpStatusOf } from '../http/problem.filter';
@@ -19,7 +19,7 @@ describe('gRPC status mapping', () => {
       if (http === 401) expect(grpc).toBe(status.UNAUTHENTICATED);
       else if (http === 404) expect(grpc).toBe(status.NOT_FOUND);
       else if (http === 409) expect(grpc).toBe(status.FAILED_PRECONDITION);
-      else if (http === 413) expect(grpc).toBe(status.RESOURCE_EXHAUSTED);
+      else if (http === 413 || http === 429) expect(grpc).toBe(status.RESOURCE_EXHAUSTED);
       else if (http >= 400 && http < 500) expect(grpc).toBe(status.INVALID_ARGUMENT);
       else if (http === 503) expect(grpc).toBe(status.UNAVAILABLE);
       else if (http === 504) expect(grpc).toBe(status.DEADLINE_EXCEEDED);
@@ -32,6 +32,10 @@ describe('gRPC status mapping', () => {
     expect(unexpected).toBe(false);
     expect(error).toMatchObject({ code: status.INVALID_ARGUMENT, details: "unknown pipeline 'x'" });
     expect(error.metadata.get('fw-error-code')).toEqual(['UNKNOWN_PIPELINE']);
+    const busy = toGrpcError(overloaded('too busy; retry after 12 s', 12)).error;
+    expect(busy).toMatchObject({ code: status.RESOURCE_EXHAUSTED, details: 'too busy; retry after 12 s' });
+    expect(busy.metadata.get('fw-error-code')).toEqual(['OVERLOADED']);
+    expect(busy.metadata.get('retry-after')).toEqual(['12']);
     const hidden = toGrpcError(new Error('connection string postgres://secret@db'));
     expect(hidden.unexpected).toBe(true);
     expect(hidden.error).toMatchObject({ code: status.INTERNAL, details: 'internal error' });

@@ -1,6 +1,6 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { describeError, isDomainError, type ErrorCode } from '@framewire/contracts';
-import { ERROR_CODE_METADATA_KEY } from '@framewire/grpc';
+import { describeError, isDomainError, retryAfterOf, type ErrorCode } from '@framewire/contracts';
+import { ERROR_CODE_METADATA_KEY, RETRY_AFTER_METADATA_KEY } from '@framewire/grpc';
 
 const STATUS_OF: Record<ErrorCode, status> = {
   INVALID_ARGUMENT: status.INVALID_ARGUMENT,
@@ -8,6 +8,7 @@ const STATUS_OF: Record<ErrorCode, status> = {
   NOT_FOUND: status.NOT_FOUND,
   CONFLICT: status.FAILED_PRECONDITION,
   PAYLOAD_TOO_LARGE: status.RESOURCE_EXHAUSTED,
+  OVERLOADED: status.RESOURCE_EXHAUSTED,
   UNSUPPORTED_MEDIA: status.INVALID_ARGUMENT,
   INVALID_VIDEO: status.INVALID_ARGUMENT,
   UNKNOWN_PIPELINE: status.INVALID_ARGUMENT,
@@ -40,6 +41,8 @@ export function toGrpcError(err: unknown): { error: GrpcError; unexpected: boole
   const metadata = new Metadata();
   if (isDomainError(err)) {
     metadata.set(ERROR_CODE_METADATA_KEY, err.code);
+    const retryAfter = retryAfterOf(err);
+    if (retryAfter !== null) metadata.set(RETRY_AFTER_METADATA_KEY, String(retryAfter));
     return {
       error: { code: grpcStatusOf(err.code), details: err.message, metadata, message: err.message, name: 'Error' },
       unexpected: false,

@@ -88,7 +88,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     ],
     body: SUBMIT_BODY,
     ok: { 202: ['the job, pending', 'Job'] },
-    errors: [400, 409, 413, 415, 422, 503],
+    errors: [400, 409, 413, 415, 422, 429, 503],
   },
   'GET /v1/jobs': {
     tag: 'jobs',
@@ -135,6 +135,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     summary: "The job's events as Server-Sent Events",
     description:
       'Replays the stored events, then streams live ones until the terminal event (completed, failed, cancelled), then closes. ' +
+      'Past FW_MAX_EVENT_STREAMS open streams: 429 with `Retry-After`. ' +
       'Each SSE has `id` = the event sequence, `event` = its type, `data` = the versioned JSON payload (schema JobEvent). ' +
       'Reconnect with `Last-Event-ID` to resume without gaps or repeats; a finished job with nothing after that id answers 204 ' +
       '(an EventSource stops there). Progress (`frames`) events are throttled at the source. Comments (`: keep-alive`) every 15 s.',
@@ -152,7 +153,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
       200: ['text/event-stream of JobEvent', 'JobEvent', 'text/event-stream'],
       204: ['the job has ended and there is nothing after Last-Event-ID', null],
     },
-    errors: [400, 404],
+    errors: [400, 404, 429],
   },
   'POST /v1/jobs/{id}/cancel': {
     tag: 'jobs',
@@ -236,7 +237,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     description: 'Multipart like POST /v1/jobs; `pipeline_id` defaults to FW_DEFAULT_PIPELINE.',
     body: SUBMIT_BODY,
     ok: { 200: ['the job id', 'LegacySubmitted'] },
-    errors: [400, 413, 415, 422],
+    errors: [400, 413, 415, 422, 429],
     legacyErrors: true,
   },
   'GET /v1/video/status/{id}': {
@@ -278,6 +279,7 @@ const ERROR_TEXT: Record<number, string> = {
   413: 'the upload is over FW_MAX_UPLOAD_BYTES',
   415: 'not multipart, or not a video by content',
   422: 'an unreadable video, or an unknown pipeline',
+  429: 'OVERLOADED: too busy now (queued work over FW_MAX_BACKLOG_S, too many probes or event streams); retry after `Retry-After` seconds',
   503: 'a dependency is unreachable',
 };
 

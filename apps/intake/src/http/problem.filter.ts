@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { Response } from 'express';
-import { describeError, isDomainError, type ErrorCode } from '@framewire/contracts';
+import { describeError, isDomainError, retryAfterOf, type ErrorCode } from '@framewire/contracts';
 import type { Logger } from '@framewire/runtime';
 
 /** RFC 9457 problem details: the one error body of the HTTP API. */
@@ -19,6 +19,7 @@ const STATUS_OF: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  OVERLOADED: 429,
   UNSUPPORTED_MEDIA: 415,
   INVALID_VIDEO: 422,
   UNKNOWN_PIPELINE: 422,
@@ -92,6 +93,8 @@ export class ProblemFilter implements ExceptionFilter {
     }
     // The same challenge for a missing and a wrong key: nothing tells them apart.
     if (body.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="framewire"');
+    const retryAfter = isDomainError(exception) ? retryAfterOf(exception) : null;
+    if (retryAfter !== null) res.setHeader('Retry-After', String(retryAfter));
     if (req.url?.startsWith('/v1/video/')) {
       res.status(body.status).json({ detail: body.detail });
       return;

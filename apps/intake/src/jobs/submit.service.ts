@@ -9,7 +9,8 @@ import { OBJECT_STORE } from '@framewire/storage';
 import { INTAKE_CONFIG, PIPELINE_CATALOG } from '../tokens';
 import type { IntakeConfig } from '../config';
 import type { PipelineCatalog } from './pipeline-catalog';
-import { receiveUpload, type ReceivedUpload } from '../upload/multipart';
+import { receiveUpload, refuseUnread, type ReceivedUpload } from '../upload/multipart';
+import { AdmissionService } from '../admission/admission.service';
 import { receiveChunks } from '../upload/stream';
 import { checkVideoLimits, MediaToolkit } from '@framewire/media';
 import { OutboxRelay } from './outbox-relay';
@@ -39,12 +40,19 @@ export class SubmitService {
     private readonly jobs: JobsRepository,
     private readonly relay: OutboxRelay,
     private readonly media: MediaToolkit,
+    private readonly admission: AdmissionService,
   ) {}
 
   async submitUpload(
     req: IncomingMessage,
     opts: { defaults?: Partial<Record<string, string>>; idempotencyKey?: string | null },
   ): Promise<SubmitOutcome> {
+    const refusal = this.admission.refusal();
+    if (refusal) {
+      // Refused before the body is read: a refused client does not get to send its whole video.
+      await refuseUnread(req);
+      throw refusal;
+    }
     const upload = await receiveUpload(req, this.config.uploadTmpDir, {
       maxFileBytes: this.config.maxUploadBytes,
       maxFields: 16,
@@ -70,6 +78,7 @@ export class SubmitService {
     chunks: AsyncIterable<Uint8Array>,
     opts: { idempotencyKey?: string | null; signal?: AbortSignal },
   ): Promise<SubmitOutcome> {
+    this.admission.admit();
     const idempotencyKey = checkIdempotencyKey(opts.idempotencyKey ?? undefined);
     const params = this.parseParams(fields);
     const upload = await receiveChunks(chunks, this.config.uploadTmpDir, { maxFileBytes: this.config.maxUploadBytes, headBytes: 4096 });
@@ -129,7 +138,7 @@ export class SubmitService {
       );
     }
     // ffprobe reads headers only: it catches audio-only and truncated files, and videos over a cap, before anything is queued.
-    const video = await this.media.probeVideo(file.path);
+    const video = await this.admission.probe(() => this.media.probeVideo(file.path));
     checkVideoLimits(video, { frameStride: params.frame_stride, maxFrames: params.max_frames }, this.config);
     return file;
   }

@@ -170,3 +170,43 @@ export class Meter extends Transform {
     return Buffer.concat(this.headChunks);
   }
 }
+
+/**
+ * A request refused before its body was read (admission control): read and
+ * drop at most `lingerBytes` of the body, waiting at most `lingerMs`, before
+ * the answer goes out, so a small upload ends cleanly and its client reads the
+ * answer; a larger one is cut off there (the connection closes after the
+ * answer) instead of being received whole.
+ */
+export async function refuseUnread(req: IncomingMessage, lingerBytes = 1024 * 1024, lingerMs = 2000): Promise<void> {
+  if (req.readableEnded) return;
+  const res = (req as IncomingMessage & { res?: ServerResponse }).res;
+  if (/^100-continue$/i.test(req.headers.expect ?? '')) {
+    // The client waits for 100 Continue, which was not sent (expect-continue.ts): no body is coming.
+    res?.setHeader('Connection', 'close');
+    return;
+  }
+  let seen = 0;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', done);
+      req.off('error', done);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > lingerBytes) done();
+    };
+    const timer = setTimeout(done, lingerMs);
+    req.on('data', onData);
+    req.once('end', done);
+    req.once('error', done);
+    req.resume();
+  });
+  if (req.readableEnded) return;
+  req.pause();
+  res?.setHeader('Connection', 'close');
+  res?.once('finish', () => req.socket.destroySoon());
+}
