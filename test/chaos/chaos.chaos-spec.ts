@@ -6,7 +6,7 @@
  *     proxy, with kills, a NATS restart and poison messages (a frame result for
  *     a job that does not exist on fw.work.persist; junk and an extract for a
  *     job that does not exist on fw.work.extract) inside it;
- *   - a frame-size bomb (a 3 MB MKV of 1920×30000 frames) submitted;
+ *   - a frame-size bomb (a small MKV of 1920×30000 frames) submitted;
  *   - an object-store outage of CHAOS_OUTAGE_MS right after the second wave
  *     was uploaded (its extraction waits on the store), with kills inside it;
  *   - a restart of the machine's Postgres cluster, and the rest of the kills.
@@ -19,15 +19,14 @@
  *   jest --selectProjects chaos       the short version CI runs (6 jobs, 3 kills)
  * CHAOS_RESTART_POSTGRES=0 skips the Postgres restart (it restarts the machine's cluster).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { resolveFfmpegPath } from '@framewire/media';
-import { makeFixtureDir, makeVideo, removeFixtureDir } from '../support/fixtures';
+import { makeFixtureDir, makeFrameSizeBomb, makeVideo, removeFixtureDir } from '../support/fixtures';
 import { eventually, startSystem, type AppName, type TestSystem } from '../support/system';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
@@ -61,18 +60,6 @@ function restartPostgres(): void {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A few MB of MKV whose frames are 1920×30000 (57.6 Mpx each): cheap to send, ruinous to decode. */
-async function makeFrameSizeBomb(path: string): Promise<string> {
-  const args = ['-y', '-v', 'error', '-f', 'lavfi', '-i', 'color=c=black:s=1920x30000:d=1:r=2', '-c:v', 'mjpeg', '-q:v', '31', path];
-  await new Promise<void>((resolve, reject) => {
-    const p = spawn(resolveFfmpegPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg: ${err}`))));
-  });
-  return path;
-}
 
 describe('chaos: kills, outages and poison lose no job, fail no job and double no row', () => {
   let sys: TestSystem;
