@@ -1,27 +1,51 @@
 /**
- * Chaos: every app as real processes (two inference replicas), a batch of jobs,
- * and while they run: SIGKILL of random replicas of every stage, one NATS
- * restart and one Postgres restart. Every job must reach a terminal state,
- * every completed job must have exactly its expected frame rows, and no row
- * may be duplicated.
+ * Chaos: every app as real processes (two inference and two extractor
+ * replicas) on the S3 driver, two waves of jobs, and while they run:
+ *
+ *   - a Postgres outage of CHAOS_OUTAGE_MS (30 s) mid-job, cut through a TCP
+ *     proxy, with kills, a NATS restart and poison messages (a frame result for
+ *     a job that does not exist on fw.work.persist; junk and an extract for a
+ *     job that does not exist on fw.work.extract) inside it;
+ *   - a frame-size bomb (a small MKV of 1920×30000 frames) submitted;
+ *   - an object-store outage of CHAOS_OUTAGE_MS right after the second wave
+ *     was uploaded (its extraction waits on the store), with kills inside it;
+ *   - a restart of the machine's Postgres cluster, and the rest of the kills.
+ *
+ * Outages and poison delay work, never fail it: every job must complete with
+ * exactly its expected frame rows, none duplicated; the bomb is refused at
+ * submit; the poison leaves no row, no job and no dead letter of a real job.
  *
  *   npm run chaos                     20 jobs, 8 kills (CHAOS_JOBS, CHAOS_KILLS override)
  *   jest --selectProjects chaos       the short version CI runs (6 jobs, 3 kills)
  * CHAOS_RESTART_POSTGRES=0 skips the Postgres restart (it restarts the machine's cluster).
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeFixtureDir, makeVideo, removeFixtureDir } from '../support/fixtures';
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { makeFixtureDir, makeFrameSizeBomb, makeVideo, removeFixtureDir } from '../support/fixtures';
 import { eventually, startSystem, type AppName, type TestSystem } from '../support/system';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
 const JOBS = Number(process.env.CHAOS_JOBS ?? 6);
 const KILLS = Number(process.env.CHAOS_KILLS ?? 3);
+const OUTAGE_MS = Number(process.env.CHAOS_OUTAGE_MS ?? 30_000);
 const RESTART_POSTGRES = process.env.CHAOS_RESTART_POSTGRES !== '0';
-jest.setTimeout(Math.max(600_000, JOBS * 60_000));
+jest.setTimeout(Math.max(900_000, JOBS * 60_000));
 
 const STAGES: AppName[] = ['intake', 'extractor', 'inference', 'persister', 'status'];
+const TERMINAL = ['completed', 'failed', 'cancelled'];
+
+interface S3rverInstance {
+  run(): Promise<{ port: number }>;
+  close(): Promise<void>;
+}
+// s3rver ships no type declarations.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3rverInstance;
 
 interface Spec {
   video: string;
@@ -31,25 +55,51 @@ interface Spec {
 }
 
 function restartPostgres(): void {
-  const version = readdirSync('/etc/postgresql')[0]!;
+  const version = execFileSync('ls', ['/etc/postgresql']).toString().trim().split('\n')[0]!;
   execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'restart'], { stdio: 'ignore' });
 }
 
-describe('chaos: kills and outages lose no job and double no row', () => {
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('chaos: kills, outages and poison lose no job, fail no job and double no row', () => {
   let sys: TestSystem;
   let fixtures: string;
+  let s3: S3rverInstance;
+  let s3Dir: string;
+  let pg: TcpProxy;
+  let store: TcpProxy;
 
   beforeAll(async () => {
     fixtures = await makeFixtureDir();
-    sys = await startSystem({ replicas: { inference: 2, extractor: 2 }, env: { FW_ACK_WAIT_MS: '3000' } });
+    s3Dir = await mkdtemp(join(tmpdir(), 'fw-chaos-s3-'));
+    s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir });
+    const { port: s3Port } = await s3.run();
+    store = await startTcpProxy('127.0.0.1', s3Port);
+    pg = await startTcpProxy('127.0.0.1', 5432);
+    sys = await startSystem({
+      replicas: { inference: 2, extractor: 2 },
+      databasePort: pg.port,
+      env: {
+        FW_ACK_WAIT_MS: '3000',
+        FW_STORAGE_DRIVER: 's3',
+        FW_S3_BUCKET: 'framewire-chaos',
+        FW_S3_ENDPOINT: `http://127.0.0.1:${store.port}`,
+        FW_S3_ACCESS_KEY_ID: 'S3RVER',
+        FW_S3_SECRET_ACCESS_KEY: 'S3RVER',
+      },
+    });
   });
 
   afterAll(async () => {
     await sys?.stop();
+    await pg?.close();
+    await store?.close();
+    await s3?.close();
+    if (s3Dir) await rm(s3Dir, { recursive: true, force: true });
     await removeFixtureDir(fixtures);
   });
 
-  it(`${JOBS} jobs through ${KILLS} kills, a NATS restart${RESTART_POSTGRES ? ' and a Postgres restart' : ''}`, async () => {
+  it(`${JOBS} jobs in two waves through ${KILLS} kills, ${OUTAGE_MS / 1000} s Postgres and object-store outages, poison messages and a frame-size bomb`, async () => {
     const videos = await Promise.all(
       [30, 45, 60].map((frames, i) =>
         makeVideo({
@@ -61,6 +111,7 @@ describe('chaos: kills and outages lose no job and double no row', () => {
         }),
       ),
     );
+    const bomb = await makeFrameSizeBomb(join(fixtures, 'bomb.mkv'));
     const specs: Spec[] = Array.from({ length: JOBS }, (_, j) => {
       const frames = [30, 45, 60][j % 3]!;
       const stride = 1 + (j % 4);
@@ -68,9 +119,10 @@ describe('chaos: kills and outages lose no job and double no row', () => {
       const all = Array.from({ length: Math.ceil(frames / stride) }, (_, k) => k * stride);
       return { video: videos[j % 3]!, stride, maxFrames, expected: maxFrames === null ? all : all.slice(0, maxFrames) };
     });
-
+    // The second wave is uploaded just before the object store goes away, so its extraction has to wait for it.
+    const waveTwo = Math.max(1, Math.floor(JOBS / 3));
     const ids: string[] = [];
-    for (const s of specs) {
+    const submit = async (s: Spec) => {
       const form = new FormData();
       form.append('pipeline_id', 'text_regions');
       form.append('frame_stride', String(s.stride));
@@ -79,37 +131,90 @@ describe('chaos: kills and outages lose no job and double no row', () => {
       const res = await fetch(`${sys.baseUrl}/v1/jobs`, { method: 'POST', body: form });
       expect(res.status).toBe(202);
       ids.push(((await res.json()) as { job_id: string }).job_id);
-    }
+    };
+    for (const s of specs.slice(0, JOBS - waveTwo)) await submit(s);
 
-    // Chaos while the jobs run: kills spread over the run, NATS and Postgres restarts between them.
-    const actions: Array<() => Promise<string>> = [];
-    for (let k = 0; k < KILLS; k++) {
-      actions.push(async () => {
-        const stage = STAGES[Math.floor(Math.random() * STAGES.length)]!;
-        const live = sys.apps.filter((a) => a.app === stage && a.proc.exitCode === null && a.proc.signalCode === null);
-        const victim = live[Math.floor(Math.random() * live.length)];
-        if (!victim) return `no live ${stage}`;
-        victim.proc.kill('SIGKILL');
-        await victim.exited;
-        await new Promise((r) => setTimeout(r, 300 + Math.random() * 1000));
-        await sys.start(stage);
-        return `killed and restarted ${stage}`;
-      });
-    }
-    actions.splice(Math.floor(actions.length / 2), 0, async () => {
-      await sys.nats.restart(1000);
-      return 'restarted NATS';
-    });
-    if (RESTART_POSTGRES) {
-      actions.push(async () => {
-        restartPostgres();
-        return 'restarted Postgres';
-      });
-    }
     const log: string[] = [];
-    for (const act of actions) {
-      await new Promise((r) => setTimeout(r, 1000 + Math.random() * 2000));
-      log.push(await act());
+    const kill = async () => {
+      const stage = STAGES[Math.floor(Math.random() * STAGES.length)]!;
+      const live = sys.apps.filter((a) => a.app === stage && a.proc.exitCode === null && a.proc.signalCode === null);
+      const victim = live[Math.floor(Math.random() * live.length)];
+      if (!victim) return log.push(`no live ${stage}`);
+      victim.proc.kill('SIGKILL');
+      await victim.exited;
+      await sleep(300 + Math.random() * 1000);
+      await sys.start(stage);
+      log.push(`killed and restarted ${stage}`);
+    };
+    const killsDuringPg = Math.ceil(KILLS / 3);
+    const killsDuringStore = Math.ceil((KILLS - killsDuringPg) / 2);
+    const killsAfter = KILLS - killsDuringPg - killsDuringStore;
+    /** Run `acts` spread over `ms` while a dependency is cut. */
+    const during = async (ms: number, acts: Array<() => Promise<unknown>>) => {
+      const until = Date.now() + ms;
+      for (const act of acts) {
+        await sleep(Math.min(Math.max(0, until - Date.now()), ms / (acts.length + 1)));
+        await act();
+      }
+      await sleep(Math.max(0, until - Date.now()));
+    };
+
+    // Poison: published straight onto the work subjects, as a forger or a buggy client would.
+    const nc = await connect({ servers: sys.nats.url });
+    const js = jetstream(nc);
+    const poisonJob = randomUUID();
+    const poisonPersist = async () => {
+      const result = { v: 1, job_id: poisonJob, frame_index: 0, pts_ms: 0, result: null, error: null, timings_ms: {}, worker_id: 'forger' };
+      await js.publish('fw.work.persist', JSON.stringify(result), { msgID: `${poisonJob}:0:persist` });
+      log.push('poisoned fw.work.persist');
+    };
+    const poisonExtract = async () => {
+      await js.publish('fw.work.extract', 'this is not json {', { msgID: `junk-${randomUUID()}` });
+      const req = { v: 1, job_id: poisonJob, input_key: `inputs/${poisonJob}/video`, frame_stride: 1, max_frames: null };
+      await js.publish('fw.work.extract', JSON.stringify(req), { msgID: `${poisonJob}:extract` });
+      log.push('poisoned fw.work.extract');
+    };
+
+    // 1. Postgres goes away mid-job; kills, a NATS restart and poison land inside the outage.
+    await pg.cut();
+    log.push(`cut Postgres for ${OUTAGE_MS} ms`);
+    await during(OUTAGE_MS, [
+      ...Array.from({ length: killsDuringPg }, () => kill),
+      async () => {
+        await sys.nats.restart(1000);
+        log.push('restarted NATS');
+      },
+      poisonPersist,
+      poisonExtract,
+    ]);
+    await pg.heal();
+
+    // 2. A frame-size bomb is refused at the door.
+    const bombForm = new FormData();
+    bombForm.append('pipeline_id', 'text_regions');
+    bombForm.append('file', new Blob([await readFile(bomb)]), 'bomb.mkv');
+    const bombRes = await fetch(`${sys.baseUrl}/v1/jobs`, { method: 'POST', body: bombForm });
+    const bombBody = (await bombRes.json()) as { code?: string };
+    log.push(`frame-size bomb: ${bombRes.status} ${bombBody.code}`);
+
+    // 3. The object store goes away right after the second wave was uploaded.
+    for (const s of specs.slice(JOBS - waveTwo)) await submit(s);
+    await store.cut();
+    log.push(`cut the object store for ${OUTAGE_MS} ms`);
+    await during(
+      OUTAGE_MS,
+      Array.from({ length: killsDuringStore }, () => kill),
+    );
+    await store.heal();
+
+    // 4. The machine's Postgres restarts, and the last kills.
+    if (RESTART_POSTGRES) {
+      restartPostgres();
+      log.push('restarted Postgres');
+    }
+    for (let k = 0; k < killsAfter; k++) {
+      await sleep(1000 + Math.random() * 2000);
+      await kill();
     }
 
     const terminal = await eventually(
@@ -117,9 +222,9 @@ describe('chaos: kills and outages lose no job and double no row', () => {
         const rows = (await sys.db.dataSource.query(`SELECT id, status, error_message FROM jobs WHERE id = ANY($1::uuid[])`, [
           ids,
         ])) as Array<{ id: string; status: string; error_message: string | null }>;
-        return rows.every((r) => ['completed', 'failed', 'cancelled'].includes(r.status)) ? rows : undefined;
+        return rows.length === ids.length && rows.every((r) => TERMINAL.includes(r.status)) ? rows : undefined;
       },
-      300_000,
+      600_000,
       'every job to reach a terminal state',
     );
 
@@ -140,21 +245,35 @@ describe('chaos: kills and outages lose no job and double no row', () => {
     const dup = (await sys.db.dataSource.query(
       'SELECT count(*)::int AS n FROM (SELECT job_id, frame_index FROM frame_results GROUP BY 1, 2 HAVING count(*) > 1) d',
     )) as Array<{ n: number }>;
+    const poisonRows = (await sys.db.dataSource.query('SELECT count(*)::int AS n FROM frame_results WHERE job_id = $1', [
+      poisonJob,
+    ])) as Array<{ n: number }>;
+    const deadLetters = (await (await fetch(`${sys.baseUrl}/v1/dlq?limit=500`)).json()) as { items?: Array<{ job_id?: string | null }> };
+    const realDeadLetters = (deadLetters.items ?? []).filter((d) => d.job_id && ids.includes(d.job_id)).length;
+    await nc.close();
 
     const summary = {
       jobs: ids.length,
       completed: terminal.filter((t) => t.status === 'completed').length,
-      failed: failures.length,
+      wrongly_failed: failures.length,
       kills: log.filter((l) => l.startsWith('killed')).length,
+      outages: log.filter((l) => l.startsWith('cut')),
       restarts: log.filter((l) => l.startsWith('restarted')),
+      poison: log.filter((l) => l.startsWith('poisoned')).length,
+      bomb: `${bombRes.status} ${bombBody.code}`,
       lost,
       duplicated: dup[0]!.n,
+      poison_rows: poisonRows[0]!.n,
+      dead_letters_of_real_jobs: realDeadLetters,
     };
     process.stdout.write(`\nchaos summary: ${JSON.stringify(summary)}\n${failures.map((f) => `  failed: ${f}\n`).join('')}`);
+    process.stdout.write(`chaos log: ${log.join(' · ')}\n`);
+    expect(failures).toEqual([]);
     expect(lost).toBe(0);
     expect(summary.duplicated).toBe(0);
-    expect(summary.completed + summary.failed).toBe(ids.length);
-    // A failed job must say why.
-    for (const f of failures) expect(f).not.toMatch(/\(null\)$/);
+    expect(summary.poison_rows).toBe(0);
+    expect(realDeadLetters).toBe(0);
+    expect(bombRes.status).toBe(422);
+    expect(bombBody.code).toBe('VIDEO_TOO_LARGE');
   });
 });

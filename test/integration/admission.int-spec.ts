@@ -3,7 +3,8 @@
  * will still queue (JobsRepository.framesNotYetExtracted), on a real database.
  */
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, JobsRepository, type CreateJobInput, type TestDatabase } from '@framewire/persistence';
+import { JobsRepository, type CreateJobInput } from '@framewire/persistence';
+import { createTestDatabase, type TestDatabase } from '@framewire/persistence/testing';
 
 jest.setTimeout(60_000);
 

@@ -44,17 +44,20 @@ export async function startSystem(
     env?: Record<string, string>;
     /** Run NATS with authentication; every app gets the FW_NATS_* variables that let it in (nats.appEnv). */
     natsAuth?: TestNatsAuth;
+    /** Reach Postgres through this port (a TcpProxy to 127.0.0.1:5432) instead of directly, so a test can cut it. */
+    databasePort?: number;
   } = {},
 ): Promise<TestSystem> {
   const nats = await startNatsServer(opts.natsAuth ? { auth: opts.natsAuth } : {});
   const db = await createTestDatabase({ migrate: false });
+  const databaseUrl = opts.databasePort === undefined ? db.url : withPort(db.url, opts.databasePort);
   const dataDir = await mkdtemp(join(tmpdir(), 'fw-e2e-'));
   const port = await freePort();
   const grpcPort = await freePort();
   const env: Record<string, string> = {
     FW_NATS_URL: nats.url,
     ...nats.appEnv,
-    FW_DATABASE_URL: db.url,
+    FW_DATABASE_URL: databaseUrl,
     FW_STORAGE_DRIVER: 'fs',
     FW_STORAGE_ROOT: join(dataDir, 'objects'),
     FW_UPLOAD_TMP_DIR: join(dataDir, 'uploads'),
@@ -161,4 +164,10 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+function withPort(url: string, port: number): string {
+  const u = new URL(url);
+  u.port = String(port);
+  return u.toString();
 }
