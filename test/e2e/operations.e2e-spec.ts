@@ -25,7 +25,7 @@ const CHECKS: Record<AppName, string[]> = {
   extractor: ['lifecycle', 'nats', 'object_store', 'outage'],
   inference: ['lifecycle', 'models', 'nats', 'object_store', 'outage'],
   persister: ['lifecycle', 'nats', 'outage', 'postgres'],
-  status: ['lifecycle', 'nats', 'outage', 'postgres'],
+  status: ['lifecycle', 'nats', 'object_store', 'outage', 'postgres'],
 };
 
 async function readiness(app: RunningApp): Promise<{ status: number; body: { status: string; checks: Record<string, { ok: boolean }> } }> {
