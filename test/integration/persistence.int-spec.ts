@@ -6,17 +6,15 @@ import {
   FrameResultsRepository,
   JobEventsRepository,
   JobsRepository,
-  ProjectionStore,
   createDataSource,
   openDataSource,
   runMigrations,
-  type ApplyEventResult,
   type CreateJobInput,
   type FrameResultInput,
   type JobRecord,
 } from '@framewire/persistence';
 import { createTestDatabase, type TestDatabase } from '@framewire/persistence/testing';
-import { projectionRules } from '../../apps/status/src/projection';
+import { ProjectionStore, type ApplyEventResult } from '../../apps/status/src/projection-store';
 
 jest.setTimeout(60_000);
 
@@ -456,7 +454,7 @@ describe('ProjectionStore', () => {
     db = await createTestDatabase({ poolSize: 20 });
     jobs = new JobsRepository(db.dataSource);
     results = new FrameResultsRepository(db.dataSource);
-    store = new ProjectionStore(db.dataSource, projectionRules);
+    store = new ProjectionStore(jobs);
   });
   afterAll(() => db.drop());
 
@@ -680,7 +678,7 @@ describe('database unavailable', () => {
     const ds = await openDataSource({ url: url.toString(), poolSize: 2, connectTimeoutMs: 2000 });
     try {
       const { job } = await new JobsRepository(ds).createPending(jobInput());
-      const store = new ProjectionStore(ds, projectionRules);
+      const store = new ProjectionStore(new JobsRepository(ds));
       await p.cut();
       await expectDomainError(store.applyEvent(makeEvent('extracting', job.id, { video: VIDEO }), 'extracting'), 'DATABASE_UNAVAILABLE');
       await expectDomainError(new JobsRepository(ds).get(job.id), 'DATABASE_UNAVAILABLE');
