@@ -583,16 +583,16 @@ describe('ProjectionStore', () => {
     // The persister writes results in batches while progress events race each other.
     const work: Promise<unknown>[] = [];
     const outcomes: ApplyEventResult[] = [];
+    const persisted: Promise<unknown>[] = [];
     for (let batch = 0; batch < 20; batch++) {
       const rows = Array.from({ length: total / 20 }, (_, i) => frame(job.id, batch * 10 + i));
+      persisted.push(results.upsertBatch(rows));
       work.push(
-        results
-          .upsertBatch(rows)
-          .then(() =>
-            store
-              .applyEvent(makeEvent('frames', job.id, { frames_done: 0, frames_failed: 0 }, t(10 + batch)), `frames:${batch}`)
-              .then((o) => outcomes.push(o)),
-          ),
+        persisted[batch].then(() =>
+          store
+            .applyEvent(makeEvent('frames', job.id, { frames_done: 0, frames_failed: 0 }, t(10 + batch)), `frames:${batch}`)
+            .then((o) => outcomes.push(o)),
+        ),
       );
     }
     work.push(
@@ -600,12 +600,14 @@ describe('ProjectionStore', () => {
         .applyEvent(makeEvent('extracted', job.id, { frames_total: total, frames_decoded: total }, t(5)), 'extracted')
         .then((o) => outcomes.push(o)),
     );
-    // Every event delivered twice, concurrently.
+    // Every event delivered twice, concurrently (a redelivery, like the first delivery, comes after its batch is persisted).
     for (let batch = 0; batch < 20; batch++) {
       work.push(
-        store
-          .applyEvent(makeEvent('frames', job.id, { frames_done: 0, frames_failed: 0 }, t(10 + batch)), `frames:${batch}`)
-          .then((o) => outcomes.push(o)),
+        persisted[batch].then(() =>
+          store
+            .applyEvent(makeEvent('frames', job.id, { frames_done: 0, frames_failed: 0 }, t(10 + batch)), `frames:${batch}`)
+            .then((o) => outcomes.push(o)),
+        ),
       );
     }
     await Promise.all(work);
