@@ -6,17 +6,15 @@ import {
   FrameResultsRepository,
   JobEventsRepository,
   JobsRepository,
-  ProjectionStore,
   createDataSource,
   openDataSource,
   runMigrations,
-  type ApplyEventResult,
   type CreateJobInput,
   type FrameResultInput,
   type JobRecord,
 } from '@framewire/persistence';
 import { createTestDatabase, type TestDatabase } from '@framewire/persistence/testing';
-import { projectionRules } from '../../apps/status/src/projection';
+import { ProjectionStore, type ApplyEventResult } from '../../apps/status/src/projection-store';
 
 jest.setTimeout(60_000);
 
@@ -456,7 +454,7 @@ describe('ProjectionStore', () => {
     db = await createTestDatabase({ poolSize: 20 });
     jobs = new JobsRepository(db.dataSource);
     results = new FrameResultsRepository(db.dataSource);
-    store = new ProjectionStore(db.dataSource, projectionRules);
+    store = new ProjectionStore(jobs);
   });
   afterAll(() => db.drop());
 
@@ -585,16 +583,16 @@ describe('ProjectionStore', () => {
     // The persister writes results in batches while progress events race each other.
     const work: Promise<unknown>[] = [];
     const outcomes: ApplyEventResult[] = [];
+    const persisted: Promise<unknown>[] = [];
     for (let batch = 0; batch < 20; batch++) {
       const rows = Array.from({ length: total / 20 }, (_, i) => frame(job.id, batch * 10 + i));
+      persisted.push(results.upsertBatch(rows));
       work.push(
-        results
-          .upsertBatch(rows)
-          .then(() =>
-            store
-              .applyEvent(makeEvent('frames', job.id, { frames_done: 0, frames_failed: 0 }, t(10 + batch)), `frames:${batch}`)
-              .then((o) => outcomes.push(o)),
-          ),
+        persisted[batch].then(() =>
+          store
+            .applyEvent(makeEvent('frames', job.id, { frames_done: 0, frames_failed: 0 }, t(10 + batch)), `frames:${batch}`)
+            .then((o) => outcomes.push(o)),
+        ),
       );
     }
     work.push(
@@ -602,12 +600,14 @@ describe('ProjectionStore', () => {
         .applyEvent(makeEvent('extracted', job.id, { frames_total: total, frames_decoded: total }, t(5)), 'extracted')
         .then((o) => outcomes.push(o)),
     );
-    // Every event delivered twice, concurrently.
+    // Every event delivered twice, concurrently (a redelivery, like the first delivery, comes after its batch is persisted).
     for (let batch = 0; batch < 20; batch++) {
       work.push(
-        store
-          .applyEvent(makeEvent('frames', job.id, { frames_done: 0, frames_failed: 0 }, t(10 + batch)), `frames:${batch}`)
-          .then((o) => outcomes.push(o)),
+        persisted[batch].then(() =>
+          store
+            .applyEvent(makeEvent('frames', job.id, { frames_done: 0, frames_failed: 0 }, t(10 + batch)), `frames:${batch}`)
+            .then((o) => outcomes.push(o)),
+        ),
       );
     }
     await Promise.all(work);
@@ -680,7 +680,7 @@ describe('database unavailable', () => {
     const ds = await openDataSource({ url: url.toString(), poolSize: 2, connectTimeoutMs: 2000 });
     try {
       const { job } = await new JobsRepository(ds).createPending(jobInput());
-      const store = new ProjectionStore(ds, projectionRules);
+      const store = new ProjectionStore(new JobsRepository(ds));
       await p.cut();
       await expectDomainError(store.applyEvent(makeEvent('extracting', job.id, { video: VIDEO }), 'extracting'), 'DATABASE_UNAVAILABLE');
       await expectDomainError(new JobsRepository(ds).get(job.id), 'DATABASE_UNAVAILABLE');

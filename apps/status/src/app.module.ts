@@ -1,12 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { MessagingModule, topologyFromConfig } from '@framewire/messaging';
-import { PersistenceModule, ProjectionStore } from '@framewire/persistence';
+import { PersistenceModule } from '@framewire/persistence';
 import { ObservabilityModule } from '@framewire/observability';
 import { RuntimeModule, type Logger } from '@framewire/runtime';
 import { StorageModule } from '@framewire/storage';
 import type { StatusConfig } from './config';
-import { projectionRules } from './projection';
+import { ProjectionStore } from './projection-store';
 import { ProjectorService } from './projector.service';
 import { AdvisoriesService } from './advisories.service';
 import { ClusterGauges } from './cluster-gauges';
@@ -39,12 +38,7 @@ export class StatusModule {
           shutdownTimeoutMs: config.shutdownTimeoutMs,
         }),
       ],
-      providers: [
-        { provide: ProjectionStore, useFactory: (ds: DataSource) => new ProjectionStore(ds, projectionRules), inject: [DataSource] },
-        ProjectorService,
-        AdvisoriesService,
-        ClusterGauges,
-      ],
+      providers: [ProjectionStore, ProjectorService, AdvisoriesService, ClusterGauges],
     };
   }
 }

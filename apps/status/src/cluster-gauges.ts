@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { DLQ_PREFIX, STREAMS } from '@framewire/contracts';
+import { DLQ_PREFIX, JOB_STATUSES, STREAMS } from '@framewire/contracts';
 import { Broker } from '@framewire/messaging';
 import { Metrics } from '@framewire/observability';
+import { JobsRepository } from '@framewire/persistence';
 import { LOGGER, type Logger } from '@framewire/runtime';
 import { Gauge } from 'prom-client';
 
@@ -28,7 +28,7 @@ export class ClusterGauges implements OnModuleInit {
   constructor(
     private readonly metrics: Metrics,
     private readonly broker: Broker,
-    @Inject(DataSource) private readonly db: DataSource,
+    private readonly jobs: JobsRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -43,7 +43,7 @@ export class ClusterGauges implements OnModuleInit {
       async collect() {
         const snap = await current();
         this.reset();
-        for (const s of ['pending', 'running', 'completed', 'failed', 'cancelled']) this.set({ status: s }, 0);
+        for (const s of JOB_STATUSES) this.set({ status: s }, 0);
         for (const row of snap?.jobs ?? []) this.set({ status: row.status }, row.count);
       },
     });
@@ -93,7 +93,7 @@ export class ClusterGauges implements OnModuleInit {
 
   private async read(): Promise<ClusterSnapshot> {
     const [jobs, deadLetters, consumers] = await Promise.all([
-      this.db.query<Array<{ status: string; count: number }>>('SELECT status, count(*)::int AS count FROM jobs GROUP BY status'),
+      this.jobs.countByStatus(),
       this.broker.jsm.streams
         .info(STREAMS.dlq, { subjects_filter: `${DLQ_PREFIX}.>` })
         .then((i) => Object.values(i.state.subjects ?? {}).reduce((a, b) => a + b, 0)),

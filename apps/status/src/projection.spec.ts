@@ -1,7 +1,7 @@
 import { makeEvent } from '@framewire/contracts';
 import type { JobEvent } from '@framewire/contracts';
 import type { FrameCounts, JobPatch, JobProjectionState } from '@framewire/persistence';
-import { projectEvent, projectionRules, shouldComplete } from './projection';
+import { advances, decide, projectEvent, shouldComplete } from './projection';
 
 const JOB = '0b5e3c1e-8a2f-4c7e-9b1d-2f3a4b5c6d7e';
 const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
@@ -198,10 +198,42 @@ describe('shouldComplete', () => {
   ])('%s → %s', (_label, state, expected) => {
     expect(shouldComplete(state)).toBe(expected);
   });
+});
 
-  it('is exported with the projection as ProjectionRules', () => {
-    expect(projectionRules.project).toBe(projectEvent);
-    expect(projectionRules.shouldComplete).toBe(shouldComplete);
+describe('advances (the forward-only rule)', () => {
+  it.each<[JobProjectionState['status'], JobProjectionState['status'], boolean]>([
+    ['pending', 'running', true],
+    ['pending', 'failed', true],
+    ['running', 'completed', true],
+    ['running', 'cancelled', true],
+    ['running', 'running', false],
+    ['running', 'pending', false],
+    ['completed', 'failed', false],
+    ['failed', 'cancelled', false],
+    ['cancelled', 'running', false],
+  ])('%s → %s: %s', (from, to, expected) => {
+    expect(advances(from, to)).toBe(expected);
+  });
+});
+
+describe('decide', () => {
+  it('completes the job when the event gives every frame an outcome, finished_at the latest known time', () => {
+    const state = { ...running, frames_total: 4, frames_done: 3, extracted_at: t(9) };
+    expect(decide(state, ev.frames(3), { done: 4, failed: 0 })).toEqual({ frames_done: 4, status: 'completed', finished_at: t(9) });
+  });
+
+  it('returns only what changes', () => {
+    expect(decide(running, ev.extracting(1), null)).toEqual({});
+    expect(decide(completed, ev.failed(9), null)).toEqual({});
+  });
+
+  it('never moves a status back', () => {
+    for (const state of [running, completed, failed, cancelled]) {
+      for (const e of Object.values(ev).map((make) => make())) {
+        const status = decide(state, e, { done: 0, failed: 0 }).status;
+        if (status !== undefined) expect(advances(state.status, status)).toBe(true);
+      }
+    }
   });
 });
 

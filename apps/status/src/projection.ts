@@ -1,15 +1,17 @@
 import { isTerminal } from '@framewire/contracts';
-import type { JobEvent } from '@framewire/contracts';
-import type { FrameCounts, JobPatch, JobProjectionState, ProjectionRules } from '@framewire/persistence';
+import type { JobEvent, JobStatus } from '@framewire/contracts';
+import type { FrameCounts, JobPatch, JobProjectionState } from '@framewire/persistence';
 
 /**
- * How job events project into the jobs row. Pure: the ProjectionStore reads the
- * row under a lock, calls these, and writes the result.
+ * Where a job's status is decided: how job events project into the jobs row.
+ * Pure: the ProjectionStore (./projection-store.ts) reads the row under a lock,
+ * calls decide(), and writes what it returns. Nothing else writes a job's
+ * status; a stage that wants a job failed or cancelled publishes the event.
  *
- * - Status only moves forward: pending → running → completed | failed | cancelled.
- *   A terminal status never changes, so a late `extracting` or `frames` never
- *   reopens a finished job, and `failed` or `cancelled` win over any
- *   non-terminal status.
+ * - Status only moves forward (advances()): pending → running → completed |
+ *   failed | cancelled. A terminal status never changes, so a late `extracting`
+ *   or `frames` never reopens a finished job, and `failed` or `cancelled` win
+ *   over any non-terminal status.
  * - Facts are order-independent, so replays and out-of-order delivery converge:
  *   started_at and extracted_at keep the earliest time seen, the video metadata
  *   and frames_total keep the first value seen. Missing facts are still filled
@@ -17,6 +19,13 @@ import type { FrameCounts, JobPatch, JobProjectionState, ProjectionRules } from 
  * - Frame counts come from frame_results (`counts`), never from event payloads,
  *   and freeze once the job is terminal.
  */
+const STATUS_RANK: Record<JobStatus, number> = { pending: 0, running: 1, completed: 2, failed: 2, cancelled: 2 };
+
+/** The forward-only rule, the one place it is stated: whether a job may move from `from` to `to`. */
+export function advances(from: JobStatus, to: JobStatus): boolean {
+  return STATUS_RANK[to] > STATUS_RANK[from];
+}
+
 /** Returns only what changes: an empty patch means the event changes nothing. */
 export function projectEvent(state: JobProjectionState, event: JobEvent, counts: FrameCounts | null): JobPatch {
   const at = new Date(event.at);
@@ -24,7 +33,7 @@ export function projectEvent(state: JobProjectionState, event: JobEvent, counts:
   const patch: JobPatch = {};
 
   const markStarted = () => {
-    if (state.status === 'pending') patch.status = 'running';
+    if (advances(state.status, 'running')) patch.status = 'running';
     if (state.started_at === null || at < state.started_at) patch.started_at = at;
   };
   const takeCounts = () => {
@@ -56,7 +65,7 @@ export function projectEvent(state: JobProjectionState, event: JobEvent, counts:
       takeCounts();
       break;
     case 'completed':
-      if (terminal) break;
+      if (!advances(state.status, 'completed')) break;
       finish('completed');
       if (state.frames_total === null) patch.frames_total = event.frames_total;
       // The completing stage's counts, unless frame_results already showed more.
@@ -64,13 +73,13 @@ export function projectEvent(state: JobProjectionState, event: JobEvent, counts:
       if (event.frames_failed > state.frames_failed) patch.frames_failed = event.frames_failed;
       break;
     case 'failed':
-      if (terminal) break;
+      if (!advances(state.status, 'failed')) break;
       finish('failed');
       patch.error_code = event.error_code;
       patch.error_message = event.error_message;
       break;
     case 'cancelled':
-      if (terminal) break;
+      if (!advances(state.status, 'cancelled')) break;
       finish('cancelled');
       break;
     default: {
@@ -84,7 +93,46 @@ export function projectEvent(state: JobProjectionState, event: JobEvent, counts:
 
 /** Every sampled frame has an outcome, and nothing else ended the job first. */
 export function shouldComplete(state: JobProjectionState): boolean {
-  return !isTerminal(state.status) && state.frames_total !== null && state.frames_done + state.frames_failed >= state.frames_total;
+  return (
+    advances(state.status, 'completed') && state.frames_total !== null && state.frames_done + state.frames_failed >= state.frames_total
+  );
 }
 
-export const projectionRules: ProjectionRules = { project: projectEvent, shouldComplete };
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return a === b;
+  const va = a as Record<string, unknown>;
+  const vb = b as Record<string, unknown>;
+  return [...new Set([...Object.keys(va), ...Object.keys(vb)])].every((k) => va[k] === vb[k]);
+}
+
+/** The entries of `patch` that differ from `state`. */
+export function effectivePatch(state: JobProjectionState, patch: JobPatch): JobPatch {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    if (!sameValue(state[key as keyof JobProjectionState], value)) out[key] = value;
+  }
+  return out;
+}
+
+function latest(...dates: (Date | null)[]): Date {
+  return new Date(Math.max(...dates.filter((d): d is Date => d !== null).map((d) => d.getTime())));
+}
+
+/**
+ * The whole decision for one event: its patch, then completion when every
+ * sampled frame has an outcome (finished_at: the latest of the event, start and
+ * extraction), reduced to what actually changes. `counts` are frame_results'
+ * counts, read under the job's row lock, for `frames` and `extracted` events;
+ * null for the others.
+ */
+export function decide(state: JobProjectionState, event: JobEvent, counts: FrameCounts | null): JobPatch {
+  const patch: JobPatch = { ...projectEvent(state, event, counts) };
+  const next: JobProjectionState = { ...state, ...patch };
+  if (shouldComplete(next)) {
+    patch.status = 'completed';
+    patch.finished_at = latest(new Date(event.at), next.started_at, next.extracted_at);
+  }
+  return effectivePatch(state, patch);
+}

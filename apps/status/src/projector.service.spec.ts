@@ -1,6 +1,7 @@
 import { makeEvent } from '@framewire/contracts';
 import type { Broker, CancellationRegistry, HandlerContext } from '@framewire/messaging';
-import type { ApplyEventResult, JobRecord, ProjectionStore } from '@framewire/persistence';
+import type { JobRecord } from '@framewire/persistence';
+import type { ApplyEventResult, ProjectionStore } from './projection-store';
 import pino from 'pino';
 import { ProjectorService } from './projector.service';
 

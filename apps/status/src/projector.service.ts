@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, makeEvent, type JobEvent } from '@framewire/contracts';
 import { Broker, CancellationRegistry, Consume, type HandlerContext } from '@framewire/messaging';
-import { ProjectionStore, type JobRecord } from '@framewire/persistence';
+import type { JobRecord } from '@framewire/persistence';
 import { LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
+import { ProjectionStore } from './projection-store';
 
 /**
  * fw.events.>: the only writer of job status. Projects each event into the

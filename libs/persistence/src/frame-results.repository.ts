@@ -213,7 +213,7 @@ export class FrameResultsRepository {
   }
 }
 
-/** Shared with ProjectionStore. */
+/** Shared with withLockedJob. */
 export async function countFrames(sql: Sql, jobId: string): Promise<FrameCounts> {
   const { rows } = await sql.query<{ done: number; failed: number }>(
     `SELECT count(*) FILTER (WHERE "error" IS NULL)::int AS "done",

@@ -13,8 +13,7 @@ export { FrameResultsRepository, MAX_RESULTS_PAGE, UPSERT_CHUNK_ROWS, type JobPr
 export { JobEventsRepository } from './job-events.repository';
 export { OutboxRepository } from './outbox.repository';
 export type { RelayOptions, RelayPass } from './outbox.repository';
-export { ProjectionStore } from './projection-store';
-export type { ApplyEventResult, JobPatch, JobProjectionState, ProjectionRules, TerminalStatus } from './projection-store';
+export type { JobPatch, JobProjectionState, LockedJob } from './locked-job';
 
 export type {
   CreateJobInput,

@@ -5,7 +5,7 @@ import type { JobEventRecord } from './records';
 import { withConnection } from './sql';
 import type { Sql } from './sql';
 
-/** A job's timeline as projected. Writes normally go through ProjectionStore, in the projection's transaction. */
+/** A job's timeline as projected. Writes normally go through the status projection (JobsRepository.withLockedJob), in its's transaction. */
 export class JobEventsRepository {
   constructor(private readonly ds: DataSource) {}
 
@@ -24,7 +24,7 @@ export class JobEventsRepository {
   }
 }
 
-/** Shared with ProjectionStore. A job that does not exist is a foreign-key violation (23503). */
+/** Shared with withLockedJob. A job that does not exist is a foreign-key violation (23503). */
 export async function appendEvent(
   sql: Sql,
   jobId: string,

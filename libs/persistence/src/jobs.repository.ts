@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { DomainError, TERMINAL_STATUSES, UUID_ANY_CASE, type JobStatus } from '@framewire/contracts';
 import { decodeJobCursor, encodeJobCursor } from './cursor';
 import { sqlState } from './errors';
+import { withLockedJob, type LockedJob } from './locked-job';
 import { toJobRecord } from './records';
 import { insertOutbox } from './outbox.repository';
 import type { CreateJobInput, CreateJobResult, JobRecord, JobsPage, ListJobsQuery, OutgoingMessage } from './records';
@@ -14,9 +15,24 @@ export const MAX_LIST_LIMIT = 1000;
 /** created_at as microsecond UTC text, the cursor's own precision. */
 const CURSOR_TS = `to_char("created_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursor_ts"`;
 
-/** Reads and creates jobs. Status changes belong to the status service (ProjectionStore). */
+/** Reads and creates jobs. Status changes belong to the status service (apps/status/src/projection-store.ts), through withLockedJob. */
 export class JobsRepository {
   constructor(private readonly ds: DataSource) {}
+
+  /** See {@link withLockedJob}: for the status projection only. */
+  withLockedJob<T>(id: string, fn: (locked: LockedJob) => Promise<T>): Promise<T | null> {
+    return withLockedJob(this.ds, id, fn);
+  }
+
+  /** How many jobs have each status (statuses without jobs are absent). */
+  countByStatus(): Promise<Array<{ status: JobStatus; count: number }>> {
+    return withConnection(this.ds, async (sql) => {
+      const { rows } = await sql.query<{ status: JobStatus; count: number }>(
+        `SELECT "status", count(*)::int AS "count" FROM "jobs" GROUP BY "status"`,
+      );
+      return rows;
+    });
+  }
 
   /**
    * Inserts a pending job. With an idempotency key that is already stored, the
@@ -219,9 +235,8 @@ export class JobsRepository {
   }
 }
 
-/** Shared with ProjectionStore. */
-export async function getJob(sql: Sql, id: string, lock = false): Promise<JobRecord | null> {
-  const { rows } = await sql.query(`SELECT * FROM "jobs" WHERE "id" = $1${lock ? ' FOR NO KEY UPDATE' : ''}`, [id]);
+async function getJob(sql: Sql, id: string): Promise<JobRecord | null> {
+  const { rows } = await sql.query(`SELECT * FROM "jobs" WHERE "id" = $1`, [id]);
   const row = rows[0];
   return row ? toJobRecord(row) : null;
 }

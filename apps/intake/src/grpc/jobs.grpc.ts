@@ -79,8 +79,8 @@ export class JobsGrpcHandlers {
         const reason = req.reason ?? null;
         if (reason !== null && reason.length > 500)
           throw new DomainError('INVALID_ARGUMENT', 'reason must be a string of at most 500 characters');
-        const job = await this.cancels.cancel(req.jobId, reason);
-        return { ...jobMessage(job), status: JobStatus.JOB_STATUS_CANCELLED };
+        const accepted = await this.cancels.cancel(req.jobId, reason);
+        return jobMessage({ ...accepted.job, status: accepted.status });
       }),
       deleteJob: this.unary('DeleteJob', async (req): Promise<DeleteJobResponse> => {
         const { job_id } = await this.deleter.deleteJob(req.jobId, 'request');

@@ -43,8 +43,8 @@ export class JobsController {
   @Post(':id/cancel')
   @HttpCode(202)
   async cancel(@Param('id') id: string, @Body() body: unknown) {
-    const job = await this.cancels.cancel(id, cancelReason(body));
-    return { ...jobView(job), status: 'cancelled' as const };
+    const accepted = await this.cancels.cancel(id, cancelReason(body));
+    return { ...jobView(accepted.job), status: accepted.status };
   }
 
   /** A finished job and everything of it; 409 for a pending or running one (cancel it first). */

@@ -1,5 +1,5 @@
-import { effectivePatch } from './projection-store';
-import type { JobProjectionState } from './projection-store';
+import { effectivePatch } from './projection';
+import type { JobProjectionState } from '@framewire/persistence';
 
 const state: JobProjectionState = {
   status: 'running',
