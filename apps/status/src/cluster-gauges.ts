@@ -1,7 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DLQ_PREFIX, STREAMS } from '@framewire/contracts';
-import { Broker } from '@framewire/messaging';
+import { Broker, DeadLetters, type ConsumerState } from '@framewire/messaging';
 import { Metrics } from '@framewire/observability';
 import { LOGGER, type Logger } from '@framewire/runtime';
 import { Gauge } from 'prom-client';
@@ -12,7 +11,7 @@ const SNAPSHOT_TTL_MS = 2000;
 interface ClusterSnapshot {
   jobs: Array<{ status: string; count: number }>;
   deadLetters: number;
-  consumers: Array<{ stream: string; consumer: string; pending: number; ackPending: number; redelivered: number; waiting: number }>;
+  consumers: ConsumerState[];
 }
 
 /**
@@ -28,6 +27,7 @@ export class ClusterGauges implements OnModuleInit {
   constructor(
     private readonly metrics: Metrics,
     private readonly broker: Broker,
+    private readonly deadLetters: DeadLetters,
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -94,29 +94,9 @@ export class ClusterGauges implements OnModuleInit {
   private async read(): Promise<ClusterSnapshot> {
     const [jobs, deadLetters, consumers] = await Promise.all([
       this.db.query<Array<{ status: string; count: number }>>('SELECT status, count(*)::int AS count FROM jobs GROUP BY status'),
-      this.broker.jsm.streams
-        .info(STREAMS.dlq, { subjects_filter: `${DLQ_PREFIX}.>` })
-        .then((i) => Object.values(i.state.subjects ?? {}).reduce((a, b) => a + b, 0)),
-      this.readConsumers(),
+      this.deadLetters.count(),
+      this.broker.durableConsumers(),
     ]);
     return { jobs, deadLetters, consumers };
-  }
-
-  private async readConsumers(): Promise<ClusterSnapshot['consumers']> {
-    const out: ClusterSnapshot['consumers'] = [];
-    for (const stream of Object.values(STREAMS)) {
-      for await (const c of this.broker.jsm.consumers.list(stream)) {
-        if (!c.config.durable_name) continue; // clients' ephemeral watchers
-        out.push({
-          stream,
-          consumer: c.name,
-          pending: c.num_pending,
-          ackPending: c.num_ack_pending,
-          redelivered: c.num_redelivered,
-          waiting: c.num_waiting,
-        });
-      }
-    }
-    return out;
   }
 }
