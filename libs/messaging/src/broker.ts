@@ -19,6 +19,7 @@ import {
   STREAMS,
   type JobEvent,
 } from '@framewire/contracts';
+import { JobEventsClient } from '@framewire/events';
 import { currentContext, describeNatsAuth, newTraceId, type Logger, type NatsAuthSettings } from '@framewire/runtime';
 import { describeConnectError, isPermanentConnectError, natsConnectOptions, natsServers, withoutUserInfo } from './nats-connect';
 
@@ -171,6 +172,11 @@ export class Broker {
       if (err instanceof Error && /no message found|not found/i.test(err.message)) return null;
       throw err;
     }
+  }
+
+  /** Clients' view of job events (subscribe, replay) over this process's connection; closing it leaves the connection open. */
+  jobEvents(): JobEventsClient {
+    return JobEventsClient.fromConnection(this.nc);
   }
 
   isConnected(): boolean {
