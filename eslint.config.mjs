@@ -55,6 +55,17 @@ export default tseslint.config(
         'error',
         { patterns: [{ regex: INTO_AN_APP, message: 'an app must not import another app: move the shared code into a lib' }] },
       ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'MemberExpression[object.property.name=/^broker$/i][property.name=/^(nc|js|jsm)$/]',
+          message: "apps use Broker's methods (and DeadLetters for dead letters), not its raw NATS connection or JetStream clients",
+        },
+        {
+          selector: 'MemberExpression[object.name=/^broker$/i][property.name=/^(nc|js|jsm)$/]',
+          message: "apps use Broker's methods (and DeadLetters for dead letters), not its raw NATS connection or JetStream clients",
+        },
+      ],
     },
   },
   {

@@ -19,10 +19,10 @@ import {
   DEFAULT_TOPOLOGY,
   DLQ_HEADERS,
   DLQ_INLINE_MAX_BYTES,
+  DeadLetters,
   JetStreamWorker,
   provisionConsumer,
   provisionStreams,
-  publishDeadLetter,
   workConsumerConfig,
   type TopologySettings,
 } from '@framewire/messaging';
@@ -31,7 +31,6 @@ import { createTestDatabase, type TestDatabase } from '@framewire/persistence/te
 import { FsObjectStore, objectKeys, removeStaleTemp } from '@framewire/storage';
 import pino from 'pino';
 import type { IntakeConfig } from '../../apps/intake/src/config';
-import { DlqService } from '../../apps/intake/src/dlq/dlq.service';
 import { DeleteService } from '../../apps/intake/src/jobs/delete.service';
 import { QueryService } from '../../apps/intake/src/jobs/query.service';
 import { RetentionService } from '../../apps/intake/src/jobs/retention.service';
@@ -291,7 +290,7 @@ describe('retention: deleting jobs, the sweep, dead letters by reference', () =>
           logger,
           heartbeatMs: 500,
           failJobOnGiveUp: false,
-          deadLetterBodies: store,
+          deadLetters: new DeadLetters(broker, store, { workerId: 'inference-test', logger }),
         },
       );
       await worker.start();
@@ -308,7 +307,7 @@ describe('retention: deleting jobs, the sweep, dead letters by reference', () =>
       expect(Number(letter.header.get(DLQ_HEADERS.bodySize))).toBe(original.byteLength);
       expect(Buffer.compare(await store.getBytes(ref), Buffer.from(original))).toBe(0);
 
-      const dlq = new DlqService(broker, store, logger);
+      const dlq = new DeadLetters(broker, store, { workerId: 'intake-test', logger });
       const listed = (await dlq.list(letter.seq - 1, 1)).items[0];
       expect(listed).toMatchObject({ seq: letter.seq, kind: 'infer', job_id: jobId, body: { bytes: original.byteLength, ref } });
 
@@ -322,47 +321,39 @@ describe('retention: deleting jobs, the sweep, dead letters by reference', () =>
     it('a dead letter whose job was deleted cannot be replayed: CONFLICT, nothing published', async () => {
       const id = await seedJob('failed', { finishedDaysAgo: 0 });
       const key = objectKeys.deadLetterKey(id, STREAMS.work, 99);
-      await publishDeadLetter(
-        broker,
-        {
-          kind: 'infer',
-          data: randomBytes(DLQ_INLINE_MAX_BYTES + 1),
-          subject: WORK_SUBJECTS.infer,
-          stream: STREAMS.work,
-          streamSeq: 99,
-          deliveries: 1,
-          reason: 'test',
-          workerId: 'w',
-          jobId: id,
-        },
-        store,
-      );
+      await new DeadLetters(broker, store, { workerId: 'w', logger }).write({
+        kind: 'infer',
+        data: randomBytes(DLQ_INLINE_MAX_BYTES + 1),
+        subject: WORK_SUBJECTS.infer,
+        stream: STREAMS.work,
+        streamSeq: 99,
+        deliveries: 1,
+        reason: 'test',
+        workerId: 'w',
+        jobId: id,
+      });
       expect(await store.head(key)).not.toBeNull();
       await deleter.deleteJob(id, 'request');
       expect(await store.head(key)).toBeNull();
       const letter = await lastOf(STREAMS.dlq, dlqSubject('infer'));
       const before = (await broker.jsm.streams.info(STREAMS.work)).state.last_seq;
-      expect(await codeOf(new DlqService(broker, store, logger).replay(letter.seq))).toBe('CONFLICT');
+      expect(await codeOf(new DeadLetters(broker, store, { workerId: 'intake-test', logger }).replay(letter.seq))).toBe('CONFLICT');
       expect((await broker.jsm.streams.info(STREAMS.work)).state.last_seq).toBe(before);
     });
 
     it('a small body stays inline', async () => {
       const data = Buffer.from('{"v":1}');
-      await publishDeadLetter(
-        broker,
-        {
-          kind: 'persist',
-          data,
-          subject: WORK_SUBJECTS.persist,
-          stream: STREAMS.work,
-          streamSeq: 12345,
-          deliveries: 1,
-          reason: 'test',
-          workerId: 'w',
-          jobId: undefined,
-        },
-        store,
-      );
+      await new DeadLetters(broker, store, { workerId: 'w', logger }).write({
+        kind: 'persist',
+        data,
+        subject: WORK_SUBJECTS.persist,
+        stream: STREAMS.work,
+        streamSeq: 12345,
+        deliveries: 1,
+        reason: 'test',
+        workerId: 'w',
+        jobId: undefined,
+      });
       const letter = await lastOf(STREAMS.dlq, dlqSubject('persist'));
       expect(letter.header.get(DLQ_HEADERS.bodyRef)).toBe('');
       expect(Buffer.from(letter.data).toString()).toBe('{"v":1}');

@@ -59,22 +59,17 @@ export class FlowControl {
 
   /** The job's cumulative persisted frame count from its latest progress event, or 0. */
   private async persistedSoFar(): Promise<number> {
-    try {
-      const last = await this.broker.jsm.streams.getMessage(STREAMS.events, { last_by_subj: eventSubject(this.jobId, 'frames') });
-      if (!last) return 0;
-      const ev = last.json<{ frames_done?: number; frames_failed?: number }>();
-      return (ev.frames_done ?? 0) + (ev.frames_failed ?? 0);
-    } catch (err) {
-      if (err instanceof Error && /no message found|not found/i.test(err.message)) return 0;
-      throw err;
-    }
+    const last = await this.broker.lastMessage(STREAMS.events, eventSubject(this.jobId, 'frames'));
+    if (!last) return 0;
+    const ev = last.json<{ frames_done?: number; frames_failed?: number }>();
+    return (ev.frames_done ?? 0) + (ev.frames_failed ?? 0);
   }
 
   private async globalFull(): Promise<boolean> {
     // A consumer-info round trip every 250 ms at most.
     if (Date.now() - this.lastGlobalCheck < 250) return false;
     this.lastGlobalCheck = Date.now();
-    const info = await this.broker.jsm.consumers.info(STREAMS.work, WORK_CONSUMERS.infer);
+    const info = await this.broker.consumerInfo(STREAMS.work, WORK_CONSUMERS.infer);
     return info.num_pending + info.num_ack_pending >= this.limits.globalFramesInFlight;
   }
 }

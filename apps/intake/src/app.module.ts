@@ -10,7 +10,6 @@ import { AdmissionService } from './admission/admission.service';
 import { ApiKeyAuth } from './auth/api-key.auth';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import type { IntakeConfig } from './config';
-import { DlqService } from './dlq/dlq.service';
 import { WorkersController } from './http/workers.controller';
 import { WorkersService } from './workers/workers.service';
 import { DlqController } from './http/dlq.controller';
@@ -82,7 +81,6 @@ export class IntakeModule {
         DeleteService,
         RetentionService,
         StaleUploadsCleaner,
-        DlqService,
         WorkersService,
         ApiKeyAuth,
         { provide: APP_GUARD, useClass: ApiKeyGuard },

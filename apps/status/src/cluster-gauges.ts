@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { DLQ_PREFIX, JOB_STATUSES, STREAMS } from '@framewire/contracts';
-import { Broker } from '@framewire/messaging';
+import { JOB_STATUSES } from '@framewire/contracts';
+import { Broker, DeadLetters, type ConsumerState } from '@framewire/messaging';
 import { Metrics } from '@framewire/observability';
 import { JobsRepository } from '@framewire/persistence';
 import { LOGGER, type Logger } from '@framewire/runtime';
@@ -12,7 +12,7 @@ const SNAPSHOT_TTL_MS = 2000;
 interface ClusterSnapshot {
   jobs: Array<{ status: string; count: number }>;
   deadLetters: number;
-  consumers: Array<{ stream: string; consumer: string; pending: number; ackPending: number; redelivered: number; waiting: number }>;
+  consumers: ConsumerState[];
 }
 
 /**
@@ -29,6 +29,7 @@ export class ClusterGauges implements OnModuleInit {
     private readonly metrics: Metrics,
     private readonly broker: Broker,
     private readonly jobs: JobsRepository,
+    private readonly deadLetters: DeadLetters,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -94,29 +95,9 @@ export class ClusterGauges implements OnModuleInit {
   private async read(): Promise<ClusterSnapshot> {
     const [jobs, deadLetters, consumers] = await Promise.all([
       this.jobs.countByStatus(),
-      this.broker.jsm.streams
-        .info(STREAMS.dlq, { subjects_filter: `${DLQ_PREFIX}.>` })
-        .then((i) => Object.values(i.state.subjects ?? {}).reduce((a, b) => a + b, 0)),
-      this.readConsumers(),
+      this.deadLetters.count(),
+      this.broker.durableConsumers(),
     ]);
     return { jobs, deadLetters, consumers };
-  }
-
-  private async readConsumers(): Promise<ClusterSnapshot['consumers']> {
-    const out: ClusterSnapshot['consumers'] = [];
-    for (const stream of Object.values(STREAMS)) {
-      for await (const c of this.broker.jsm.consumers.list(stream)) {
-        if (!c.config.durable_name) continue; // clients' ephemeral watchers
-        out.push({
-          stream,
-          consumer: c.name,
-          pending: c.num_pending,
-          ackPending: c.num_ack_pending,
-          redelivered: c.num_redelivered,
-          waiting: c.num_waiting,
-        });
-      }
-    }
-    return out;
   }
 }

@@ -1,5 +1,13 @@
 import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
+import {
+  jetstream,
+  jetstreamManager,
+  type ConsumerInfo,
+  type JetStreamClient,
+  type JetStreamManager,
+  type PubAck,
+  type StoredMsg,
+} from '@nats-io/jetstream';
 import {
   DomainError,
   describeError,
@@ -11,6 +19,7 @@ import {
   STREAMS,
   type JobEvent,
 } from '@framewire/contracts';
+import { JobEventsClient } from '@framewire/events';
 import { currentContext, describeNatsAuth, newTraceId, type Logger, type NatsAuthSettings } from '@framewire/runtime';
 import { describeConnectError, isPermanentConnectError, natsConnectOptions, natsServers, withoutUserInfo } from './nats-connect';
 
@@ -22,6 +31,16 @@ export interface BrokerOptions {
   logger: Logger;
   /** Per-publish timeout before the publish counts as failed (transient). */
   publishTimeoutMs?: number;
+}
+
+/** A durable consumer's counts, as the gauges show them. */
+export interface ConsumerState {
+  stream: string;
+  consumer: string;
+  pending: number;
+  ackPending: number;
+  redelivered: number;
+  waiting: number;
 }
 
 export interface PublishOptions {
@@ -119,6 +138,45 @@ export class Broker {
     } catch (err) {
       throw new DomainError('BROKER_UNAVAILABLE', `purging the events of job ${jobId} failed: ${describeError(err)}`, { cause: err });
     }
+  }
+
+  /** A consumer's state on the server (throws the server's ConsumerNotFound error when it does not exist). */
+  async consumerInfo(stream: string, consumer: string): Promise<ConsumerInfo> {
+    return this.jsm.consumers.info(stream, consumer);
+  }
+
+  /** Every durable consumer of the Framewire streams (clients' ephemeral watchers left out). */
+  async durableConsumers(): Promise<ConsumerState[]> {
+    const out: ConsumerState[] = [];
+    for (const stream of Object.values(STREAMS)) {
+      for await (const c of this.jsm.consumers.list(stream)) {
+        if (!c.config.durable_name) continue;
+        out.push({
+          stream,
+          consumer: c.name,
+          pending: c.num_pending,
+          ackPending: c.num_ack_pending,
+          redelivered: c.num_redelivered,
+          waiting: c.num_waiting,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** The latest message stored on `subject` in `stream`, or null when there is none. */
+  async lastMessage(stream: string, subject: string): Promise<StoredMsg | null> {
+    try {
+      return await this.jsm.streams.getMessage(stream, { last_by_subj: subject });
+    } catch (err) {
+      if (err instanceof Error && /no message found|not found/i.test(err.message)) return null;
+      throw err;
+    }
+  }
+
+  /** Clients' view of job events (subscribe, replay) over this process's connection; closing it leaves the connection open. */
+  jobEvents(): JobEventsClient {
+    return JobEventsClient.fromConnection(this.nc);
   }
 
   isConnected(): boolean {

@@ -11,7 +11,7 @@ export {
   type RetryPolicy,
 } from './ack-policy';
 export { OutageMonitor, type OutageSink, type OutageState } from './outage-monitor';
-export { Broker, headerValue, type BrokerOptions, type PublishOptions } from './broker';
+export { Broker, headerValue, type BrokerOptions, type ConsumerState, type PublishOptions } from './broker';
 export { describeConnectError, isPermanentConnectError, natsConnectOptions, natsServers, withoutUserInfo } from './nats-connect';
 export { Consume, type ConsumerSpec } from './decorators';
 export { DECODERS, type ConsumedKind, type ConsumedPayloads } from './decoders';
@@ -31,12 +31,11 @@ export { CancellationRegistry, CANCEL_BUCKET, type StoppedState } from './cancel
 export {
   DLQ_HEADERS,
   DLQ_INLINE_MAX_BYTES,
-  deadLetterBodyRef,
-  publishDeadLetter,
-  readDeadLetterBody,
   type DeadLetter,
   type DeadLetterBodyStore,
-} from './dead-letter';
+  type DeadLetterView,
+} from './dead-letters/dead-letter';
+export { DeadLetters, type DeadLettersOptions, type JobFailure } from './dead-letters/dead-letters';
 export { maxDeliveriesAdvisory, type MaxDeliveriesAdvisory } from './decoders';
 export { ADVISORY_CONSUMER, CRASH_SLACK_DELIVERIES, MAX_DELIVERIES_ADVISORY, advisoryConsumerConfig } from './topology';
 export {

@@ -17,6 +17,7 @@ import { OBJECT_STORE, type ObjectStore } from '@framewire/storage';
 import { DEFAULT_RETRY } from './ack-policy';
 import { Broker } from './broker';
 import { CancellationRegistry } from './cancellation';
+import { DeadLetters } from './dead-letters/dead-letters';
 import { CONSUMER_METADATA, type ConsumerSpec } from './decorators';
 import { type ConsumedKind, DECODERS } from './decoders';
 import { OutageMonitor } from './outage-monitor';
@@ -66,11 +67,11 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
     private readonly broker: Broker,
     private readonly cancellations: CancellationRegistry,
     private readonly outages: OutageMonitor,
+    private readonly deadLetters: DeadLetters,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     @Optional() private readonly metrics?: Metrics,
     @Optional() private readonly health?: Health,
-    @Optional() @Inject(OBJECT_STORE) private readonly objects?: ObjectStore,
   ) {
     this.topology = { ...DEFAULT_TOPOLOGY, ...opts.topology };
   }
@@ -162,7 +163,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
       outage: this.topology.outage,
       outages: this.outages,
       stoppedJobs: this.cancellations,
-      deadLetterBodies: this.objects ?? null,
+      deadLetters: this.deadLetters,
       ...(this.metrics
         ? { metrics: { sink: this.metrics, consumer: cfg.durable_name, framesPerMessage: kind === 'infer' || kind === 'persist' ? 1 : 0 } }
         : {}),
@@ -209,6 +210,13 @@ export class MessagingModule {
           useFactory: (metrics?: Metrics) => new OutageMonitor(metrics ?? null),
           inject: [{ token: Metrics, optional: true }],
         },
+        {
+          // Where given-up work goes: FW_DLQ, bodies over 4 KiB in the object store when the app has one.
+          provide: DeadLetters,
+          useFactory: (broker: Broker, objects?: ObjectStore) =>
+            new DeadLetters(broker, objects ?? null, { workerId: opts.workerId, logger: opts.logger }),
+          inject: [Broker, { token: OBJECT_STORE, optional: true }],
+        },
         MessagingRuntime,
         {
           provide: WorkerRegistry,
@@ -223,7 +231,7 @@ export class MessagingModule {
           inject: [WorkerRegistry, { token: Metrics, optional: true }],
         },
       ],
-      exports: [Broker, MessagingRuntime, CancellationRegistry, OutageMonitor, WorkerRegistry],
+      exports: [Broker, MessagingRuntime, CancellationRegistry, DeadLetters, OutageMonitor, WorkerRegistry],
     };
   }
 }

@@ -1,6 +1,6 @@
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { ZodError } from 'zod';
-import { describeError, HEADERS, isDomainError, makeEvent, type Stage, type WorkKind } from '@framewire/contracts';
+import { describeError, HEADERS, isDomainError, type Stage, type WorkKind } from '@framewire/contracts';
 import type { Metrics, SettleOutcome } from '@framewire/observability';
 import { newTraceId, runInContext, type Logger } from '@framewire/runtime';
 import {
@@ -16,7 +16,7 @@ import {
   type RetryPolicy,
 } from './ack-policy';
 import { type Broker, headerValue } from './broker';
-import { type DeadLetterBodyStore, publishDeadLetter } from './dead-letter';
+import { DeadLetters } from './dead-letters/dead-letters';
 import { OutageMonitor } from './outage-monitor';
 
 export interface HandlerContext {
@@ -79,8 +79,8 @@ export interface WorkerOptions {
   heartbeatMs: number;
   /** Publish a `failed` job event when a message of this consumer is termed or dead-lettered. */
   failJobOnGiveUp: boolean;
-  /** Where large dead-letter bodies go (the object store), so FW_DLQ keeps references; absent: inline. */
-  deadLetterBodies?: DeadLetterBodyStore | null;
+  /** Where given-up work goes (FW_DLQ, large bodies by reference) and how its job fails; default: dead letters with every body inline. */
+  deadLetters?: DeadLetters;
   /** Where to count messages, redeliveries, latencies and frames; `framesPerMessage` is 0 for job-level work. */
   metrics?: { sink: Metrics; consumer: string; framesPerMessage: number };
   /** How long a message is held and retried in-process through an outage (default DEFAULT_OUTAGE: 30 min, 1 s doubling to 30 s). */
@@ -147,6 +147,7 @@ export class JetStreamWorker<T> {
   private stopping = false;
   private readonly outagePolicy: OutagePolicy;
   private readonly outages: OutageMonitor;
+  private readonly deadLetters: DeadLetters;
   readonly stats: WorkerStats = { handled: 0, acked: 0, naked: 0, termed: 0, deadLettered: 0, dropped: 0, outageRetries: 0, inFlight: 0 };
 
   constructor(
@@ -155,6 +156,7 @@ export class JetStreamWorker<T> {
   ) {
     this.outagePolicy = opts.outage ?? DEFAULT_OUTAGE;
     this.outages = opts.outages ?? new OutageMonitor();
+    this.deadLetters = opts.deadLetters ?? new DeadLetters(opts.broker, null, { workerId: opts.workerId, logger: opts.logger });
   }
 
   /** Messages in hand right now (running, held, or waiting for their batch). */
@@ -477,14 +479,7 @@ export class JetStreamWorker<T> {
           if (dead) await this.deadLetter(msg, message);
           if (jobId && this.opts.failJobOnGiveUp) {
             const code = dead ? 'MAX_RETRIES_EXCEEDED' : isDomainError(error) ? error.code : 'INTERNAL';
-            await this.opts.broker.publishEvent(
-              makeEvent('failed', jobId, {
-                stage: this.opts.stage,
-                error_code: code,
-                error_message: message,
-                worker_id: this.opts.workerId,
-              }),
-            );
+            await this.deadLetters.failJob(jobId, { stage: this.opts.stage, code, message }, this.opts.workerId);
           }
         } catch (err) {
           log.warn({ err }, 'could not record the failure yet; handing the message back');
@@ -580,21 +575,17 @@ export class JetStreamWorker<T> {
   }
 
   private async deadLetter(msg: JsMsg, reason: string): Promise<void> {
-    await publishDeadLetter(
-      this.opts.broker,
-      {
-        kind: this.opts.kind ?? 'events',
-        data: msg.data,
-        subject: msg.subject,
-        stream: msg.info.stream,
-        streamSeq: msg.info.streamSequence,
-        deliveries: msg.info.deliveryCount,
-        reason,
-        workerId: this.opts.workerId,
-        jobId: headerValue(msg.headers, HEADERS.jobId),
-      },
-      this.opts.deadLetterBodies,
-    );
+    await this.deadLetters.write({
+      kind: this.opts.kind ?? 'events',
+      data: msg.data,
+      subject: msg.subject,
+      stream: msg.info.stream,
+      streamSeq: msg.info.streamSequence,
+      deliveries: msg.info.deliveryCount,
+      reason,
+      workerId: this.opts.workerId,
+      jobId: headerValue(msg.headers, HEADERS.jobId),
+    });
   }
 }
 

@@ -196,7 +196,7 @@ export class AdmissionService implements OnApplicationBootstrap, BeforeApplicati
 
   private async inferenceBacklog(): Promise<number> {
     try {
-      const info = await this.broker.jsm.consumers.info(STREAMS.work, WORK_CONSUMERS.infer);
+      const info = await this.broker.consumerInfo(STREAMS.work, WORK_CONSUMERS.infer);
       return info.num_pending + info.num_ack_pending;
     } catch (err) {
       // No inference replica has ever started: nothing is queued for it yet.

@@ -43,7 +43,7 @@ export class JobWatchService implements BeforeApplicationShutdown {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(INTAKE_CONFIG) config: IntakeConfig,
   ) {
-    this.client = JobEventsClient.fromConnection(broker.nc);
+    this.client = broker.jobEvents();
     this.slots = new BoundedSlots(config.maxEventStreams);
   }
 

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { DomainError } from '@framewire/contracts';
-import { DlqService } from '../dlq/dlq.service';
+import { DeadLetters } from '@framewire/messaging';
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -11,7 +11,7 @@ const listQuery = z.object({
 /** Operators' view of FW_DLQ: list dead letters with their reasons, replay one. */
 @Controller('v1/dlq')
 export class DlqController {
-  constructor(private readonly dlq: DlqService) {}
+  constructor(private readonly dlq: DeadLetters) {}
 
   @Get()
   async list(@Query() query: Record<string, unknown>) {

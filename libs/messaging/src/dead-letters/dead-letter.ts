@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { MsgHdrs } from '@nats-io/transport-node';
-import { DomainError, dlqSubject, type WorkKind } from '@framewire/contracts';
+import { DLQ_PREFIX, DomainError, dlqSubject, HEADERS, type WorkKind } from '@framewire/contracts';
 import { objectKeys } from '@framewire/storage';
-import type { Broker } from './broker';
+import type { Broker } from '../broker';
 
 export interface DeadLetter {
   kind: WorkKind | 'events';
@@ -46,7 +46,7 @@ export const DLQ_HEADERS = {
 
 /**
  * Copy a message that will not be retried into FW_DLQ (deduplicated by its
- * origin). A body over DLQ_INLINE_MAX_BYTES is stored in `bodies` (at
+ * origin); callers go through DeadLetters.write. A body over DLQ_INLINE_MAX_BYTES is stored in `bodies` (at
  * `dlq/<job id>/<stream>-<seq>`, so deleting the job deletes it) and the dead
  * letter keeps a reference; without a store it stays inline.
  */
@@ -96,4 +96,36 @@ export async function readDeadLetterBody(
     throw new DomainError('INTERNAL', `the stored body of this dead letter (${ref}) does not match its recorded sha256`);
   }
   return bytes;
+}
+
+/** A dead letter as operators see it (GET /v1/dlq). */
+export interface DeadLetterView {
+  seq: number;
+  kind: string;
+  original_subject: string;
+  reason: string;
+  deliveries: number;
+  job_id: string | null;
+  worker_id: string | null;
+  dead_at: string;
+  /** The original body's size, and where it is kept when not inside the dead letter (`dlq/...` in the object store). */
+  body: { bytes: number; ref: string | null };
+}
+
+/** How a dead letter stored in FW_DLQ reads in a listing. */
+export function viewOfDeadLetter(msg: { seq: number; subject: string; data: Uint8Array; header: MsgHdrs; time: Date }): DeadLetterView {
+  return {
+    seq: msg.seq,
+    kind: msg.subject.slice(DLQ_PREFIX.length + 1),
+    original_subject: msg.header.get(DLQ_HEADERS.subject),
+    reason: msg.header.get(DLQ_HEADERS.reason),
+    deliveries: Number(msg.header.get(DLQ_HEADERS.deliveries)) || 0,
+    job_id: msg.header.get(HEADERS.jobId) || null,
+    worker_id: msg.header.get(DLQ_HEADERS.worker) || null,
+    dead_at: msg.time.toISOString(),
+    body: {
+      bytes: deadLetterBodyRef(msg.header) === null ? msg.data.byteLength : Number(msg.header.get(DLQ_HEADERS.bodySize)) || 0,
+      ref: deadLetterBodyRef(msg.header),
+    },
+  };
 }
