@@ -1,50 +1,26 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { MessagingModule, topologyFromConfig } from '@framewire/messaging';
+import { WorkerAppModule } from '@framewire/messaging';
 import { PersistenceModule, ProjectionStore } from '@framewire/persistence';
-import { ObservabilityModule } from '@framewire/observability';
-import { RuntimeModule, type Logger } from '@framewire/runtime';
-import { StorageModule } from '@framewire/storage';
+import type { Logger } from '@framewire/runtime';
 import type { StatusConfig } from './config';
 import { projectionRules } from './projection';
 import { ProjectorService } from './projector.service';
 import { AdvisoriesService } from './advisories.service';
 import { ClusterGauges } from './cluster-gauges';
 
-@Module({})
-export class StatusModule {
-  static forConfig(config: StatusConfig, logger: Logger, workerId: string): DynamicModule {
-    return {
-      module: StatusModule,
-      imports: [
-        RuntimeModule.forRoot({ logger, workerId, config }),
-        ObservabilityModule.forRoot({ stage: 'status', logger, opsPort: config.opsPort }),
-        StorageModule.forRoot(config.storage, { startupWaitMs: config.outageToleranceMs }),
-        PersistenceModule.forRoot({
-          url: config.databaseUrl,
-          poolSize: config.databasePoolSize,
-          applicationName: workerId,
-          migrate: true,
-          startupWaitMs: config.outageToleranceMs,
-        }),
-        MessagingModule.forRoot({
-          stage: 'status',
-          workerId,
-          servers: config.natsUrl,
-          auth: config.nats,
-          logger,
-          consumes: ['events', 'advisories'],
-          concurrency: { events: config.concurrency },
-          topology: topologyFromConfig(config),
-          shutdownTimeoutMs: config.shutdownTimeoutMs,
-        }),
-      ],
-      providers: [
-        { provide: ProjectionStore, useFactory: (ds: DataSource) => new ProjectionStore(ds, projectionRules), inject: [DataSource] },
-        ProjectorService,
-        AdvisoriesService,
-        ClusterGauges,
-      ],
-    };
-  }
+/** Status: the shared stage wiring, its database, the projection, and the `events` and `advisories` handlers. */
+export function statusModule(config: StatusConfig, logger: Logger, workerId: string): DynamicModule {
+  return WorkerAppModule.forStage('status', {
+    config,
+    logger,
+    workerId,
+    imports: [PersistenceModule.forApp(config, workerId)],
+    providers: [
+      { provide: ProjectionStore, useFactory: (ds: DataSource) => new ProjectionStore(ds, projectionRules), inject: [DataSource] },
+      ProjectorService,
+      AdvisoriesService,
+      ClusterGauges,
+    ],
+  });
 }
