@@ -27,7 +27,7 @@ export class ExtractService {
     private readonly metrics: Metrics,
   ) {}
 
-  @Consume({ kind: 'extract', mode: 'single' })
+  @Consume({ kind: 'extract', mode: 'single', concurrency: (c: ExtractorConfig) => c.concurrency })
   async extract(req: ExtractRequestV1, ctx: HandlerContext): Promise<void> {
     // A job already failed or cancelled never gets here (the worker drops its message); one stopped while decoding aborts it.
     const cancel = this.cancellations.track(req.job_id);

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { runApp } from '@framewire/runtime';
-import { ExtractorModule } from './app.module';
+import { extractorModule } from './app.module';
 import { loadExtractorConfig } from './config';
 
 void runApp({
   stage: 'extractor',
   loadConfig: () => loadExtractorConfig(),
-  module: (config, logger, workerId) => ExtractorModule.forConfig(config, logger, workerId),
+  module: (config, logger, workerId) => extractorModule(config, logger, workerId),
 });

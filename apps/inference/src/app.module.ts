@@ -1,9 +1,8 @@
-import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
-import { MessagingModule, topologyFromConfig } from '@framewire/messaging';
+import { type DynamicModule, Inject, Injectable, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
+import { WorkerAppModule } from '@framewire/messaging';
 import { createPipelineRuntime, type PipelineRunner } from '@framewire/pipelines';
-import { Health, ObservabilityModule } from '@framewire/observability';
-import { LOGGER, RuntimeModule, type Logger } from '@framewire/runtime';
-import { StorageModule } from '@framewire/storage';
+import { Health } from '@framewire/observability';
+import { LOGGER, type Logger } from '@framewire/runtime';
 import type { InferenceConfig } from './config';
 import { InferService } from './infer.service';
 import { PIPELINE_RUNNER } from './tokens';
@@ -37,34 +36,18 @@ class ModelLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-@Module({})
-export class InferenceModule {
-  static forConfig(config: InferenceConfig, logger: Logger, workerId: string): DynamicModule {
-    return {
-      module: InferenceModule,
-      imports: [
-        RuntimeModule.forRoot({ logger, workerId, config }),
-        ObservabilityModule.forRoot({ stage: 'inference', logger, opsPort: config.opsPort }),
-        StorageModule.forRoot(config.storage, { startupWaitMs: config.outageToleranceMs }),
-        MessagingModule.forRoot({
-          stage: 'inference',
-          workerId,
-          servers: config.natsUrl,
-          auth: config.nats,
-          logger,
-          consumes: ['infer'],
-          concurrency: { infer: config.concurrency },
-          topology: topologyFromConfig(config),
-          shutdownTimeoutMs: config.shutdownTimeoutMs,
-        }),
-      ],
-      providers: [
-        // One runtime per replica: FW_INFER_CONCURRENCY frames at once (a pool of worker threads above 1); the ONNX
-        // sessions are created once, by ModelLifecycle.
-        { provide: PIPELINE_RUNNER, useFactory: () => createPipelineRuntime({ ...config, workers: config.concurrency }).runner },
-        ModelLifecycle,
-        InferService,
-      ],
-    };
-  }
+/** Inference: the shared stage wiring (object store included), the pipeline runtime, and the `infer` handler. */
+export function inferenceModule(config: InferenceConfig, logger: Logger, workerId: string): DynamicModule {
+  return WorkerAppModule.forStage('inference', {
+    config,
+    logger,
+    workerId,
+    providers: [
+      // One runtime per replica: FW_INFER_CONCURRENCY frames at once (a pool of worker threads above 1); the ONNX
+      // sessions are created once, by ModelLifecycle.
+      { provide: PIPELINE_RUNNER, useFactory: () => createPipelineRuntime({ ...config, workers: config.concurrency }).runner },
+      ModelLifecycle,
+      InferService,
+    ],
+  });
 }

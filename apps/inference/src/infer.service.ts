@@ -5,6 +5,7 @@ import { Metrics } from '@framewire/observability';
 import type { PipelineRunner } from '@framewire/pipelines';
 import { LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
 import { OBJECT_STORE, type ObjectStore } from '@framewire/storage';
+import type { InferenceConfig } from './config';
 import { PIPELINE_RUNNER } from './tokens';
 
 /**
@@ -24,7 +25,7 @@ export class InferService {
     private readonly metrics: Metrics,
   ) {}
 
-  @Consume({ kind: 'infer', mode: 'single' })
+  @Consume({ kind: 'infer', mode: 'single', concurrency: (c: InferenceConfig) => c.concurrency })
   async infer({ header, jpeg }: EncodedFrame, _ctx: HandlerContext): Promise<void> {
     const bytes = jpeg ?? (header.frame.kind === 'object' ? await this.store.getBytes(header.frame.key) : null);
     if (!bytes) throw new DomainError('INTERNAL', 'frame message carries no image');

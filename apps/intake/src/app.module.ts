@@ -1,11 +1,9 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MediaToolkit } from '@framewire/media';
-import { MessagingModule, topologyFromConfig } from '@framewire/messaging';
+import { WorkerAppModule } from '@framewire/messaging';
 import { PersistenceModule } from '@framewire/persistence';
-import { ObservabilityModule } from '@framewire/observability';
-import { RuntimeModule, type Logger } from '@framewire/runtime';
-import { StorageModule } from '@framewire/storage';
+import type { Logger } from '@framewire/runtime';
 import { AdmissionService } from './admission/admission.service';
 import { ApiKeyAuth } from './auth/api-key.auth';
 import { ApiKeyGuard } from './auth/api-key.guard';
@@ -32,62 +30,41 @@ import { PipelinesService } from './pipelines/pipelines.service';
 import { StaleUploadsCleaner } from './upload/stale-uploads';
 import { INTAKE_CONFIG, PIPELINE_CATALOG } from './tokens';
 
-@Module({})
-export class IntakeModule {
-  static forConfig(config: IntakeConfig, logger: Logger, workerId: string): DynamicModule {
-    return {
-      module: IntakeModule,
-      imports: [
-        RuntimeModule.forRoot({ logger, workerId, config }),
-        ObservabilityModule.forRoot({ stage: 'intake', logger, opsPort: null }),
-        StorageModule.forRoot(config.storage, { startupWaitMs: config.outageToleranceMs }),
-        PersistenceModule.forRoot({
-          url: config.databaseUrl,
-          poolSize: config.databasePoolSize,
-          applicationName: workerId,
-          migrate: true,
-          startupWaitMs: config.outageToleranceMs,
-        }),
-        MessagingModule.forRoot({
-          stage: 'intake',
-          workerId,
-          servers: config.natsUrl,
-          auth: config.nats,
-          logger,
-          consumes: [],
-          topology: topologyFromConfig(config),
-          shutdownTimeoutMs: config.shutdownTimeoutMs,
-        }),
-      ],
-      controllers: [
-        JobsController,
-        LegacyVideoController,
-        HealthController,
-        DlqController,
-        JobEventsController,
-        PipelinesController,
-        WorkersController,
-      ],
-      providers: [
-        { provide: INTAKE_CONFIG, useValue: config },
-        { provide: MediaToolkit, useValue: new MediaToolkit() },
-        { provide: PIPELINE_CATALOG, useFactory: () => createPipelineCatalog(config) },
-        OutboxRelay,
-        AdmissionService,
-        SubmitService,
-        QueryService,
-        PipelinesService,
-        CancelService,
-        DeleteService,
-        RetentionService,
-        StaleUploadsCleaner,
-        WorkersService,
-        ApiKeyAuth,
-        { provide: APP_GUARD, useClass: ApiKeyGuard },
-        JobWatchService,
-        JobsGrpcHandlers,
-        GrpcServerHost,
-      ],
-    };
-  }
+/** Intake: the shared stage wiring (no consumers), its database and object store, the HTTP and gRPC API. */
+export function intakeModule(config: IntakeConfig, logger: Logger, workerId: string): DynamicModule {
+  return WorkerAppModule.forStage('intake', {
+    config,
+    logger,
+    workerId,
+    imports: [PersistenceModule.forApp(config, workerId)],
+    controllers: [
+      JobsController,
+      LegacyVideoController,
+      HealthController,
+      DlqController,
+      JobEventsController,
+      PipelinesController,
+      WorkersController,
+    ],
+    providers: [
+      { provide: INTAKE_CONFIG, useValue: config },
+      { provide: MediaToolkit, useValue: new MediaToolkit() },
+      { provide: PIPELINE_CATALOG, useFactory: () => createPipelineCatalog(config) },
+      OutboxRelay,
+      AdmissionService,
+      SubmitService,
+      QueryService,
+      PipelinesService,
+      CancelService,
+      DeleteService,
+      RetentionService,
+      StaleUploadsCleaner,
+      WorkersService,
+      ApiKeyAuth,
+      { provide: APP_GUARD, useClass: ApiKeyGuard },
+      JobWatchService,
+      JobsGrpcHandlers,
+      GrpcServerHost,
+    ],
+  });
 }

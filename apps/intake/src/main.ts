@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { runApp } from '@framewire/runtime';
-import { IntakeModule } from './app.module';
+import { intakeModule } from './app.module';
 import { installExpectContinue } from './admission/expect-continue';
 import { loadIntakeConfig } from './config';
 import { buildOpenApiDocument, serveOpenApi } from './http/openapi';
@@ -14,7 +14,7 @@ void runApp({
   loadConfig: () => loadIntakeConfig(),
   module: (config, logger, workerId) => {
     mkdirSync(config.uploadTmpDir, { recursive: true });
-    return IntakeModule.forConfig(config, logger, workerId);
+    return intakeModule(config, logger, workerId);
   },
   httpPort: (config) => config.httpPort,
   configureHttp: (app, config, logger) => {

@@ -42,7 +42,12 @@ export class PersistService implements BeforeApplicationShutdown {
     );
   }
 
-  @Consume({ kind: 'persist', mode: 'batch', maxBatch: 500, maxWaitMs: 25 })
+  @Consume({
+    kind: 'persist',
+    mode: 'batch',
+    maxBatch: (c: PersisterConfig) => c.batchSize,
+    maxWaitMs: (c: PersisterConfig) => c.batchWaitMs,
+  })
   async persist(items: Array<Delivery<FrameResultV1>>): Promise<void> {
     for (const { payload, ctx } of items) this.rememberTrace(payload.job_id, ctx.traceId);
     const rows: FrameResultInput[] = items.map(({ payload: p }) => ({

@@ -4,6 +4,7 @@ import { Broker, CancellationRegistry, Consume, type HandlerContext } from '@fra
 import type { JobRecord } from '@framewire/persistence';
 import { LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
 import { ProjectionStore } from './projection-store';
+import type { StatusConfig } from './config';
 
 /**
  * fw.events.>: the only writer of job status. Projects each event into the
@@ -21,7 +22,7 @@ export class ProjectorService {
     @Inject(WORKER_ID) private readonly workerId: string,
   ) {}
 
-  @Consume({ kind: 'events', mode: 'single', concurrency: 8 })
+  @Consume({ kind: 'events', mode: 'single', concurrency: (c: StatusConfig) => c.concurrency })
   async onEvent(event: JobEvent, ctx: HandlerContext): Promise<void> {
     const res = await this.projection.applyEvent(event, ctx.msgId);
     switch (res.outcome) {

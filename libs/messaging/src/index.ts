@@ -13,13 +13,16 @@ export {
 export { OutageMonitor, type OutageSink, type OutageState } from './outage-monitor';
 export { Broker, headerValue, type BrokerOptions, type ConsumerState, type PublishOptions } from './broker';
 export { describeConnectError, isPermanentConnectError, natsConnectOptions, natsServers, withoutUserInfo } from './nats-connect';
-export { Consume, type ConsumerSpec } from './decorators';
+export { Consume, type ConsumerMethod, type ConsumerSpec, type FromConfig } from './decorators';
 export { DECODERS, type ConsumedKind, type ConsumedPayloads } from './decoders';
 export { MessagingModule, MessagingRuntime, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.module';
+export { WorkerAppModule, type StageAppConfig, type StageAppOptions } from './worker-app.module';
 export {
   DEFAULT_TOPOLOGY,
   provisionConsumer,
   provisionStreams,
+  consumerHandlerProblem,
+  STAGE_CONSUMERS,
   statusConsumerConfig,
   streamConfigs,
   topologyFromConfig,

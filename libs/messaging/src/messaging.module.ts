@@ -10,7 +10,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { STREAMS } from '@framewire/contracts';
+import { STREAMS, type Stage } from '@framewire/contracts';
 import { Health, Metrics } from '@framewire/observability';
 import { APP_CONFIG, type Logger, type NatsAuthSettings } from '@framewire/runtime';
 import { OBJECT_STORE, type ObjectStore } from '@framewire/storage';
@@ -18,7 +18,7 @@ import { DEFAULT_RETRY } from './ack-policy';
 import { Broker } from './broker';
 import { CancellationRegistry } from './cancellation';
 import { DeadLetters } from './dead-letters/dead-letters';
-import { CONSUMER_METADATA, type ConsumerSpec } from './decorators';
+import { CONSUMER_METADATA, resolveSetting, type ConsumerSpec } from './decorators';
 import { type ConsumedKind, DECODERS } from './decoders';
 import { OutageMonitor } from './outage-monitor';
 import {
@@ -26,6 +26,8 @@ import {
   provisionConsumer,
   provisionStreams,
   advisoryConsumerConfig,
+  consumerHandlerProblem,
+  STAGE_CONSUMERS,
   statusConsumerConfig,
   type TopologySettings,
   workConsumerConfig,
@@ -36,19 +38,13 @@ import { registrySettings, WorkerHeartbeat, WorkerRegistry, type WorkerRegistryS
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 
 export interface MessagingOptions {
-  stage: 'intake' | 'extractor' | 'inference' | 'persister' | 'status';
+  stage: Stage;
   workerId: string;
   servers: string;
   /** Credentials and TLS for NATS (the app config's `nats`, from the NATS_AUTH_VARIABLES). */
   auth?: NatsAuthSettings;
   logger: Logger;
-  /** The consumers this app runs; each needs exactly one @Consume handler. */
-  consumes: ConsumedKind[];
   topology?: Partial<TopologySettings>;
-  /** Messages handled at once per consumer, overriding the handler's declared concurrency (from config). */
-  concurrency?: Partial<Record<ConsumedKind, number>>;
-  /** Batch sizes per batch consumer, overriding the handler's declared ones (from config). */
-  batch?: Partial<Record<ConsumedKind, { maxBatch: number; maxWaitMs: number }>>;
   shutdownTimeoutMs: number;
   /** Heartbeat interval and TTL of the worker registry; default: the app config's FW_HEARTBEAT_INTERVAL_MS and FW_WORKER_TTL_MS. */
   workerRegistry?: Partial<WorkerRegistrySettings>;
@@ -72,6 +68,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
     private readonly scanner: MetadataScanner,
     @Optional() private readonly metrics?: Metrics,
     @Optional() private readonly health?: Health,
+    @Optional() @Inject(APP_CONFIG) private readonly config?: unknown,
   ) {
     this.topology = { ...DEFAULT_TOPOLOGY, ...opts.topology };
   }
@@ -81,28 +78,23 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
       await this.broker.ping();
     });
     // Fails while a worker holds work through an outage: "paused: database unavailable since ...".
-    if (this.opts.consumes.length > 0) this.health?.register('outage', () => this.outages.check());
+    if (STAGE_CONSUMERS[this.opts.stage].length > 0) this.health?.register('outage', () => this.outages.check());
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await provisionStreams(this.broker.jsm, this.topology);
     const handlers = this.findHandlers();
-    for (const kind of this.opts.consumes) {
-      const found = handlers.get(kind) ?? [];
-      if (found.length !== 1) {
-        throw new Error(`${this.opts.stage}: consumer '${kind}' needs exactly one @Consume handler, found ${found.length}`);
-      }
-    }
-    for (const [kind, found] of handlers) {
-      if (!this.opts.consumes.includes(kind))
-        throw new Error(`${this.opts.stage}: @Consume('${kind}') found but this app does not consume '${kind}'`);
-      const [{ spec, fn }] = found;
-      await this.startWorker(kind, spec, fn);
-    }
+    // The consumers, their decoders and settings come from the @Consume handlers; the stage's topology says which it needs.
+    const problem = consumerHandlerProblem(
+      this.opts.stage,
+      handlers.map((h) => h.spec.kind),
+    );
+    if (problem) throw new Error(problem);
+    for (const { spec, fn } of handlers) await this.startWorker(spec, fn);
   }
 
-  private findHandlers(): Map<ConsumedKind, Array<{ spec: ConsumerSpec; fn: AnyHandlerFn }>> {
-    const out = new Map<ConsumedKind, Array<{ spec: ConsumerSpec; fn: AnyHandlerFn }>>();
+  private findHandlers(): Array<{ spec: ConsumerSpec<ConsumedKind, never>; fn: AnyHandlerFn }> {
+    const out: Array<{ spec: ConsumerSpec<ConsumedKind, never>; fn: AnyHandlerFn }> = [];
     for (const wrapper of this.discovery.getProviders()) {
       const instance: unknown = wrapper.instance;
       if (!instance || typeof instance !== 'object') continue;
@@ -110,17 +102,15 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
       for (const name of this.scanner.getAllMethodNames(proto)) {
         const method = (instance as Record<string, unknown>)[name];
         if (typeof method !== 'function') continue;
-        const spec = Reflect.getMetadata(CONSUMER_METADATA, method) as ConsumerSpec | undefined;
-        if (!spec) continue;
-        const list = out.get(spec.kind) ?? [];
-        list.push({ spec, fn: (method as AnyHandlerFn).bind(instance) });
-        out.set(spec.kind, list);
+        const spec = Reflect.getMetadata(CONSUMER_METADATA, method) as ConsumerSpec<ConsumedKind, never> | undefined;
+        if (spec) out.push({ spec, fn: (method as AnyHandlerFn).bind(instance) });
       }
     }
     return out;
   }
 
-  private async startWorker(kind: ConsumedKind, spec: ConsumerSpec, fn: AnyHandlerFn): Promise<void> {
+  private async startWorker(spec: ConsumerSpec<ConsumedKind, never>, fn: AnyHandlerFn): Promise<void> {
+    const kind = spec.kind;
     const isEvents = kind === 'events' || kind === 'advisories';
     const stream = kind === 'events' ? STREAMS.events : kind === 'advisories' ? STREAMS.dlq : STREAMS.work;
     const cfg =
@@ -136,14 +126,14 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
       spec.mode === 'single'
         ? {
             mode: 'single',
-            concurrency: this.opts.concurrency?.[kind] ?? spec.concurrency ?? 1,
+            concurrency: resolveSetting(spec.concurrency, this.config, 1),
             ...decoder,
             handle: (p: unknown, ctx: HandlerContext) => fn(p, ctx),
           }
         : {
             mode: 'batch',
-            ...{ maxBatch: spec.maxBatch, maxWaitMs: spec.maxWaitMs },
-            ...this.opts.batch?.[kind],
+            maxBatch: resolveSetting(spec.maxBatch, this.config, 1),
+            maxWaitMs: resolveSetting(spec.maxWaitMs, this.config, 0),
             ...decoder,
             handleBatch: (items: Array<Delivery<unknown>>) => fn(items),
           };

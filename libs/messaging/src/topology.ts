@@ -9,8 +9,18 @@ import {
   type ConsumerConfig,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { DLQ_PREFIX, EVENTS_WILDCARD, STATUS_CONSUMER, STREAMS, WORK_CONSUMERS, WORK_SUBJECTS, type WorkKind } from '@framewire/contracts';
+import {
+  DLQ_PREFIX,
+  EVENTS_WILDCARD,
+  STATUS_CONSUMER,
+  STREAMS,
+  WORK_CONSUMERS,
+  WORK_SUBJECTS,
+  type Stage,
+  type WorkKind,
+} from '@framewire/contracts';
 import { DEFAULT_OUTAGE, type OutagePolicy, type RetryPolicy, serverBackoff } from './ack-policy';
+import type { ConsumedKind } from './decoders';
 
 const NS_PER_MS = 1_000_000;
 const DAY_MS = 24 * 3600 * 1000;
@@ -28,6 +38,32 @@ export const CRASH_SLACK_DELIVERIES = 2;
 /** Advisory subjects the server emits when a work consumer gives up on a message. */
 export const MAX_DELIVERIES_ADVISORY = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${STREAMS.work}.*`;
 export const ADVISORY_CONSUMER = 'status-advisories';
+
+/**
+ * The durable consumers each stage's replicas share. Each is run by the one
+ * @Consume handler of its kind in that app; start-up fails on a missing, doubled
+ * or foreign handler.
+ */
+export const STAGE_CONSUMERS: Readonly<Record<Stage, readonly ConsumedKind[]>> = {
+  intake: [],
+  extractor: ['extract'],
+  inference: ['infer'],
+  persister: ['persist'],
+  status: ['events', 'advisories'],
+};
+
+/**
+ * Why a stage cannot start with these @Consume handlers (one kind per handler
+ * found), or null: each of its consumers needs exactly one, and none of another stage's.
+ */
+export function consumerHandlerProblem(stage: Stage, handlerKinds: readonly ConsumedKind[]): string | null {
+  for (const kind of STAGE_CONSUMERS[stage]) {
+    const found = handlerKinds.filter((k) => k === kind).length;
+    if (found !== 1) return `${stage}: consumer '${kind}' needs exactly one @Consume handler, found ${found}`;
+  }
+  const foreign = handlerKinds.find((k) => !STAGE_CONSUMERS[stage].includes(k));
+  return foreign ? `${stage}: @Consume('${foreign}') found but this app does not consume '${foreign}'` : null;
+}
 
 export interface TopologySettings {
   retry: RetryPolicy;
@@ -161,15 +197,18 @@ function isNotFound(err: unknown): boolean {
   return err instanceof Error && /not found/i.test(err.message);
 }
 
-/** The topology settings an app's config chooses (FW_ACK_WAIT_MS, FW_MAX_DELIVER, FW_RETRY_BASE_MS, FW_OUTAGE_TOLERANCE_MS, FW_OUTAGE_RETRY_MAX_MS, FW_DLQ_MAX_BYTES). */
-export function topologyFromConfig(c: {
+/** The fields of an app's config (COMMON_CONFIG) that choose its topology. */
+export interface TopologyConfig {
   ackWaitMs: number;
   maxDeliver: number;
   retryBaseMs: number;
   outageToleranceMs: number;
   outageRetryMaxMs: number;
   dlqMaxBytes: number;
-}): Partial<TopologySettings> {
+}
+
+/** The topology settings an app's config chooses (FW_ACK_WAIT_MS, FW_MAX_DELIVER, FW_RETRY_BASE_MS, FW_OUTAGE_TOLERANCE_MS, FW_OUTAGE_RETRY_MAX_MS, FW_DLQ_MAX_BYTES). */
+export function topologyFromConfig(c: TopologyConfig): Partial<TopologySettings> {
   return {
     ackWaitMs: c.ackWaitMs,
     dlqMaxBytes: c.dlqMaxBytes,

@@ -40,6 +40,17 @@ class DataSourceLifecycle implements OnModuleInit, OnApplicationShutdown {
 /** The Postgres pool and the repositories, for the apps that read or write the database. */
 @Module({})
 export class PersistenceModule {
+  /** An app's database from its config (DATABASE_CONFIG, FW_OUTAGE_TOLERANCE_MS): migrated at start, named after the replica. */
+  static forApp(config: { databaseUrl: string; databasePoolSize: number; outageToleranceMs: number }, workerId: string): DynamicModule {
+    return PersistenceModule.forRoot({
+      url: config.databaseUrl,
+      poolSize: config.databasePoolSize,
+      applicationName: workerId,
+      migrate: true,
+      startupWaitMs: config.outageToleranceMs,
+    });
+  }
+
   static forRoot(opts: PersistenceModuleOptions): DynamicModule {
     return {
       module: PersistenceModule,
