@@ -11,17 +11,10 @@ import { ApiKeyAuth } from './auth/api-key.auth';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import type { IntakeConfig } from './config';
 import { DlqService } from './dlq/dlq.service';
-import { WorkersController } from './http/workers.controller';
 import { WorkersService } from './workers/workers.service';
-import { DlqController } from './http/dlq.controller';
-import { JobEventsController } from './http/events.controller';
 import { JobWatchService } from './events/watch.service';
 import { GrpcServerHost } from './grpc/grpc.server';
 import { JobsGrpcHandlers } from './grpc/jobs.grpc';
-import { HealthController } from './http/health.controller';
-import { JobsController } from './http/jobs.controller';
-import { LegacyVideoController } from './http/legacy.controller';
-import { PipelinesController } from './http/pipelines.controller';
 import { createPipelineCatalog } from './jobs/pipeline-catalog';
 import { CancelService } from './jobs/cancel.service';
 import { DeleteService } from './jobs/delete.service';
@@ -29,6 +22,8 @@ import { RetentionService } from './jobs/retention.service';
 import { QueryService } from './jobs/query.service';
 import { OutboxRelay } from './jobs/outbox-relay';
 import { SubmitService } from './jobs/submit.service';
+import { UploadReceiver } from './upload/upload-receiver';
+import { HTTP_CONTROLLERS } from './http/controllers';
 import { PipelinesService } from './pipelines/pipelines.service';
 import { StaleUploadsCleaner } from './upload/stale-uploads';
 import { INTAKE_CONFIG, PIPELINE_CATALOG } from './tokens';
@@ -60,15 +55,7 @@ export class IntakeModule {
           shutdownTimeoutMs: config.shutdownTimeoutMs,
         }),
       ],
-      controllers: [
-        JobsController,
-        LegacyVideoController,
-        HealthController,
-        DlqController,
-        JobEventsController,
-        PipelinesController,
-        WorkersController,
-      ],
+      controllers: HTTP_CONTROLLERS,
       providers: [
         { provide: INTAKE_CONFIG, useValue: config },
         { provide: MediaToolkit, useValue: new MediaToolkit() },
@@ -76,6 +63,7 @@ export class IntakeModule {
         OutboxRelay,
         AdmissionService,
         SubmitService,
+        UploadReceiver,
         QueryService,
         PipelinesService,
         CancelService,
