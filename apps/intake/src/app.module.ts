@@ -8,17 +8,10 @@ import { AdmissionService } from './admission/admission.service';
 import { ApiKeyAuth } from './auth/api-key.auth';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import type { IntakeConfig } from './config';
-import { WorkersController } from './http/workers.controller';
 import { WorkersService } from './workers/workers.service';
-import { DlqController } from './http/dlq.controller';
-import { JobEventsController } from './http/events.controller';
 import { JobWatchService } from './events/watch.service';
 import { GrpcServerHost } from './grpc/grpc.server';
 import { JobsGrpcHandlers } from './grpc/jobs.grpc';
-import { HealthController } from './http/health.controller';
-import { JobsController } from './http/jobs.controller';
-import { LegacyVideoController } from './http/legacy.controller';
-import { PipelinesController } from './http/pipelines.controller';
 import { createPipelineCatalog } from './jobs/pipeline-catalog';
 import { CancelService } from './jobs/cancel.service';
 import { DeleteService } from './jobs/delete.service';
@@ -26,6 +19,8 @@ import { RetentionService } from './jobs/retention.service';
 import { QueryService } from './jobs/query.service';
 import { OutboxRelay } from './jobs/outbox-relay';
 import { SubmitService } from './jobs/submit.service';
+import { UploadReceiver } from './upload/upload-receiver';
+import { HTTP_CONTROLLERS } from './http/controllers';
 import { PipelinesService } from './pipelines/pipelines.service';
 import { StaleUploadsCleaner } from './upload/stale-uploads';
 import { INTAKE_CONFIG, PIPELINE_CATALOG } from './tokens';
@@ -37,15 +32,7 @@ export function intakeModule(config: IntakeConfig, logger: Logger, workerId: str
     logger,
     workerId,
     imports: [PersistenceModule.forApp(config, workerId)],
-    controllers: [
-      JobsController,
-      LegacyVideoController,
-      HealthController,
-      DlqController,
-      JobEventsController,
-      PipelinesController,
-      WorkersController,
-    ],
+    controllers: HTTP_CONTROLLERS,
     providers: [
       { provide: INTAKE_CONFIG, useValue: config },
       { provide: MediaToolkit, useValue: new MediaToolkit() },
@@ -53,6 +40,7 @@ export function intakeModule(config: IntakeConfig, logger: Logger, workerId: str
       OutboxRelay,
       AdmissionService,
       SubmitService,
+      UploadReceiver,
       QueryService,
       PipelinesService,
       CancelService,

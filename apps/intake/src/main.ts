@@ -8,6 +8,7 @@ import { buildOpenApiDocument, serveOpenApi } from './http/openapi';
 import { ProblemFilter } from './http/problem.filter';
 import { installRequestContext } from './http/request-context';
 import { installRequestMetrics } from './http/request-metrics';
+import { ZodDtoPipe } from './http/zod-dto.pipe';
 
 void runApp({
   stage: 'intake',
@@ -22,8 +23,9 @@ void runApp({
     installRequestMetrics(app);
     installExpectContinue(app);
     app.useGlobalFilters(new ProblemFilter(logger));
+    app.useGlobalPipes(new ZodDtoPipe());
     const { doc, undocumented } = buildOpenApiDocument(app, { apiKeys: config.apiKeys.length > 0, version: '1' });
-    if (undocumented.length > 0) logger.warn({ routes: undocumented }, 'routes without an entry in http/openapi.ts');
+    if (undocumented.length > 0) logger.warn({ routes: undocumented }, 'routes without an entry (@ApiRoute, http/api-doc.ts)');
     serveOpenApi(app, doc);
   },
 });

@@ -25,6 +25,7 @@ import { JobWatchService } from '../events/watch.service';
 import { CancelService } from '../jobs/cancel.service';
 import { DeleteService } from '../jobs/delete.service';
 import { QueryService } from '../jobs/query.service';
+import { listJobsQuery, parseInput, resultsQuery } from '../jobs/queries';
 import { SubmitService } from '../jobs/submit.service';
 import { PipelinesService } from '../pipelines/pipelines.service';
 import { WorkersService } from '../workers/workers.service';
@@ -55,18 +56,25 @@ export class JobsGrpcHandlers {
       submitJob: this.submitJob,
       getJob: this.unary('GetJob', async ({ jobId }) => jobMessage(await this.queries.getJob(jobId))),
       listJobs: this.unary('ListJobs', async (req): Promise<ListJobsResponse> => {
-        const page = await this.queries.listJobs({
-          ...(req.status !== JobStatus.JOB_STATUS_UNSPECIFIED ? { status: fromProtoStatus(req.status) ?? `unknown (${req.status})` } : {}),
-          ...(req.limit !== 0 ? { limit: req.limit } : {}),
-          ...(req.cursor !== '' ? { cursor: req.cursor } : {}),
-        });
+        const page = await this.queries.listJobs(
+          parseInput(listJobsQuery, {
+            ...(req.status !== JobStatus.JOB_STATUS_UNSPECIFIED
+              ? { status: fromProtoStatus(req.status) ?? `unknown (${req.status})` }
+              : {}),
+            ...(req.limit !== 0 ? { limit: req.limit } : {}),
+            ...(req.cursor !== '' ? { cursor: req.cursor } : {}),
+          }),
+        );
         return { jobs: page.items.map(jobMessage), nextCursor: page.next_cursor ?? '' };
       }),
       listResults: this.unary('ListResults', async (req): Promise<ListResultsResponse> => {
-        const page = await this.queries.resultsPage(req.jobId, {
-          ...(req.limit !== 0 ? { limit: req.limit } : {}),
-          ...(req.cursor !== '' ? { cursor: req.cursor } : {}),
-        });
+        const page = await this.queries.resultsPage(
+          req.jobId,
+          parseInput(resultsQuery, {
+            ...(req.limit !== 0 ? { limit: req.limit } : {}),
+            ...(req.cursor !== '' ? { cursor: req.cursor } : {}),
+          }),
+        );
         return {
           jobId: page.job.id,
           status: jobMessage(page.job).status,

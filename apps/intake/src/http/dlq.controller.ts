@@ -1,12 +1,8 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { z } from 'zod';
-import { DomainError } from '@framewire/contracts';
 import { DeadLetters } from '@framewire/messaging';
-
-const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.coerce.number().int().min(0).default(0),
-});
+import { ApiRoute } from './api-doc';
+import { DlqListQueryDto, DlqSeqParamsDto } from './dtos';
+import { deadLetterPageSchema, replayedSchema } from './schemas';
 
 /** Operators' view of FW_DLQ: list dead letters with their reasons, replay one. */
 @Controller('v1/dlq')
@@ -14,20 +10,25 @@ export class DlqController {
   constructor(private readonly dlq: DeadLetters) {}
 
   @Get()
-  async list(@Query() query: Record<string, unknown>) {
-    const q = listQuery.safeParse(query);
-    if (!q.success)
-      throw new DomainError(
-        'INVALID_ARGUMENT',
-        `invalid query: ${q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      );
-    return this.dlq.list(q.data.cursor, q.data.limit);
+  @ApiRoute({
+    tag: 'operations',
+    summary: 'Dead letters: work that exhausted its deliveries, with the reason',
+    ok: { 200: ['a page of dead letters', deadLetterPageSchema] },
+    errors: [400],
+  })
+  async list(@Query() query: DlqListQueryDto) {
+    return this.dlq.list(query.cursor, query.limit);
   }
 
   @Post(':seq/replay')
   @HttpCode(202)
-  async replay(@Param('seq') seq: string) {
-    if (!/^\d{1,15}$/.test(seq)) throw new DomainError('INVALID_ARGUMENT', 'seq must be a dead letter sequence number');
-    return this.dlq.replay(Number(seq));
+  @ApiRoute({
+    tag: 'operations',
+    summary: 'Put a dead letter back on its work subject',
+    ok: { 202: ['replayed', replayedSchema] },
+    errors: [400, 404, 409],
+  })
+  async replay(@Param() params: DlqSeqParamsDto) {
+    return this.dlq.replay(params.seq);
   }
 }

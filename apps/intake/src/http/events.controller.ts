@@ -1,9 +1,13 @@
 import { once } from 'node:events';
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DomainError } from '@framewire/contracts';
 import type { ReceivedJobEvent, StartAt } from '@framewire/events';
 import { JobWatchService } from '../events/watch.service';
+import { ApiJobId, ApiRoute } from './api-doc';
+import { EventsQueryDto } from './dtos';
+import { jobEventDocSchema } from './schemas';
 
 const HEARTBEAT_MS = 15_000;
 const RETRY_MS = 2000;
@@ -20,13 +24,30 @@ export class JobEventsController {
   constructor(private readonly watcher: JobWatchService) {}
 
   @Get(':id/events')
+  @ApiRoute({
+    tag: 'events',
+    summary: "The job's events as Server-Sent Events",
+    description:
+      'Replays the stored events, then streams live ones until the terminal event (completed, failed, cancelled), then closes. ' +
+      'Past FW_MAX_EVENT_STREAMS open streams: 429 with `Retry-After`. ' +
+      'Each SSE has `id` = the event sequence, `event` = its type, `data` = the versioned JSON payload (schema JobEvent). ' +
+      'Reconnect with `Last-Event-ID` to resume without gaps or repeats; a finished job with nothing after that id answers 204 ' +
+      '(an EventSource stops there). Progress (`frames`) events are throttled at the source. Comments (`: keep-alive`) every 15 s.',
+    ok: {
+      200: ['text/event-stream of JobEvent', jobEventDocSchema, 'text/event-stream'],
+      204: ['the job has ended and there is nothing after Last-Event-ID', null],
+    },
+    errors: [400, 404, 429],
+  })
+  @ApiJobId()
+  @ApiHeader({ name: 'Last-Event-ID', description: 'resume after this event id', schema: { type: 'string', pattern: '^\\d+$' } })
   async events(
     @Param('id') id: string,
     @Headers('last-event-id') lastEventId: string | undefined,
-    @Query() query: Record<string, unknown>,
+    @Query() query: EventsQueryDto,
     @Res() res: Response,
   ): Promise<void> {
-    const from = startOf(lastEventId ?? stringParam(query.last_event_id), stringParam(query.from));
+    const from = startOf(lastEventId ?? query.last_event_id, query.from);
     const closed = new AbortController();
     res.on('close', () => closed.abort());
     const watch = await this.watcher.watch(id, from, closed.signal);
@@ -84,8 +105,4 @@ export function startOf(lastEventId: string | undefined, from: string | undefine
   if (from === undefined || from === 'start') return 'start';
   if (from === 'now') return 'now';
   throw new DomainError('INVALID_ARGUMENT', "from must be 'start' or 'now'");
-}
-
-function stringParam(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
 }

@@ -1,16 +1,22 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiBody, ApiHeader } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { DomainError } from '@framewire/contracts';
 import { CancelService } from '../jobs/cancel.service';
 import { DeleteService } from '../jobs/delete.service';
 import { QueryService } from '../jobs/query.service';
 import { checkIdempotencyKey, SubmitService } from '../jobs/submit.service';
 import { jobMetricsView, jobView, resultView } from '../jobs/views';
+import { UploadReceiver } from '../upload/upload-receiver';
+import { ApiJobId, ApiRoute } from './api-doc';
+import { CancelBodyDto, ListJobsQueryDto, ResultsQueryDto } from './dtos';
+import { jobMetricsReportSchema, jobPageSchema, jobSchema, resultsPageSchema } from './schemas';
+import { ApiSubmitBody } from './submit-doc';
 
 /** The v1 jobs API. Thin: validate, call one use case, shape the answer. */
 @Controller('v1/jobs')
 export class JobsController {
   constructor(
+    private readonly uploads: UploadReceiver,
     private readonly submitter: SubmitService,
     private readonly queries: QueryService,
     private readonly cancels: CancelService,
@@ -19,43 +25,104 @@ export class JobsController {
 
   @Post()
   @HttpCode(202)
+  @ApiRoute({
+    tag: 'jobs',
+    summary: 'Submit a video',
+    description:
+      'Streams the upload, checks it by content, stores it and queues the job: **202** before any frame is decoded. ' +
+      'An `Idempotency-Key` makes a retry return the first job (409 if the key was used for a different request).',
+    ok: { 202: ['the job, pending', jobSchema] },
+    errors: [400, 409, 413, 415, 422, 429, 503],
+  })
+  @ApiHeader({
+    name: 'idempotency-key',
+    required: false,
+    description: 'Idempotency-Key: 1-128 printable ASCII characters',
+    schema: { type: 'string', maxLength: 128 },
+  })
+  @ApiSubmitBody()
   async submit(@Req() req: Request, @Headers('idempotency-key') idempotencyKey?: string) {
-    const { job } = await this.submitter.submitUpload(req, { idempotencyKey: checkIdempotencyKey(idempotencyKey) });
+    const key = checkIdempotencyKey(idempotencyKey);
+    const { job } = await this.submitter.submitUpload(await this.uploads.receive(req), { idempotencyKey: key });
     return jobView(job);
   }
 
   @Get()
-  async list(@Query() query: Record<string, unknown>) {
+  @ApiRoute({ tag: 'jobs', summary: 'List jobs, newest first', ok: { 200: ['a page of jobs', jobPageSchema] }, errors: [400] })
+  async list(@Query() query: ListJobsQueryDto) {
     const page = await this.queries.listJobs(query);
     return { items: page.items.map(jobView), next_cursor: page.next_cursor };
   }
 
   @Get(':id')
+  @ApiRoute({
+    tag: 'jobs',
+    summary: 'A job: status, progress, video, timings, pinned pipeline, error',
+    ok: { 200: ['the job', jobSchema] },
+    errors: [404],
+  })
+  @ApiJobId()
   async get(@Param('id') id: string) {
     return jobView(await this.queries.getJob(id));
   }
 
   @Get(':id/metrics')
+  @ApiRoute({
+    tag: 'jobs',
+    summary: 'What a job cost: queue, extraction, inference, processing and end-to-end times, frames per second',
+    description:
+      'The `metrics` object of the job, with its id and status. Durations are null until both of their ends are known; ' +
+      '`inference_ms` is the pipeline time of the stored frames (the sum of their `timings_ms`).',
+    ok: { 200: ["the job's metrics", jobMetricsReportSchema] },
+    errors: [404],
+  })
+  @ApiJobId()
   async metrics(@Param('id') id: string) {
     return jobMetricsView(await this.queries.getJob(id));
   }
 
   @Post(':id/cancel')
   @HttpCode(202)
-  async cancel(@Param('id') id: string, @Body() body: unknown) {
-    const accepted = await this.cancels.cancel(id, cancelReason(body));
+  @ApiRoute({
+    tag: 'jobs',
+    summary: 'Cancel a pending or running job',
+    ok: { 202: ['the job, cancelled', jobSchema] },
+    errors: [400, 404, 409],
+  })
+  @ApiJobId()
+  @ApiBody({ type: CancelBodyDto, required: false })
+  async cancel(@Param('id') id: string, @Body() body: CancelBodyDto) {
+    const accepted = await this.cancels.cancel(id, body.reason ?? null);
     return { ...jobView(accepted.job), status: accepted.status };
   }
 
   /** A finished job and everything of it; 409 for a pending or running one (cancel it first). */
   @Delete(':id')
   @HttpCode(204)
+  @ApiRoute({
+    tag: 'jobs',
+    summary: 'Delete a finished job and everything of it',
+    description:
+      'Deletes a completed, failed or cancelled job: its input, its frames, its results and its events. ' +
+      'A pending or running job is a 409: cancel it first with POST /v1/jobs/{id}/cancel. ' +
+      'Deleting again is a 404, like any unknown job.',
+    ok: { 204: ['deleted', null] },
+    errors: [404, 409],
+  })
+  @ApiJobId()
   async remove(@Param('id') id: string): Promise<void> {
     await this.deleter.deleteJob(id, 'request');
   }
 
   @Get(':id/results')
-  async results(@Param('id') id: string, @Query() query: Record<string, unknown>) {
+  @ApiRoute({
+    tag: 'jobs',
+    summary: 'Per-frame results in frame order, a page at a time',
+    ok: { 200: ['a page of results', resultsPageSchema] },
+    errors: [400, 404],
+  })
+  @ApiJobId()
+  async results(@Param('id') id: string, @Query() query: ResultsQueryDto) {
     const page = await this.queries.resultsPage(id, query);
     return {
       job_id: page.job.id,
@@ -64,12 +131,4 @@ export class JobsController {
       next_cursor: page.next_cursor,
     };
   }
-}
-
-function cancelReason(body: unknown): string | null {
-  const reason = body && typeof body === 'object' ? (body as { reason?: unknown }).reason : undefined;
-  if (reason === undefined || reason === null) return null;
-  if (typeof reason !== 'string' || reason.length > 500)
-    throw new DomainError('INVALID_ARGUMENT', 'reason must be a string of at most 500 characters');
-  return reason;
 }

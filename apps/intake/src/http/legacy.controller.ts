@@ -1,12 +1,15 @@
-import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError, UUID } from '@framewire/contracts';
 import { QueryService } from '../jobs/query.service';
 import { SubmitService } from '../jobs/submit.service';
 import { legacyStatusView } from '../jobs/views';
-import { Inject } from '@nestjs/common';
 import { INTAKE_CONFIG } from '../tokens';
 import type { IntakeConfig } from '../config';
+import { UploadReceiver } from '../upload/upload-receiver';
+import { ApiJobId, ApiRoute } from './api-doc';
+import { legacyResultsSchema, legacyStatusSchema, legacySubmitSchema } from './schemas';
+import { ApiSubmitBody } from './submit-doc';
 
 /**
  * The original system's routes, with its response shapes: `{job_id}`,
@@ -17,6 +20,7 @@ import type { IntakeConfig } from '../config';
 @Controller('v1/video')
 export class LegacyVideoController {
   constructor(
+    private readonly uploads: UploadReceiver,
     private readonly submitter: SubmitService,
     private readonly queries: QueryService,
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
@@ -24,17 +28,43 @@ export class LegacyVideoController {
 
   @Post('submit')
   @HttpCode(200)
+  @ApiRoute({
+    tag: 'legacy',
+    summary: "The original system's submit",
+    description: 'Multipart like POST /v1/jobs; `pipeline_id` defaults to FW_DEFAULT_PIPELINE.',
+    ok: { 200: ['the job id', legacySubmitSchema] },
+    errors: [400, 413, 415, 422, 429],
+    legacyErrors: true,
+  })
+  @ApiSubmitBody()
   async submit(@Req() req: Request) {
-    const { job } = await this.submitter.submitUpload(req, { defaults: { pipeline_id: this.config.defaultPipeline } });
+    const upload = await this.uploads.receive(req);
+    const { job } = await this.submitter.submitUpload(upload, { defaults: { pipeline_id: this.config.defaultPipeline } });
     return { job_id: job.id };
   }
 
   @Get('status/:id')
+  @ApiRoute({
+    tag: 'legacy',
+    summary: "The original system's status",
+    ok: { 200: ['status and progress (0..1)', legacyStatusSchema] },
+    errors: [404],
+    legacyErrors: true,
+  })
+  @ApiJobId()
   async status(@Param('id') id: string) {
     return legacyStatusView(await this.find(id));
   }
 
   @Get('results/:id')
+  @ApiRoute({
+    tag: 'legacy',
+    summary: "The original system's results (all of them; 404 until completed)",
+    ok: { 200: ['every frame result', legacyResultsSchema] },
+    errors: [404],
+    legacyErrors: true,
+  })
+  @ApiJobId()
   async results(@Param('id') id: string, @Res() res: Response) {
     const job = await this.find(id);
     if (job.status !== 'completed') throw new DomainError('NOT_FOUND', 'Job not completed');

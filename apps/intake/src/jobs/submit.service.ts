@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, submitParamsSchema, type SubmitParams } from '@framewire/contracts';
 import { isDatabaseUnavailable, JobsRepository, type CreateJobResult, type JobRecord } from '@framewire/persistence';
@@ -9,7 +8,7 @@ import { OBJECT_STORE } from '@framewire/storage';
 import { INTAKE_CONFIG, PIPELINE_CATALOG } from '../tokens';
 import type { IntakeConfig } from '../config';
 import type { PipelineCatalog } from './pipeline-catalog';
-import { receiveUpload, refuseUnread, type ReceivedUpload } from '../upload/multipart';
+import type { ReceivedUpload } from '../upload/multipart';
 import { AdmissionService } from '../admission/admission.service';
 import { receiveChunks } from '../upload/stream';
 import { checkVideoLimits, MediaToolkit } from '@framewire/media';
@@ -23,8 +22,8 @@ export interface SubmitOutcome {
 }
 
 /**
- * The submit use case: receive the upload (streamed to a temp file), check it
- * by content, store it, then record the job as pending together with its
+ * The submit use case: take the received upload (streamed to a temp file at
+ * the edge), check it by content, store it, then record the job as pending together with its
  * messages (the `submitted` event, the work.extract message) in one
  * transaction, and publish them. Any refusal leaves nothing stored and nothing
  * queued; once committed, the job runs even if this process dies before the
@@ -43,22 +42,15 @@ export class SubmitService {
     private readonly admission: AdmissionService,
   ) {}
 
+  /**
+   * The multipart upload, parsed at the edge (upload/upload-receiver.ts):
+   * its fields (over `defaults`) are the parameters. Takes ownership of the
+   * upload: its temp file is gone when this returns.
+   */
   async submitUpload(
-    req: IncomingMessage,
+    upload: ReceivedUpload,
     opts: { defaults?: Partial<Record<string, string>>; idempotencyKey?: string | null },
   ): Promise<SubmitOutcome> {
-    const refusal = this.admission.refusal();
-    if (refusal) {
-      // Refused before the body is read: a refused client does not get to send its whole video.
-      await refuseUnread(req);
-      throw refusal;
-    }
-    const upload = await receiveUpload(req, this.config.uploadTmpDir, {
-      maxFileBytes: this.config.maxUploadBytes,
-      maxFields: 16,
-      maxFieldBytes: 4096,
-      headBytes: 4096,
-    });
     try {
       const params = this.parseParams({ ...opts.defaults, ...upload.fields });
       const file = await this.checkVideo(upload, params);
