@@ -145,7 +145,7 @@ describe('chaos: kills, outages and poison lose no job, fail no job and double n
       victim.proc.kill('SIGKILL');
       await victim.exited;
       await sleep(300 + Math.random() * 1000);
-      const restarted = sys.start(stage);
+      const restarted = sys.start(stage, {}, 4 * OUTAGE_MS + 60_000);
       restarted.catch(() => undefined); // awaited below, with every other restart
       restarting.push(restarted);
       log.push(`killed and restarted ${stage}`);

@@ -33,7 +33,8 @@ export interface TestSystem {
   dataDir: string;
   env: Record<string, string>;
   apps: RunningApp[];
-  start(app: AppName, extraEnv?: Record<string, string>): Promise<RunningApp>;
+  /** Start one more replica; it counts as started once it logs so (within `startTimeoutMs`, 60 s by default). */
+  start(app: AppName, extraEnv?: Record<string, string>, startTimeoutMs?: number): Promise<RunningApp>;
   stop(): Promise<void>;
   logsOf(app: AppName): string;
 }
@@ -73,7 +74,7 @@ export async function startSystem(
   };
   const apps: RunningApp[] = [];
 
-  const start = async (app: AppName, extraEnv: Record<string, string> = {}): Promise<RunningApp> => {
+  const start = async (app: AppName, extraEnv: Record<string, string> = {}, startTimeoutMs = 60_000): Promise<RunningApp> => {
     const entry = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
     const proc = spawn(process.execPath, [entry], {
       cwd: dataDir,
@@ -92,7 +93,7 @@ export async function startSystem(
     );
     const running: RunningApp = { app, proc, logs, exited, opsUrl: `http://127.0.0.1:${port}` };
     apps.push(running);
-    await waitForLog(running, /"msg":"[a-z]+ started"/, 60_000);
+    await waitForLog(running, /"msg":"[a-z]+ started"/, startTimeoutMs);
     const ops = /"ops_port":(\d+)/.exec(logs.join(''));
     if (ops) running.opsUrl = `http://127.0.0.1:${ops[1]}`;
     return running;
