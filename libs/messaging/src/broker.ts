@@ -198,6 +198,19 @@ export class Broker {
 
 /** One connection attempt; a TLS or login failure throws, anything else (NATS not up yet) is left to the waiting connect. */
 async function tlsProbe(options: NodeConnectionOptions): Promise<void> {
+  await probeOnce(options);
+  // Under TLS 1.3 the server's verdict on our client certificate arrives after the client considers itself
+  // connected, and is seen (or not) as a dropped connection, indistinguishable from an outage. Under TLS 1.2
+  // it is part of the handshake: ask again that way. A server that speaks only TLS 1.3 says so; that is no verdict.
+  const tls = typeof options.tls === 'object' && options.tls !== null ? options.tls : {};
+  try {
+    await probeOnce({ ...options, tls: { ...tls, maxVersion: 'TLSv1.2' } as typeof tls });
+  } catch (err) {
+    if (!/protocol version|unsupported protocol|no protocols available/i.test(describeError(err))) throw err;
+  }
+}
+
+async function probeOnce(options: NodeConnectionOptions): Promise<void> {
   let nc: NatsConnection;
   try {
     nc = await connect({ ...options, reconnect: false, maxReconnectAttempts: 0, waitOnFirstConnect: false });
