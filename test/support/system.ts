@@ -156,7 +156,11 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
   let last: unknown;
   for (;;) {
     try {
-      const v = await fn();
+      // A call that never settles must not outlive the deadline: it reads as a timeout, with what was seen last.
+      const v = await Promise.race([
+        fn(),
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), Math.max(0, deadline - Date.now()) + 100).unref()),
+      ]);
       if (v) return v;
       last = v;
     } catch (err) {

@@ -6,8 +6,11 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { z } from 'zod';
 import type { ActivitySnapshot, Metrics } from '@framewire/observability';
 import type { Logger } from '@framewire/runtime';
-import { STAGES, type Stage } from '@framewire/contracts';
+import { DomainError, STAGES, type Stage } from '@framewire/contracts';
 import type { Broker } from './broker';
+
+/** Longest a listing of the registry may take before it counts as a broker outage. */
+const KEYS_TIMEOUT_MS = 5000;
 
 export const WORKERS_BUCKET = 'fw_workers';
 
@@ -157,7 +160,19 @@ export class WorkerRegistry {
   /** Every well-formed entry the bucket holds (live or not yet expired). */
   async entries(stage?: Stage): Promise<WorkerEntry[]> {
     const keys: string[] = [];
-    for await (const key of await this.kv.keys(stage ? `${stage}.>` : '>')) keys.push(key);
+    // Listing keys runs an ordered consumer, which can wait forever on a server that restarts under it: bound it.
+    const iter = await this.kv.keys(stage ? `${stage}.>` : '>');
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      iter.stop();
+    }, KEYS_TIMEOUT_MS);
+    try {
+      for await (const key of iter) keys.push(key);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (timedOut) throw new DomainError('BROKER_UNAVAILABLE', `listing the worker registry took longer than ${KEYS_TIMEOUT_MS} ms`);
     const found = await Promise.all(keys.map((k) => this.kv.get(k)));
     const out: WorkerEntry[] = [];
     for (const e of found) {
