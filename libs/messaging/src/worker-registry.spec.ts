@@ -74,6 +74,18 @@ describe('liveWorkers', () => {
     expect(live.map((w) => [w.worker_id, w.age_ms])).toEqual([['ahead', 0]]);
   });
 
+  it('lists a replica once even when its entry comes twice (a heartbeat during the listing), with the newest heartbeat', () => {
+    const live = liveWorkers(
+      [entry('inference', 'twice', T0 - 900), entry('inference', 'other', T0), entry('inference', 'twice', T0 - 100)],
+      T0,
+      1000,
+    );
+    expect(live.map((w) => [w.worker_id, w.age_ms])).toEqual([
+      ['other', 0],
+      ['twice', 100],
+    ]);
+  });
+
   it('sorts by stage in pipeline order, then by worker id', () => {
     const stages: Stage[] = ['status', 'persister', 'inference', 'extractor', 'intake'];
     const entries = [...stages.map((s) => entry(s, `${s}-1`, T0)), entry('inference', 'inference-0', T0)];

@@ -88,18 +88,22 @@ export function workerEntry(
 
 /**
  * The replicas that are alive at `now`: entries whose last heartbeat is at
- * most `ttlMs` old (a clock a little ahead counts as age 0), sorted by stage in
- * pipeline order, then worker id. The server expires entries by the bucket's
- * max age too; this holds the bound even when it has not yet, or when the
- * bucket was created with another TTL.
+ * most `ttlMs` old (a clock a little ahead counts as age 0), one per replica
+ * (the newest heartbeat wins), sorted by stage in pipeline order, then worker
+ * id. The server expires entries by the bucket's max age too; this holds the
+ * bound even when it has not yet, or when the bucket was created with another
+ * TTL.
  */
 export function liveWorkers(entries: readonly WorkerEntry[], now: number, ttlMs: number): LiveWorker[] {
-  const live: LiveWorker[] = [];
+  const byKey = new Map<string, LiveWorker>();
   for (const { v: _v, ...e } of entries) {
     const age = now - Date.parse(e.last_heartbeat);
     if (!Number.isFinite(age) || age > ttlMs) continue;
-    live.push({ ...e, age_ms: Math.max(0, age) });
+    const key = workerKey(e.stage, e.worker_id);
+    const seen = byKey.get(key);
+    if (!seen || Date.parse(seen.last_heartbeat) < Date.parse(e.last_heartbeat)) byKey.set(key, { ...e, age_ms: Math.max(0, age) });
   }
+  const live = [...byKey.values()];
   const rank = (s: Stage) => STAGES.indexOf(s);
   return live.sort((a, b) => rank(a.stage) - rank(b.stage) || (a.worker_id < b.worker_id ? -1 : a.worker_id > b.worker_id ? 1 : 0));
 }
@@ -159,7 +163,8 @@ export class WorkerRegistry {
 
   /** Every well-formed entry the bucket holds (live or not yet expired). */
   async entries(stage?: Stage): Promise<WorkerEntry[]> {
-    const keys: string[] = [];
+    // A key rewritten while the listing runs (a heartbeat) can be listed twice: keep each once.
+    const keys = new Set<string>();
     // Listing keys runs an ordered consumer, which can wait forever on a server that restarts under it: bound it.
     const iter = await this.kv.keys(stage ? `${stage}.>` : '>');
     let timedOut = false;
@@ -168,12 +173,12 @@ export class WorkerRegistry {
       iter.stop();
     }, KEYS_TIMEOUT_MS);
     try {
-      for await (const key of iter) keys.push(key);
+      for await (const key of iter) keys.add(key);
     } finally {
       clearTimeout(timer);
     }
     if (timedOut) throw new DomainError('BROKER_UNAVAILABLE', `listing the worker registry took longer than ${KEYS_TIMEOUT_MS} ms`);
-    const found = await Promise.all(keys.map((k) => this.kv.get(k)));
+    const found = await Promise.all([...keys].map((k) => this.kv.get(k)));
     const out: WorkerEntry[] = [];
     for (const e of found) {
       if (!e || e.operation !== 'PUT') continue;
