@@ -7,3 +7,4 @@ export * from './frame-codec';
 export * from './api-keys';
 export * from './stages';
 export * from './network';
+export * from './results';
