@@ -361,6 +361,19 @@ describe('FrameResultsRepository', () => {
     expect(items[2].error).toBe('decode failed');
   });
 
+  it('stores each frame’s geometry, null when the message had none, and through upsertBatchWithProgress too', async () => {
+    const { job } = await jobs.createPending(jobInput());
+    const geometry = { analysed: { width: 1920, height: 1080 }, source: { width: 3840, height: 2160 } };
+    await results.upsertBatch([frame(job.id, 0, { geometry }), frame(job.id, 1), frame(job.id, 2, { geometry: null })]);
+    await results.upsertBatchWithProgress([frame(job.id, 3, { geometry })]);
+    const { items } = await results.page(job.id, { limit: 10 });
+    expect(items.map((r) => r.geometry)).toEqual([geometry, null, null, geometry]);
+    // A redelivery rewrites it.
+    const turned = { analysed: { width: 360, height: 640 }, source: { width: 720, height: 1280 } };
+    await results.upsertBatch([frame(job.id, 1, { geometry: turned })]);
+    expect((await results.page(job.id, { limit: 10 })).items[1]?.geometry).toEqual(turned);
+  });
+
   it('collapses a frame repeated inside one batch to its last occurrence', async () => {
     const { job } = await jobs.createPending(jobInput());
     const written = await results.upsertBatch([
