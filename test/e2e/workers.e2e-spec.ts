@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { apiKeyEntry, generateApiKey } from '@framewire/contracts';
 import { unary, type JobServiceClient } from '@framewire/grpc';
+import { describeDecoder } from '@framewire/media';
 import { jobMetricsReportSchema, jobSchema, problemSchema, workerListSchema } from '../../apps/intake/src/http/schemas';
 import { makeFixtureDir, makeVideo, removeFixtureDir } from '../support/fixtures';
 import { failureOf, jobClient } from '../support/grpc-client';
@@ -89,6 +90,7 @@ describe('workers and job metrics', () => {
   it('lists every replica of every stage, with the worker id, pid and version each runs with', async () => {
     const want = expected();
     expect(want.map((w) => w.stage).sort()).toEqual(['extractor', 'inference', 'inference', 'intake', 'persister', 'status']);
+    const decoder = await describeDecoder();
     const list = await eventually(
       async () => {
         const l = await workers();
@@ -106,6 +108,11 @@ describe('workers and job metrics', () => {
       expect(w.version).toBe(VERSION);
       expect(w.age_ms).toBeLessThanOrEqual(TTL_MS);
       expect(Date.parse(w.last_heartbeat)).toBeGreaterThanOrEqual(Date.parse(w.started_at));
+      // The replicas that probe or decode say which ffmpeg they run: the one this process resolves too.
+      if (w.stage === 'intake' || w.stage === 'extractor') {
+        expect(w.decoder).toEqual({ source: decoder.source, path: decoder.path, version: expect.stringMatching(/\S/) });
+        expect(w.decoder?.version).toBe(decoder.version);
+      } else expect(w.decoder).toBeUndefined();
     }
 
     const inference = await workers('?stage=inference');

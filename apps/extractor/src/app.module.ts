@@ -1,5 +1,5 @@
 import type { DynamicModule } from '@nestjs/common';
-import { MediaToolkit } from '@framewire/media';
+import { describeDecoder, MediaToolkit } from '@framewire/media';
 import { WorkerAppModule } from '@framewire/messaging';
 import type { Logger } from '@framewire/runtime';
 import type { ExtractorConfig } from './config';
@@ -12,5 +12,6 @@ export function extractorModule(config: ExtractorConfig, logger: Logger, workerI
     logger,
     workerId,
     providers: [{ provide: MediaToolkit, useValue: new MediaToolkit() }, ExtractService],
+    workerDetails: async () => ({ decoder: await describeDecoder() }),
   });
 }

@@ -1,10 +1,11 @@
 import { COMMON_CONFIG, configPart, env, loadConfig, type ConfigOf, opsPortConfig } from '@framewire/runtime';
-import { SIX_HOURS_MS, VIDEO_LIMITS_CONFIG } from '@framewire/media';
+import { DECODER_CONFIG, SIX_HOURS_MS, VIDEO_LIMITS_CONFIG } from '@framewire/media';
 import { storageConfigFromEnv, type StorageConfig } from '@framewire/storage';
 
 export const EXTRACTOR_CONFIG_SPEC = {
   ...COMMON_CONFIG,
   ...VIDEO_LIMITS_CONFIG,
+  ...DECODER_CONFIG,
   opsPort: opsPortConfig(9101),
   concurrency: {
     env: 'FW_EXTRACT_CONCURRENCY',

@@ -1,6 +1,6 @@
 import type { DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { MediaToolkit } from '@framewire/media';
+import { describeDecoder, MediaToolkit } from '@framewire/media';
 import { WorkerAppModule } from '@framewire/messaging';
 import { PersistenceModule } from '@framewire/persistence';
 import type { Logger } from '@framewire/runtime';
@@ -54,5 +54,6 @@ export function intakeModule(config: IntakeConfig, logger: Logger, workerId: str
       JobsGrpcHandlers,
       GrpcServerHost,
     ],
+    workerDetails: async () => ({ decoder: await describeDecoder() }),
   });
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { COMMON_CONFIG, configPart, DATABASE_CONFIG, env, loadConfig, type ConfigOf } from '@framewire/runtime';
 import { parseApiKeyEntries, type ApiKeyEntry } from '@framewire/contracts';
-import { VIDEO_LIMITS_CONFIG } from '@framewire/media';
+import { DECODER_CONFIG, VIDEO_LIMITS_CONFIG } from '@framewire/media';
 import { PIPELINE_CONFIG } from '@framewire/pipelines';
 import { storageConfigFromEnv, type StorageConfig } from '@framewire/storage';
 
@@ -9,6 +9,7 @@ export const INTAKE_CONFIG_SPEC = {
   ...COMMON_CONFIG,
   ...DATABASE_CONFIG,
   ...VIDEO_LIMITS_CONFIG,
+  ...DECODER_CONFIG,
   // The inference stage's pipelines and plugins, described and pinned here, never run: set them like inference.
   ...PIPELINE_CONFIG,
   httpPort: { env: 'FW_HTTP_PORT', schema: env.port(3000), doc: 'HTTP port of the API' },

@@ -1,4 +1,16 @@
-export { resolveFfmpegPath, resolveFfprobePath } from './binaries';
+export {
+  DECODER_CHOICES,
+  decoderChoice,
+  describeDecoder,
+  parseFfmpegVersion,
+  resolveDecoder,
+  resolveFfmpegPath,
+  resolveFfprobePath,
+  type DecoderBinaries,
+  type DecoderChoice,
+  type DecoderInfo,
+  type DecoderSource,
+} from './binaries';
 export { type ProbeOptions, buildProbeArgs, parseProbeOutput, parseRate, probeVideo } from './probe';
 export { parseFfmpegInputInfo } from './probe-ffmpeg';
 export { type ContainerName, SNIFF_HEAD_BYTES, sniffContainer } from './sniff';
@@ -31,5 +43,5 @@ export {
   framePixels,
   tooManyFramesWhileDecoding,
 } from './limits';
-export { FRAME_PIXELS_8K, SIX_HOURS_MS, VIDEO_LIMITS_CONFIG } from './limits-config';
+export { DECODER_CONFIG, FRAME_PIXELS_8K, SIX_HOURS_MS, VIDEO_LIMITS_CONFIG } from './limits-config';
 export { type MediaToolkitOptions, MediaToolkit, readHead } from './toolkit';

@@ -17,3 +17,12 @@ export const VIDEO_LIMITS_CONFIG = {
     doc: 'the longest video a job may have (VIDEO_TOO_LONG past it)',
   },
 };
+
+/** Which ffmpeg/ffprobe pair runs (see binaries.ts); part of the config of the apps that probe or decode. */
+export const DECODER_CONFIG = {
+  decoder: {
+    env: 'FW_DECODER',
+    schema: env.enumOf(['auto', 'system', 'bundled'] as const, 'auto'),
+    doc: 'which ffmpeg and ffprobe run: `auto` prefers the system pair on PATH over the npm build, `system` requires it, `bundled` always takes the npm build (FFMPEG_PATH / FFPROBE_PATH override any)',
+  },
+};

@@ -54,6 +54,7 @@ export {
   WORKERS_BUCKET,
   type LiveWorker,
   type WorkerEntry,
+  type WorkerDetails,
   type WorkerIdentity,
   type WorkerRegistrySettings,
 } from './worker-registry';

@@ -33,7 +33,7 @@ import {
   workConsumerConfig,
 } from './topology';
 import { type Handler, type HandlerContext, JetStreamWorker, type WorkerStats, type Delivery } from './worker';
-import { registrySettings, WorkerHeartbeat, WorkerRegistry, type WorkerRegistrySettings } from './worker-registry';
+import { registrySettings, WorkerHeartbeat, WorkerRegistry, type WorkerDetails, type WorkerRegistrySettings } from './worker-registry';
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 
@@ -48,6 +48,8 @@ export interface MessagingOptions {
   shutdownTimeoutMs: number;
   /** Heartbeat interval and TTL of the worker registry; default: the app config's FW_HEARTBEAT_INTERVAL_MS and FW_WORKER_TTL_MS. */
   workerRegistry?: Partial<WorkerRegistrySettings>;
+  /** What the replica reports about itself in the worker registry beyond its activity (e.g. its decoder). */
+  workerDetails?: () => Promise<WorkerDetails>;
 }
 
 type AnyHandlerFn = (...args: unknown[]) => Promise<void>;
@@ -217,7 +219,11 @@ export class MessagingModule {
           // Announces this replica once the app has started; heart-beats; leaves on shutdown.
           provide: WorkerHeartbeat,
           useFactory: (registry: WorkerRegistry, metrics?: Metrics) =>
-            new WorkerHeartbeat({ workerId: opts.workerId, stage: opts.stage, logger: opts.logger }, registry, metrics ?? null),
+            new WorkerHeartbeat(
+              { workerId: opts.workerId, stage: opts.stage, logger: opts.logger, details: opts.workerDetails },
+              registry,
+              metrics ?? null,
+            ),
           inject: [WorkerRegistry, { token: Metrics, optional: true }],
         },
       ],

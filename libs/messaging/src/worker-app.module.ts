@@ -5,6 +5,7 @@ import { RuntimeModule, type Logger, type NatsAuthSettings } from '@framewire/ru
 import { StorageModule, type StorageConfig } from '@framewire/storage';
 import { MessagingModule } from './messaging.module';
 import { topologyFromConfig, type TopologyConfig } from './topology';
+import type { WorkerDetails } from './worker-registry';
 
 /** The config fields the shared wiring reads (COMMON_CONFIG, and the object store when the app has one). */
 export interface StageAppConfig extends TopologyConfig {
@@ -25,6 +26,8 @@ export interface StageAppOptions<C extends StageAppConfig> {
   imports?: NonNullable<ModuleMetadata['imports']>;
   providers?: Provider[];
   controllers?: NonNullable<ModuleMetadata['controllers']>;
+  /** What each replica reports about itself in the worker registry (e.g. the decoder it runs). */
+  workerDetails?: () => Promise<WorkerDetails>;
 }
 
 /**
@@ -52,6 +55,7 @@ export class WorkerAppModule {
           logger,
           topology: topologyFromConfig(config),
           shutdownTimeoutMs: config.shutdownTimeoutMs,
+          workerDetails: opts.workerDetails,
         }),
       ],
       controllers: opts.controllers ?? [],

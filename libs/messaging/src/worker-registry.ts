@@ -31,6 +31,18 @@ export const DEFAULT_WORKER_REGISTRY: WorkerRegistrySettings = { heartbeatInterv
 
 const count = z.number().int().nonnegative();
 
+const workerDecoderSchema = z.object({
+  /** `system` (a pair on PATH), `bundled` (the npm build) or `env` (FFMPEG_PATH / FFPROBE_PATH). */
+  source: z.string(),
+  path: z.string(),
+  version: z.string(),
+});
+
+/** What a replica says about itself beyond its identity and activity, found once at start. */
+export interface WorkerDetails {
+  decoder?: z.output<typeof workerDecoderSchema>;
+}
+
 /** One replica's entry in the registry, as it writes it (version 1). */
 export const workerEntrySchema = z.object({
   v: z.literal(1),
@@ -49,6 +61,8 @@ export const workerEntrySchema = z.object({
   messages_handled: count,
   redeliveries: count,
   in_flight: count,
+  /** The ffmpeg a replica that probes or decodes runs (intake, extractor). */
+  decoder: workerDecoderSchema.optional(),
 });
 export type WorkerEntry = z.output<typeof workerEntrySchema>;
 
@@ -65,8 +79,10 @@ export function workerEntry(
   me: { workerId: string; stage: Stage; host: string; pid: number; version: string },
   activity: ActivitySnapshot,
   now: Date,
+  details: WorkerDetails = {},
 ): WorkerEntry {
   return {
+    ...(details.decoder ? { decoder: details.decoder } : {}),
     v: 1,
     worker_id: me.workerId,
     stage: me.stage,
@@ -220,6 +236,8 @@ export interface WorkerIdentity {
   workerId: string;
   stage: Stage;
   logger: Logger;
+  /** Found once before the first heartbeat; a failure leaves them out. */
+  details?: () => Promise<WorkerDetails>;
 }
 
 /**
@@ -234,6 +252,7 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, BeforeApplicatio
   private inFlight: Promise<void> | null = null;
   private failing = false;
   private stopped = false;
+  private details: WorkerDetails = {};
   private readonly me: { workerId: string; stage: Stage; host: string; pid: number; version: string };
   private readonly startedAt = new Date(Date.now() - Math.round(process.uptime() * 1000));
 
@@ -257,6 +276,13 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, BeforeApplicatio
         { heartbeat_interval_ms: heartbeatIntervalMs, worker_ttl_ms: ttlMs },
         'FW_WORKER_TTL_MS is not above FW_HEARTBEAT_INTERVAL_MS: this replica will blink in and out of the worker registry',
       );
+    if (this.identity.details) {
+      try {
+        this.details = await this.identity.details();
+      } catch (err) {
+        this.logger.warn({ err }, 'could not tell the worker registry what this replica runs; announcing it without');
+      }
+    }
     await this.tick();
     this.timer = setInterval(() => void this.tick(), heartbeatIntervalMs);
     this.timer.unref();
@@ -285,7 +311,7 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, BeforeApplicatio
     const activity = this.metrics?.activity(now.getTime()) ?? idleActivity(this.startedAt, now.getTime());
     const timeoutMs = Math.max(1000, Math.min(this.registry.settings.heartbeatIntervalMs, 5000));
     try {
-      await this.registry.put(workerEntry(this.me, activity, now), timeoutMs);
+      await this.registry.put(workerEntry(this.me, activity, now, this.details), timeoutMs);
       if (this.failing) this.logger.info('worker registry heartbeat recovered');
       this.failing = false;
     } catch (err) {

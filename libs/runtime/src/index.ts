@@ -18,6 +18,7 @@ export {
   type ConfigSpec,
 } from './config';
 export { waitFor, type WaitForOptions } from './wait-for';
+export { PeriodicTask, type PeriodicTaskOptions } from './periodic-task';
 export {
   describeNatsAuth,
   natsAuthFromEnv,

@@ -4,7 +4,7 @@ import { overloaded, STREAMS, WORK_CONSUMERS, type DomainError } from '@framewir
 import { Broker, WorkerRegistry } from '@framewire/messaging';
 import { JobsRepository } from '@framewire/persistence';
 import { Metrics } from '@framewire/observability';
-import { LOGGER, type Logger } from '@framewire/runtime';
+import { LOGGER, PeriodicTask, type Logger } from '@framewire/runtime';
 import { Gauge } from 'prom-client';
 import type { IntakeConfig } from '../config';
 import { INTAKE_CONFIG } from '../tokens';
@@ -46,9 +46,7 @@ export class AdmissionService implements OnApplicationBootstrap, BeforeApplicati
   private readonly meter = new ThroughputMeter(RATE_WINDOW_MS);
   private readonly probes: BoundedSlots;
   private latest: BacklogSample | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private sampling: Promise<void> | null = null;
-  private failing = false;
+  private readonly sampler: PeriodicTask;
   private refusing = false;
 
   constructor(
@@ -60,6 +58,18 @@ export class AdmissionService implements OnApplicationBootstrap, BeforeApplicati
     metrics: Metrics,
   ) {
     this.probes = new BoundedSlots(config.maxConcurrentProbes, PROBE_LINE, PROBE_WAIT_MS);
+    // A read that hangs (NATS or Postgres stuck) must not stop the sampling: it is abandoned after SAMPLE_TIMEOUT_MS.
+    // While reads fail, the last sample goes stale and submissions are admitted.
+    this.sampler = new PeriodicTask(
+      {
+        intervalMs: SAMPLE_MS,
+        timeoutMs: SAMPLE_TIMEOUT_MS,
+        logger,
+        failingMessage: 'admission control cannot read the backlog; admitting until it can',
+        recoveredMessage: 'admission control can read the backlog again',
+      },
+      () => this.read(),
+    );
     this.registerGauges(metrics);
   }
 
@@ -96,14 +106,11 @@ export class AdmissionService implements OnApplicationBootstrap, BeforeApplicati
 
   onApplicationBootstrap(): void {
     if (this.config.maxBacklogS === 0) return;
-    void this.sample();
-    this.timer = setInterval(() => void this.sample(), SAMPLE_MS);
-    this.timer.unref();
+    this.sampler.start();
   }
 
-  beforeApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.sampler.stop();
   }
 
   /** Throws OVERLOADED when the backlog is over the limit; called before any byte of the upload is read. */
@@ -147,51 +154,30 @@ export class AdmissionService implements OnApplicationBootstrap, BeforeApplicati
     return this.latest;
   }
 
-  /** One sample, unless the previous one is still out. */
+  /** One sample now, unless the previous one is still out. */
   sample(): Promise<void> {
-    this.sampling ??= this.read().finally(() => {
-      this.sampling = null;
-    });
-    return this.sampling;
+    return this.sampler.runNow();
   }
 
   private async read(): Promise<void> {
     const started = Date.now();
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      // A read that hangs (NATS or Postgres stuck) must not stop the sampling: it is abandoned after SAMPLE_TIMEOUT_MS.
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${SAMPLE_TIMEOUT_MS} ms`)), SAMPLE_TIMEOUT_MS);
-      });
-      const [queued, notExtracted, entries] = await Promise.race([
-        Promise.all([
-          this.inferenceBacklog(),
-          this.jobs.framesNotYetExtracted(this.config.maxFramesPerJob),
-          this.registry.entries('inference'),
-        ]),
-        timeout,
-      ]);
-      const now = Date.now();
-      this.meter.observe(
-        entries.map((e) => ({ workerId: e.worker_id, frames: e.frames_processed + e.frames_failed, at: Date.parse(e.last_heartbeat) })),
-        now,
-      );
-      this.latest = {
-        at: started,
-        framesQueuedForInference: queued,
-        framesNotYetExtracted: notExtracted,
-        framesPerSecond: this.meter.rate(),
-      };
-      if (this.failing) this.logger.info('admission control can read the backlog again');
-      this.failing = false;
-      this.logTransition(now);
-    } catch (err) {
-      // Logged once per outage; meanwhile the last sample goes stale and submissions are admitted.
-      if (!this.failing) this.logger.warn({ err }, 'admission control cannot read the backlog; admitting until it can');
-      this.failing = true;
-    } finally {
-      clearTimeout(timer);
-    }
+    const [queued, notExtracted, entries] = await Promise.all([
+      this.inferenceBacklog(),
+      this.jobs.framesNotYetExtracted(this.config.maxFramesPerJob),
+      this.registry.entries('inference'),
+    ]);
+    const now = Date.now();
+    this.meter.observe(
+      entries.map((e) => ({ workerId: e.worker_id, frames: e.frames_processed + e.frames_failed, at: Date.parse(e.last_heartbeat) })),
+      now,
+    );
+    this.latest = {
+      at: started,
+      framesQueuedForInference: queued,
+      framesNotYetExtracted: notExtracted,
+      framesPerSecond: this.meter.rate(),
+    };
+    this.logTransition(now);
   }
 
   private async inferenceBacklog(): Promise<number> {

@@ -81,6 +81,7 @@ export function workerMessage(w: LiveWorker): Worker {
     messagesHandled: w.messages_handled,
     redeliveries: w.redeliveries,
     inFlight: w.in_flight,
+    decoder: w.decoder,
   };
 }
 

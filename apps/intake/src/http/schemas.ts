@@ -267,6 +267,14 @@ export const workerSchema = z
     messages_handled: workerCount,
     redeliveries: workerCount.describe('messages it received that had been delivered before'),
     in_flight: workerCount.describe('messages being handled at the last heartbeat'),
+    decoder: z
+      .object({
+        source: z.string().describe('`system` (a pair on PATH), `bundled` (the npm build) or `env` (FFMPEG_PATH / FFPROBE_PATH)'),
+        path: z.string(),
+        version: z.string().describe('as ffmpeg prints it, e.g. 5.1.9-0+deb12u1'),
+      })
+      .optional()
+      .describe('the ffmpeg it probes or decodes with (intake and extractor replicas)'),
   })
   .register(apiSchemas, { id: 'Worker', description: 'one live replica and what it has done since it started' });
 

@@ -66,7 +66,7 @@ describe('OutboxRelay', () => {
     const t = setup({ passes: [down, down, down, { published: 2, locked: 2 }] });
     for (let i = 0; i < 4; i++) await t.relay.tick();
     expect(t.warnings).toEqual(['outbox relay failed; retrying on the next tick']);
-    expect(t.infos).toEqual(['outbox relay recovered', 'outbox relay published messages left behind']);
+    expect(t.infos).toEqual(['outbox relay published messages left behind', 'outbox relay recovered']);
   });
 
   it('runs another pass at once after a full one, and stops after a partial one', async () => {

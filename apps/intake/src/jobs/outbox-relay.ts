@@ -1,7 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Broker } from '@framewire/messaging';
 import { OutboxRepository, type OutboxMessage } from '@framewire/persistence';
-import { LOGGER, type Logger } from '@framewire/runtime';
+import { LOGGER, PeriodicTask, type Logger } from '@framewire/runtime';
 import type { IntakeConfig } from '../config';
 import { INTAKE_CONFIG } from '../tokens';
 
@@ -23,17 +23,24 @@ export const RELAY_BATCH = 100;
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer: NodeJS.Timeout | null = null;
-  private inFlight: Promise<void> | null = null;
-  private failing = false;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly outbox: OutboxRepository,
     private readonly broker: Broker,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(
+      {
+        intervalMs: config.outboxRelayIntervalMs,
+        logger,
+        failingMessage: 'outbox relay failed; retrying on the next tick',
+        recoveredMessage: 'outbox relay recovered',
+      },
+      () => this.run(),
+    );
+  }
 
   /**
    * Publish a new job's messages in order and delete their rows. Never throws:
@@ -61,9 +68,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), this.config.outboxRelayIntervalMs);
-    this.timer.unref();
-    void this.tick();
+    this.task.start();
     this.logger.info(
       { interval_ms: this.config.outboxRelayIntervalMs, min_age_ms: this.config.outboxRelayMinAgeMs },
       'outbox relay started',
@@ -72,11 +77,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** One relay run, unless the previous one is still going. */
   tick(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    this.inFlight ??= this.run().finally(() => {
-      this.inFlight = null;
-    });
-    return this.inFlight;
+    return this.task.runNow();
   }
 
   private async run(): Promise<void> {
@@ -86,14 +87,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         const pass = await this.outbox.relayPass({ minAgeMs: this.config.outboxRelayMinAgeMs, limit: RELAY_BATCH }, (m) => this.publish(m));
         published += pass.published;
         // Another pass only when this one was full and made progress.
-        if (this.stopped || pass.locked < RELAY_BATCH || pass.published === 0) break;
+        if (this.task.isStopped || pass.locked < RELAY_BATCH || pass.published === 0) break;
       }
-      if (this.failing) this.logger.info('outbox relay recovered');
-      this.failing = false;
-    } catch (err) {
-      // Logged once per outage, not on every tick.
-      if (!this.failing) this.logger.warn({ err }, 'outbox relay failed; retrying on the next tick');
-      this.failing = true;
     } finally {
       if (published > 0) this.logger.info({ published }, 'outbox relay published messages left behind');
     }
@@ -108,10 +103,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /** Stop before the connections close: the pass in flight finishes (or fails) first. */
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.inFlight;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 }

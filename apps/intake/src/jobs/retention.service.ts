@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { describeError, isDomainError } from '@framewire/contracts';
 import { JobsRepository } from '@framewire/persistence';
-import { LOGGER, type Logger } from '@framewire/runtime';
+import { LOGGER, PeriodicTask, type Logger } from '@framewire/runtime';
 import type { IntakeConfig } from '../config';
 import { INTAKE_CONFIG } from '../tokens';
 import { DeleteService } from './delete.service';
@@ -27,30 +27,44 @@ export interface SweepReport {
  */
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> = Promise.resolve();
-  private stopped = false;
+  private readonly task: PeriodicTask | null;
 
   constructor(
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
     private readonly jobs: JobsRepository,
     private readonly deleter: DeleteService,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    const interval = config.retentionSweepIntervalMs;
+    // sweep() logs its own failures (one line a sweep: sweeps are far apart) and never throws.
+    this.task =
+      interval === null
+        ? null
+        : new PeriodicTask(
+            {
+              intervalMs: interval,
+              firstRunDelayMs: Math.min(interval, 60_000),
+              logger,
+              failingMessage: 'retention sweep failed',
+              recoveredMessage: 'retention sweep recovered',
+            },
+            async () => {
+              await this.sweep();
+            },
+          );
+  }
 
   onApplicationBootstrap(): void {
-    if (this.config.retentionSweepIntervalMs === null) return;
+    if (!this.task) return;
     this.logger.info(
       { retention_days: this.config.retentionDays ?? 'off', interval_ms: this.config.retentionSweepIntervalMs },
       'retention sweep scheduled',
     );
-    this.schedule(Math.min(this.config.retentionSweepIntervalMs, 60_000));
+    this.task.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.task?.stop();
   }
 
   /** One sweep now (also what each tick runs). Never throws: failures are logged and left for the next tick. */
@@ -68,7 +82,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     const batch = this.config.retentionSweepBatch;
     let deleted = 0;
     let failed = 0;
-    for (let round = 0; round < MAX_BATCHES_PER_SWEEP && !this.stopped; round++) {
+    for (let round = 0; round < MAX_BATCHES_PER_SWEEP && !this.task?.isStopped; round++) {
       const ids = await this.jobs.listExpired(now, this.config.retentionDays, batch);
       for (const id of ids) {
         try {
@@ -86,13 +100,6 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     }
     if (deleted > 0 || failed > 0) this.logger.info({ deleted, failed }, 'retention sweep done');
     return { ran: true, deleted, failed };
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.sweep().finally(() => this.schedule(this.config.retentionSweepIntervalMs ?? 0));
-    }, delayMs);
   }
 }
 

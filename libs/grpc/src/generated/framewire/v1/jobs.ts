@@ -449,6 +449,17 @@ export interface Worker {
   redeliveries: number;
   /** Messages being handled at its last heartbeat. */
   inFlight: number;
+  /** The ffmpeg it probes or decodes with (intake and extractor replicas only). */
+  decoder: Decoder | undefined;
+}
+
+/** The ffmpeg/ffprobe pair a replica runs. */
+export interface Decoder {
+  /** system (a pair on PATH), bundled (the npm build) or env (FFMPEG_PATH / FFPROBE_PATH). */
+  source: string;
+  path: string;
+  /** As ffmpeg prints it, e.g. 5.1.9-0+deb12u1. */
+  version: string;
 }
 
 export interface ListWorkersResponse {
@@ -4637,6 +4648,7 @@ function createBaseWorker(): Worker {
     messagesHandled: 0,
     redeliveries: 0,
     inFlight: 0,
+    decoder: undefined,
   };
 }
 
@@ -4689,6 +4701,9 @@ export const Worker: MessageFns<Worker> = {
     }
     if (message.inFlight !== 0) {
       writer.uint32(128).uint32(message.inFlight);
+    }
+    if (message.decoder !== undefined) {
+      Decoder.encode(message.decoder, writer.uint32(138).fork()).join();
     }
     return writer;
   },
@@ -4834,6 +4849,14 @@ export const Worker: MessageFns<Worker> = {
             message.inFlight = reader.uint32();
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.decoder = Decoder.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4908,6 +4931,7 @@ export const Worker: MessageFns<Worker> = {
         : isSet(object.in_flight)
         ? globalThis.Number(object.in_flight)
         : 0,
+      decoder: isSet(object.decoder) ? Decoder.fromJSON(object.decoder) : undefined,
     };
   },
 
@@ -4961,6 +4985,9 @@ export const Worker: MessageFns<Worker> = {
     if (message.inFlight !== 0) {
       obj.inFlight = Math.round(message.inFlight);
     }
+    if (message.decoder !== undefined) {
+      obj.decoder = Decoder.toJSON(message.decoder);
+    }
     return obj;
   },
 
@@ -4985,6 +5012,110 @@ export const Worker: MessageFns<Worker> = {
     message.messagesHandled = object.messagesHandled ?? 0;
     message.redeliveries = object.redeliveries ?? 0;
     message.inFlight = object.inFlight ?? 0;
+    message.decoder = (object.decoder !== undefined && object.decoder !== null)
+      ? Decoder.fromPartial(object.decoder)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDecoder(): Decoder {
+  return { source: "", path: "", version: "" };
+}
+
+export const Decoder: MessageFns<Decoder> = {
+  encode(message: Decoder, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.source !== "") {
+      writer.uint32(10).string(message.source);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.version !== "") {
+      writer.uint32(26).string(message.version);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Decoder {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDecoder();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Decoder {
+    return {
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      version: isSet(object.version) ? globalThis.String(object.version) : "",
+    };
+  },
+
+  toJSON(message: Decoder): unknown {
+    const obj: any = {};
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.version !== "") {
+      obj.version = message.version;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Decoder>): Decoder {
+    return Decoder.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Decoder>): Decoder {
+    const message = createBaseDecoder();
+    message.source = object.source ?? "";
+    message.path = object.path ?? "";
+    message.version = object.version ?? "";
     return message;
   },
 };
