@@ -131,7 +131,7 @@ describe('the OpenAPI document', () => {
     expect(JSON.stringify(docs.open)).not.toContain('x-framewire-open');
   });
 
-  it("types the results: each output node is text regions, text lines, frame stats or plugin JSON; a text track's boxes share the geometry", () => {
+  it('types the results: each output node is text regions, text lines, frame stats or plugin JSON; and the text tracks', () => {
     const schemas = docs.open.components!.schemas as unknown as Record<string, SchemaObject>;
     const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
     expect(op(docs.open, 'get', '/v1/jobs/{id}/results').responses['200'].content!['application/json'].schema).toEqual(ref('ResultsPage'));
@@ -166,13 +166,18 @@ describe('the OpenAPI document', () => {
     expect(schemas.FrameStats.properties.dominant_colours.items).toEqual(ref('DominantColour'));
     expect(schemas.PluginOutput.anyOf).toContainEqual({ type: 'object', additionalProperties: {} });
 
-    expect(schemas.TrackBox.properties).toMatchObject({
-      polygon: ref('Polygon'),
-      bbox: ref('BBox'),
-      polygon_norm: ref('Polygon'),
-      bbox_norm: ref('BBox'),
-      text: { nullable: true },
+    expect(schemas.TracksPage).toMatchObject({
+      properties: { final: { type: 'boolean' }, items: { type: 'array', items: ref('TextTrack') } },
+      required: ['job_id', 'status', 'final', 'items', 'next_cursor'],
     });
+    expect(schemas.TextTrack.properties).toMatchObject({
+      kind: { type: 'string', enum: ['text', 'region'] },
+      text: { type: 'string', nullable: true },
+      bbox: ref('BBox'),
+      bbox_norm: ref('BBox'),
+      boxes: { type: 'array', items: ref('TrackBox') },
+    });
+    expect(schemas.TrackBox.properties).toMatchObject({ polygon: ref('Polygon'), polygon_norm: ref('Polygon'), text: { nullable: true } });
   });
 
   it('asks for an API key on every route but health, readiness and metrics when keys are on', () => {

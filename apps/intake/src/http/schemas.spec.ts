@@ -11,6 +11,7 @@ import {
   legacyStatusSchema,
   textLinesOutputDocSchema,
   textRegionsOutputDocSchema,
+  tracksPageSchema,
   workerListSchema,
 } from './schemas';
 
@@ -85,7 +86,7 @@ describe('OpenAPI schemas', () => {
     expect(workerListSchema.strict().parse(list)).toEqual(list);
   });
 
-  it("describe a result's every output shape", () => {
+  it("describe a result's every output shape, and a tracks page", () => {
     const located = {
       polygon: [
         [10, 20],
@@ -125,6 +126,32 @@ describe('OpenAPI schemas', () => {
     expect(textLinesOutputDocSchema.strict().parse(result.read)).toEqual(result.read);
     expect(frameStatsDocSchema.strict().parse(result.stats)).toEqual(result.stats);
     expect(textLinesOutputDocSchema.safeParse({ lines: [{ ...located, confidence: 1, det_score: 1 }] }).success).toBe(false);
+
+    const box = { frame_index: 0, pts_ms: 0, ...located, text: 'FRAMEWIRE', score: 0.97 };
+    const page = {
+      job_id: job.id,
+      status: 'running',
+      final: false,
+      items: [
+        {
+          track_index: 0,
+          output: 'read',
+          kind: 'text',
+          text: 'FRAMEWIRE',
+          confidence: 0.97,
+          start_ms: 0,
+          end_ms: 500,
+          first_frame: 0,
+          last_frame: 0,
+          frame_count: 1,
+          bbox: located.bbox,
+          bbox_norm: located.bbox_norm,
+          boxes: [box],
+        },
+      ],
+      next_cursor: null,
+    };
+    expect(tracksPageSchema.strict().parse(page)).toEqual(page);
   });
 
   it('become OpenAPI 3.0 components that refer to each other', () => {
@@ -143,8 +170,8 @@ describe('OpenAPI schemas', () => {
         'Worker',
         'WorkerList',
         'NodeOutput',
-        'TextLinesOutput',
-        'TrackBox',
+        'TextTrack',
+        'TracksPage',
       ]),
     );
     expect(JSON.stringify(schemas.JobPage)).toContain('"$ref":"#/components/schemas/Job"');

@@ -13,6 +13,7 @@ import {
   textLinesOutputSchema,
   textRegionSchema,
   textRegionsOutputSchema,
+  textTrackSchema,
   trackBoxSchema,
   videoMetadataSchema,
 } from '@framewire/contracts';
@@ -123,8 +124,6 @@ bboxSchema.register(apiSchemas, { id: 'BBox', description: 'axis-aligned box: le
 textRegionSchema.register(apiSchemas, { id: 'TextRegion', description: 'one text line found, not read' });
 textLineSchema.register(apiSchemas, { id: 'TextLine', description: 'one text line read' });
 dominantColourSchema.register(apiSchemas, { id: 'DominantColour' });
-// Text tracks (TextTrack, on the tracks routes) refer to it.
-trackBoxSchema.register(apiSchemas, { id: 'TrackBox', description: 'one appearance of a text track: where it was in one sampled frame' });
 
 export const textRegionsOutputDocSchema = textRegionsOutputSchema.register(apiSchemas, {
   id: 'TextRegionsOutput',
@@ -175,6 +174,27 @@ export const resultsPageSchema = z
     next_cursor: z.string().nullable(),
   })
   .register(apiSchemas, { id: 'ResultsPage' });
+
+export const trackBoxDocSchema = trackBoxSchema.register(apiSchemas, {
+  id: 'TrackBox',
+  description: 'one appearance of a track: where it was in one sampled frame',
+});
+export const textTrackDocSchema = textTrackSchema.register(apiSchemas, {
+  id: 'TextTrack',
+  description:
+    'a text track: the same (or nearly the same) text at an overlapping place over consecutive samples; `[start_ms, end_ms)` is a subtitle cue',
+});
+
+/** GET /v1/jobs/{id}/tracks: a page of the job's tracks, by track_index. */
+export const tracksPageSchema = z
+  .object({
+    job_id: z.uuid(),
+    status: z.enum(JOB_STATUSES),
+    final: z.boolean().describe('true once the tracks were built from every frame of the finished job; false while they may still change'),
+    items: z.array(textTrackDocSchema),
+    next_cursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last'),
+  })
+  .register(apiSchemas, { id: 'TracksPage' });
 
 export const jobEventDocSchema = jobEventSchema.register(apiSchemas, {
   id: 'JobEvent',
