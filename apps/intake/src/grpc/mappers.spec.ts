@@ -61,6 +61,7 @@ function record(result: Record<string, unknown> | null): FrameResultRecord {
     error: result === null ? 'boom' : null,
     timings_ms: {},
     worker_id: 'w',
+    geometry: null,
     created_at: new Date(),
     updated_at: new Date(),
   };

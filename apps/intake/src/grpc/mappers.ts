@@ -124,6 +124,7 @@ export function frameResultMessage(r: FrameResultRecord): FrameResult {
     result,
     error: r.error ?? undefined,
     timingsMs: r.timings_ms,
+    geometry: r.geometry ?? undefined,
     outputs: Object.fromEntries(Object.entries(result ?? {}).map(([node, value]) => [node, nodeOutputMessage(value)])),
   };
 }

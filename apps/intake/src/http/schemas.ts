@@ -3,6 +3,7 @@ import {
   bboxSchema,
   dominantColourSchema,
   ERROR_CODES,
+  frameGeometrySchema,
   frameStatsSchema,
   jobEventSchema,
   JOB_STATUSES,
@@ -113,6 +114,12 @@ export const jobPageSchema = z
   })
   .register(apiSchemas, { id: 'JobPage' });
 
+export const frameGeometryDocSchema = frameGeometrySchema.register(apiSchemas, {
+  id: 'FrameGeometry',
+  description:
+    'sizes of a frame: `analysed`, what the pipeline saw (after FW_MAX_FRAME_WIDTH scaling); `source`, the video as displayed (rotation applied)',
+});
+
 /*
  * The result shapes of the built-in tools (libs/contracts/src/results.ts),
  * registered under their names so generated clients get types. Every box and
@@ -160,9 +167,15 @@ export const frameResultSchema = z
     result: z
       .record(z.string(), nodeOutputSchema)
       .nullable()
-      .describe("the pipeline's output by output node id; null when the frame failed"),
+      .describe(
+        "the pipeline's output by output node id; null when the frame failed. Every `polygon` and `bbox` in it is in source-video pixels, " +
+          'with `polygon_norm` / `bbox_norm` (the same divided by the source width and height, 0–1) beside it',
+      ),
     error: z.string().nullable(),
     timings_ms: z.record(z.string(), z.number()),
+    geometry: frameGeometryDocSchema
+      .nullable()
+      .describe('null for results stored before Framewire recorded it (their boxes are in analysed-frame pixels)'),
   })
   .register(apiSchemas, { id: 'FrameResult' });
 
