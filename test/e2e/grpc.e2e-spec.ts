@@ -168,8 +168,12 @@ describe('gRPC API', () => {
     expect(
       typed.map((regions) => regions.map((g) => ({ bbox: g.bbox, polygon: g.polygon.map((p) => [p.x, p.y]), score: g.score }))),
     ).toEqual(json.map((regions) => regions.map((g) => ({ bbox: g.bbox, polygon: g.polygon, score: g.score }))));
-    expect(typed[2][0].bbox).toMatchObject({ x: expect.any(Number), width: expect.any(Number) });
-    expect(typed[2][0].bbox!.width).toBeGreaterThan(0);
+    // The normalised forms ride along: the 320×240 source's pixels divided by its size.
+    const [first] = typed[2];
+    expect(first.bbox!.width).toBeGreaterThan(0);
+    expect(first.polygonNorm).toHaveLength(first.polygon.length);
+    expect(first.bboxNorm!.x).toBeCloseTo(first.bbox!.x / 320, 3);
+    expect(first.bboxNorm!.height).toBeCloseTo(first.bbox!.height / 240, 3);
 
     const listed = await unary(client.listJobs.bind(client), { status: JobStatus.JOB_STATUS_COMPLETED, limit: 10, cursor: '' });
     expect(listed.jobs.map((j) => j.jobId)).toContain(job.jobId);
