@@ -147,12 +147,15 @@ type TextLineShape = z.infer<typeof textLinesShape>['lines'][number];
  * the typed message could not carry — as `custom` JSON.
  */
 export function nodeOutputMessage(value: unknown): NodeOutput {
-  const regions = exactly(textRegionsShape, value);
-  if (regions) return { value: { $case: 'textRegions', textRegions: { regions: regions.regions.map(textRegionMessage) } } };
-  const lines = exactly(textLinesShape, value);
-  if (lines) return { value: { $case: 'textLines', textLines: { lines: lines.lines.map(textLineMessage) } } };
-  const stats = exactly(frameStatsSchema, value);
-  if (stats) return { value: { $case: 'frameStats', frameStats: frameStatsMessage(stats) } };
+  // Only the schema its keys point to is tried: a failed parse costs more than a successful one.
+  if (isPlainObject(value)) {
+    const regions = 'regions' in value ? exactly(textRegionsShape, value) : null;
+    if (regions) return { value: { $case: 'textRegions', textRegions: { regions: regions.regions.map(textRegionMessage) } } };
+    const lines = 'lines' in value ? exactly(textLinesShape, value) : null;
+    if (lines) return { value: { $case: 'textLines', textLines: { lines: lines.lines.map(textLineMessage) } } };
+    const stats = 'dominant_colours' in value ? exactly(frameStatsSchema, value) : null;
+    if (stats) return { value: { $case: 'frameStats', frameStats: frameStatsMessage(stats) } };
+  }
   return { value: { $case: 'custom', custom: value } };
 }
 
