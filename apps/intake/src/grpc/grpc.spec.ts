@@ -85,9 +85,10 @@ describe('gRPC message mapping', () => {
       result: { detect: { regions: [] } },
       error: undefined,
       timingsMs: { detect: 12.5 },
+      outputs: { detect: { value: { $case: 'textRegions', textRegions: { regions: [] } } } },
       geometry: { analysed: { width: 1920, height: 1080 }, source: { width: 3840, height: 2160 } },
     });
-    expect(frameResultMessage({ ...base, result: null, error: 'boom' })).toMatchObject({ result: undefined, error: 'boom' });
+    expect(frameResultMessage({ ...base, result: null, error: 'boom' })).toMatchObject({ result: undefined, error: 'boom', outputs: {} });
     // Rows stored before geometry existed: the field is absent.
     expect(frameResultMessage({ ...base, geometry: null }).geometry).toBeUndefined();
   });

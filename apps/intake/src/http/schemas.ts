@@ -1,5 +1,23 @@
 import { z } from 'zod';
-import { ERROR_CODES, frameGeometrySchema, jobEventSchema, JOB_STATUSES, STAGES, videoMetadataSchema } from '@framewire/contracts';
+import {
+  bboxSchema,
+  dominantColourSchema,
+  ERROR_CODES,
+  frameGeometrySchema,
+  frameStatsSchema,
+  jobEventSchema,
+  JOB_STATUSES,
+  pointSchema,
+  polygonSchema,
+  STAGES,
+  textLineSchema,
+  textLinesOutputSchema,
+  textRegionSchema,
+  textRegionsOutputSchema,
+  textTrackSchema,
+  trackBoxSchema,
+  videoMetadataSchema,
+} from '@framewire/contracts';
 import { PIPELINE_ISSUE_CODES } from '@framewire/pipelines';
 
 /**
@@ -102,12 +120,52 @@ export const frameGeometryDocSchema = frameGeometrySchema.register(apiSchemas, {
     'sizes of a frame: `analysed`, what the pipeline saw (after FW_MAX_FRAME_WIDTH scaling); `source`, the video as displayed (rotation applied)',
 });
 
+/*
+ * The result shapes of the built-in tools (libs/contracts/src/results.ts),
+ * registered under their names so generated clients get types. Every box and
+ * polygon is in source-video pixels, the `_norm` forms 0–1.
+ */
+pointSchema.register(apiSchemas, { id: 'Point', description: '[x, y]' });
+polygonSchema.register(apiSchemas, { id: 'Polygon', description: 'corners [x, y], clockwise from the top-left' });
+bboxSchema.register(apiSchemas, { id: 'BBox', description: 'axis-aligned box: left, top, width, height' });
+textRegionSchema.register(apiSchemas, { id: 'TextRegion', description: 'one text line found, not read' });
+textLineSchema.register(apiSchemas, { id: 'TextLine', description: 'one text line read' });
+dominantColourSchema.register(apiSchemas, { id: 'DominantColour' });
+
+export const textRegionsOutputDocSchema = textRegionsOutputSchema.register(apiSchemas, {
+  id: 'TextRegionsOutput',
+  description: 'paddleocr detect_text and classify_angle (the `text_regions` pipeline): the text lines found, in reading order',
+});
+export const textLinesOutputDocSchema = textLinesOutputSchema.register(apiSchemas, {
+  id: 'TextLinesOutput',
+  description: 'paddleocr recognize_text (the `ocr` pipeline): the text lines read, in reading order',
+});
+export const frameStatsDocSchema = frameStatsSchema.register(apiSchemas, {
+  id: 'FrameStats',
+  description: 'image_stats frame_stats (the `frame_stats` pipeline): statistics of the whole frame',
+});
+export const pluginOutputSchema = z
+  .union([z.record(z.string(), z.unknown()), z.array(z.unknown()), z.string(), z.number(), z.boolean()])
+  .nullable()
+  .register(apiSchemas, {
+    id: 'PluginOutput',
+    description: "a plugin-defined output: the tool's JSON as it returned it (usually an object)",
+  });
+export const nodeOutputSchema = z
+  .union([textRegionsOutputDocSchema, textLinesOutputDocSchema, frameStatsDocSchema, pluginOutputSchema])
+  .register(apiSchemas, {
+    id: 'NodeOutput',
+    description:
+      "one output node's value: the shape of its tool's output — text regions, text lines, frame statistics, or, for plugin tools, free-form JSON. " +
+      '(Results stored before the `_norm` forms existed lack them.)',
+  });
+
 export const frameResultSchema = z
   .object({
     frame_index: z.number().int(),
     pts_ms: z.number(),
     result: z
-      .record(z.string(), z.unknown())
+      .record(z.string(), nodeOutputSchema)
       .nullable()
       .describe(
         "the pipeline's output by output node id; null when the frame failed. Every `polygon` and `bbox` in it is in source-video pixels, " +
@@ -129,6 +187,27 @@ export const resultsPageSchema = z
     next_cursor: z.string().nullable(),
   })
   .register(apiSchemas, { id: 'ResultsPage' });
+
+export const trackBoxDocSchema = trackBoxSchema.register(apiSchemas, {
+  id: 'TrackBox',
+  description: 'one appearance of a track: where it was in one sampled frame',
+});
+export const textTrackDocSchema = textTrackSchema.register(apiSchemas, {
+  id: 'TextTrack',
+  description:
+    'a text track: the same (or nearly the same) text at an overlapping place over consecutive samples; `[start_ms, end_ms)` is a subtitle cue',
+});
+
+/** GET /v1/jobs/{id}/tracks: a page of the job's tracks, by track_index. */
+export const tracksPageSchema = z
+  .object({
+    job_id: z.uuid(),
+    status: z.enum(JOB_STATUSES),
+    final: z.boolean().describe('true once the tracks were built from every frame of the finished job; false while they may still change'),
+    items: z.array(textTrackDocSchema),
+    next_cursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last'),
+  })
+  .register(apiSchemas, { id: 'TracksPage' });
 
 export const jobEventDocSchema = jobEventSchema.register(apiSchemas, {
   id: 'JobEvent',

@@ -26,6 +26,10 @@ export const resultsQuery = z.object({
 });
 export type ResultsQuery = z.output<typeof resultsQuery>;
 
+/** The tracks are paged like the results: `cursor` is the next page's first track_index. */
+export const tracksQuery = resultsQuery;
+export type TracksQuery = z.output<typeof tracksQuery>;
+
 /** Parse what a client sent; a refusal is INVALID_ARGUMENT with one line per problem in `errors`. */
 export function parseInput<T extends z.ZodType>(schema: T, raw: unknown, what = 'query'): z.output<T> {
   const r = schema.safeParse(raw);
