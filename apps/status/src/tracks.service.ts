@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { describeError, type TextTrack } from '@framewire/contracts';
 import { FrameResultsRepository, MAX_RESULTS_PAGE, TracksRepository, type JobRecord } from '@framewire/persistence';
 import { APP_CONFIG, LOGGER, type Logger } from '@framewire/runtime';
-import { buildTextTracks, type TrackFrame } from '@framewire/tracks';
+import { buildTracksForVideo, type TrackFrame } from '@framewire/tracks';
 import type { StatusConfig } from './config';
 
 /** What a build stored. */
@@ -77,13 +77,7 @@ export class TracksService implements OnApplicationShutdown {
 
   private async build(job: JobRecord, final: boolean): Promise<TracksBuilt> {
     const frames = await this.readFrames(job.id);
-    const video = job.video;
-    const tracks = buildTextTracks(frames, {
-      // Between samples: the median gap of the frames' pts; for one frame, what the stride gives.
-      intervalMs: frames.length < 2 && video?.fps ? (job.frame_stride * 1000) / video.fps : null,
-      durationMs: video?.duration_ms ?? null,
-      sourceSize: video ? { width: video.width, height: video.height } : null,
-    });
+    const tracks = buildTracksForVideo(frames, { video: job.video, frameStride: job.frame_stride });
     const stored = await this.tracks.replaceForJob(job.id, tracks, { final, framesSeen: frames.length });
     return { stored, ...countTracks(tracks), frames: frames.length };
   }

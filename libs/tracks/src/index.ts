@@ -3,8 +3,8 @@
  * regions of `text_regions` linked across samples into tracks (TextTrack of
  * the contracts). Pure; used by the status service and the CLI's local analyze.
  */
-export { buildTextTracks, TRACK_DEFAULTS } from './builder';
-export type { TrackBuildOptions, TrackFrame } from './builder';
+export { buildTextTracks, buildTracksForVideo, TRACK_DEFAULTS } from './builder';
+export type { SampledVideo, TrackBuildOptions, TrackFrame } from './builder';
 export { detectionsOf } from './detections';
 export type { Detection } from './detections';
 export { editDistance, normaliseText, textSimilarity } from './text';
