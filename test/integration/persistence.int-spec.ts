@@ -67,6 +67,7 @@ const ALL_MIGRATIONS = [
   'Outbox1796000000000',
   'JobRetention1796188600000',
   'FrameGeometry1796200000000',
+  'TextTracks1796400000000',
 ];
 
 describe('migrations', () => {
@@ -118,6 +119,8 @@ describe('migrations', () => {
       { conname: 'FK_frame_results_job_id', confdeltype: 'c' },
       { conname: 'FK_job_events_job_id', confdeltype: 'c' },
       { conname: 'FK_outbox_job_id', confdeltype: 'c' },
+      { conname: 'FK_text_track_builds_job_id', confdeltype: 'c' },
+      { conname: 'FK_text_tracks_job_id', confdeltype: 'c' },
     ]);
     await expect(
       ds.query(

@@ -284,6 +284,9 @@ function eventDetail(event: DomainEvent): JobEvent['detail'] {
       return { $case: 'failed', failed: { stage: event.stage, errorCode: event.error_code, errorMessage: event.error_message } };
     case 'cancelled':
       return { $case: 'cancelled', cancelled: { reason: event.reason ?? undefined } };
+    case 'tracks':
+      // No typed message yet: `payload` carries it.
+      return undefined;
   }
 }
 

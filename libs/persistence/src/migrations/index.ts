@@ -4,6 +4,7 @@ import { JobInferenceTime1795982400000 } from './1795982400000-JobInferenceTime'
 import { Outbox1796000000000 } from './1796000000000-Outbox';
 import { JobRetention1796188600000 } from './1796188600000-JobRetention';
 import { FrameGeometry1796200000000 } from './1796200000000-FrameGeometry';
+import { TextTracks1796400000000 } from './1796400000000-TextTracks';
 
 /** Committed migrations, oldest first. Add new ones at the end; never edit one that has shipped. */
 export const MIGRATIONS: readonly (new () => MigrationInterface)[] = [
@@ -12,4 +13,5 @@ export const MIGRATIONS: readonly (new () => MigrationInterface)[] = [
   Outbox1796000000000,
   JobRetention1796188600000,
   FrameGeometry1796200000000,
+  TextTracks1796400000000,
 ];
