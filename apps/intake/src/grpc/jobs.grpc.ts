@@ -82,6 +82,8 @@ export class JobsGrpcHandlers {
           nextCursor: page.next_cursor ?? '',
         };
       }),
+      // TODO(api): answer from the tracks repository (textTrackMessage in ./mappers maps a TextTrack).
+      listTracks: (_call, callback) => callback({ code: status.UNIMPLEMENTED, details: 'ListTracks is not implemented yet' }),
       watchJob: this.watchJob,
       cancelJob: this.unary('CancelJob', async (req): Promise<Job> => {
         const reason = req.reason ?? null;

@@ -1,11 +1,23 @@
-import type { JobEvent as DomainEvent, VideoMetadata as DomainVideo } from '@framewire/contracts';
+import type {
+  BBox as DomainBBox,
+  JobEvent as DomainEvent,
+  Polygon as DomainPolygon,
+  TextTrack as DomainTextTrack,
+  TrackBox as DomainTrackBox,
+  VideoMetadata as DomainVideo,
+} from '@framewire/contracts';
 import type { ReceivedJobEvent } from '@framewire/events';
 import {
+  TextTrackKind,
   toProtoStatus,
+  type BBox,
   type FrameResult,
   type Job,
   type JobEvent,
   type JobMetrics,
+  type Point,
+  type TextTrack,
+  type TrackBox,
   type VideoMetadata,
   type Worker,
 } from '@framewire/grpc';
@@ -103,6 +115,45 @@ export function frameResultMessage(r: FrameResultRecord): FrameResult {
     error: r.error ?? undefined,
     timingsMs: r.timings_ms,
   };
+}
+
+export function textTrackMessage(t: DomainTextTrack): TextTrack {
+  return {
+    trackIndex: t.track_index,
+    output: t.output,
+    kind: t.kind === 'text' ? TextTrackKind.TEXT_TRACK_KIND_TEXT : TextTrackKind.TEXT_TRACK_KIND_REGION,
+    text: t.text ?? undefined,
+    confidence: t.confidence,
+    startMs: t.start_ms,
+    endMs: t.end_ms,
+    firstFrame: t.first_frame,
+    lastFrame: t.last_frame,
+    frameCount: t.frame_count,
+    bbox: bboxMessage(t.bbox),
+    bboxNorm: bboxMessage(t.bbox_norm),
+    boxes: t.boxes.map(trackBoxMessage),
+  };
+}
+
+export function trackBoxMessage(b: DomainTrackBox): TrackBox {
+  return {
+    frameIndex: b.frame_index,
+    ptsMs: b.pts_ms,
+    polygon: pointsMessage(b.polygon),
+    bbox: bboxMessage(b.bbox),
+    polygonNorm: pointsMessage(b.polygon_norm),
+    bboxNorm: bboxMessage(b.bbox_norm),
+    text: b.text ?? undefined,
+    score: b.score,
+  };
+}
+
+export function bboxMessage(b: DomainBBox): BBox {
+  return { x: b.x, y: b.y, width: b.width, height: b.height };
+}
+
+export function pointsMessage(polygon: DomainPolygon): Point[] {
+  return polygon.map(([x, y]) => ({ x, y }));
 }
 
 export function jobEventMessage({ event, sequence }: ReceivedJobEvent): JobEvent {

@@ -104,6 +104,47 @@ export function jobStatusToJSON(object: JobStatus): string {
   }
 }
 
+export enum TextTrackKind {
+  TEXT_TRACK_KIND_UNSPECIFIED = 0,
+  /** TEXT_TRACK_KIND_TEXT - Built from text lines read by ocr: the track has text. */
+  TEXT_TRACK_KIND_TEXT = 1,
+  /** TEXT_TRACK_KIND_REGION - Built from text_regions (found, not read): no text. */
+  TEXT_TRACK_KIND_REGION = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function textTrackKindFromJSON(object: any): TextTrackKind {
+  switch (object) {
+    case 0:
+    case "TEXT_TRACK_KIND_UNSPECIFIED":
+      return TextTrackKind.TEXT_TRACK_KIND_UNSPECIFIED;
+    case 1:
+    case "TEXT_TRACK_KIND_TEXT":
+      return TextTrackKind.TEXT_TRACK_KIND_TEXT;
+    case 2:
+    case "TEXT_TRACK_KIND_REGION":
+      return TextTrackKind.TEXT_TRACK_KIND_REGION;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return TextTrackKind.UNRECOGNIZED;
+  }
+}
+
+export function textTrackKindToJSON(object: TextTrackKind): string {
+  switch (object) {
+    case TextTrackKind.TEXT_TRACK_KIND_UNSPECIFIED:
+      return "TEXT_TRACK_KIND_UNSPECIFIED";
+    case TextTrackKind.TEXT_TRACK_KIND_TEXT:
+      return "TEXT_TRACK_KIND_TEXT";
+    case TextTrackKind.TEXT_TRACK_KIND_REGION:
+      return "TEXT_TRACK_KIND_REGION";
+    case TextTrackKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface SubmitJobRequest {
   part:
     | //
@@ -271,6 +312,89 @@ export interface ListResultsResponse {
   results: FrameResult[];
   /** empty on the last page */
   nextCursor: string;
+}
+
+/** A point of a polygon: source-video pixels, or 0-1 in the *_norm forms. */
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** An axis-aligned box: source-video pixels, or 0-1 in the *_norm forms. */
+export interface BBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface ListTracksRequest {
+  jobId: string;
+  /** 0: the default, 100; at most 1000 */
+  limit: number;
+  /** next_cursor of the previous page */
+  cursor: string;
+}
+
+/** One appearance of a track: where it was in one sampled frame. */
+export interface TrackBox {
+  frameIndex: number;
+  ptsMs: number;
+  /** Clockwise from the top-left corner, source-video pixels. */
+  polygon: Point[];
+  bbox: BBox | undefined;
+  polygonNorm: Point[];
+  bboxNorm:
+    | BBox
+    | undefined;
+  /** What was read in this frame (absent for region tracks). */
+  text?:
+    | string
+    | undefined;
+  /** Recognition confidence (text) or detection score (region) in this frame. */
+  score: number;
+}
+
+/**
+ * A text track (libs/contracts/src/results.ts textTrackSchema): the same, or
+ * nearly the same, text at an overlapping place over consecutive samples.
+ * [start_ms, end_ms) is a subtitle cue.
+ */
+export interface TextTrack {
+  /** Position in the job's tracks (by start, then top, then left); stable across rebuilds. */
+  trackIndex: number;
+  /** The pipeline output node it was built from (e.g. read for ocr, detect for text_regions). */
+  output: string;
+  kind: TextTrackKind;
+  /** Consensus text (absent for region tracks). */
+  text?:
+    | string
+    | undefined;
+  /** Mean recognition confidence of the readings of the consensus text (detection score for regions). */
+  confidence: number;
+  startMs: number;
+  endMs: number;
+  firstFrame: number;
+  lastFrame: number;
+  /** Samples it was seen in (a missed sample inside it is not counted). */
+  frameCount: number;
+  /** The box of its first appearance. */
+  bbox: BBox | undefined;
+  bboxNorm:
+    | BBox
+    | undefined;
+  /** Its box in every sample it was seen in, in frame order. */
+  boxes: TrackBox[];
+}
+
+export interface ListTracksResponse {
+  jobId: string;
+  status: JobStatus;
+  tracks: TextTrack[];
+  /** empty on the last page */
+  nextCursor: string;
+  /** true once the tracks were built from every frame of the finished job. */
+  final: boolean;
 }
 
 export interface WatchJobRequest {
@@ -2580,6 +2704,969 @@ export const ListResultsResponse: MessageFns<ListResultsResponse> = {
     message.status = object.status ?? 0;
     message.results = object.results?.map((e) => FrameResult.fromPartial(e)) || [];
     message.nextCursor = object.nextCursor ?? "";
+    return message;
+  },
+};
+
+function createBasePoint(): Point {
+  return { x: 0, y: 0 };
+}
+
+export const Point: MessageFns<Point> = {
+  encode(message: Point, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.x !== 0) {
+      writer.uint32(9).double(message.x);
+    }
+    if (message.y !== 0) {
+      writer.uint32(17).double(message.y);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Point {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePoint();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.x = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.y = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Point {
+    return {
+      x: isSet(object.x) ? globalThis.Number(object.x) : 0,
+      y: isSet(object.y) ? globalThis.Number(object.y) : 0,
+    };
+  },
+
+  toJSON(message: Point): unknown {
+    const obj: any = {};
+    if (message.x !== 0) {
+      obj.x = floatToJson(message.x);
+    }
+    if (message.y !== 0) {
+      obj.y = floatToJson(message.y);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Point>): Point {
+    return Point.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Point>): Point {
+    const message = createBasePoint();
+    message.x = object.x ?? 0;
+    message.y = object.y ?? 0;
+    return message;
+  },
+};
+
+function createBaseBBox(): BBox {
+  return { x: 0, y: 0, width: 0, height: 0 };
+}
+
+export const BBox: MessageFns<BBox> = {
+  encode(message: BBox, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.x !== 0) {
+      writer.uint32(9).double(message.x);
+    }
+    if (message.y !== 0) {
+      writer.uint32(17).double(message.y);
+    }
+    if (message.width !== 0) {
+      writer.uint32(25).double(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(33).double(message.height);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BBox {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBBox();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.x = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.y = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.width = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.height = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BBox {
+    return {
+      x: isSet(object.x) ? globalThis.Number(object.x) : 0,
+      y: isSet(object.y) ? globalThis.Number(object.y) : 0,
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
+    };
+  },
+
+  toJSON(message: BBox): unknown {
+    const obj: any = {};
+    if (message.x !== 0) {
+      obj.x = floatToJson(message.x);
+    }
+    if (message.y !== 0) {
+      obj.y = floatToJson(message.y);
+    }
+    if (message.width !== 0) {
+      obj.width = floatToJson(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = floatToJson(message.height);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BBox>): BBox {
+    return BBox.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BBox>): BBox {
+    const message = createBaseBBox();
+    message.x = object.x ?? 0;
+    message.y = object.y ?? 0;
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
+    return message;
+  },
+};
+
+function createBaseListTracksRequest(): ListTracksRequest {
+  return { jobId: "", limit: 0, cursor: "" };
+}
+
+export const ListTracksRequest: MessageFns<ListTracksRequest> = {
+  encode(message: ListTracksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).uint32(message.limit);
+    }
+    if (message.cursor !== "") {
+      writer.uint32(26).string(message.cursor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTracksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTracksRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTracksRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
+    };
+  },
+
+  toJSON(message: ListTracksRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTracksRequest>): ListTracksRequest {
+    return ListTracksRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTracksRequest>): ListTracksRequest {
+    const message = createBaseListTracksRequest();
+    message.jobId = object.jobId ?? "";
+    message.limit = object.limit ?? 0;
+    message.cursor = object.cursor ?? "";
+    return message;
+  },
+};
+
+function createBaseTrackBox(): TrackBox {
+  return {
+    frameIndex: 0,
+    ptsMs: 0,
+    polygon: [],
+    bbox: undefined,
+    polygonNorm: [],
+    bboxNorm: undefined,
+    text: undefined,
+    score: 0,
+  };
+}
+
+export const TrackBox: MessageFns<TrackBox> = {
+  encode(message: TrackBox, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.frameIndex !== 0) {
+      writer.uint32(8).uint64(message.frameIndex);
+    }
+    if (message.ptsMs !== 0) {
+      writer.uint32(17).double(message.ptsMs);
+    }
+    for (const v of message.polygon) {
+      Point.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.bbox !== undefined) {
+      BBox.encode(message.bbox, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.polygonNorm) {
+      Point.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.bboxNorm !== undefined) {
+      BBox.encode(message.bboxNorm, writer.uint32(50).fork()).join();
+    }
+    if (message.text !== undefined) {
+      writer.uint32(58).string(message.text);
+    }
+    if (message.score !== 0) {
+      writer.uint32(65).double(message.score);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TrackBox {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTrackBox();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.frameIndex = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.ptsMs = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.polygon.push(Point.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.bbox = BBox.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.polygonNorm.push(Point.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.bboxNorm = BBox.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.score = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TrackBox {
+    return {
+      frameIndex: isSet(object.frameIndex)
+        ? globalThis.Number(object.frameIndex)
+        : isSet(object.frame_index)
+        ? globalThis.Number(object.frame_index)
+        : 0,
+      ptsMs: isSet(object.ptsMs)
+        ? globalThis.Number(object.ptsMs)
+        : isSet(object.pts_ms)
+        ? globalThis.Number(object.pts_ms)
+        : 0,
+      polygon: globalThis.Array.isArray(object?.polygon) ? object.polygon.map((e: any) => Point.fromJSON(e)) : [],
+      bbox: isSet(object.bbox) ? BBox.fromJSON(object.bbox) : undefined,
+      polygonNorm: globalThis.Array.isArray(object?.polygonNorm)
+        ? object.polygonNorm.map((e: any) => Point.fromJSON(e))
+        : globalThis.Array.isArray(object?.polygon_norm)
+        ? object.polygon_norm.map((e: any) => Point.fromJSON(e))
+        : [],
+      bboxNorm: isSet(object.bboxNorm)
+        ? BBox.fromJSON(object.bboxNorm)
+        : isSet(object.bbox_norm)
+        ? BBox.fromJSON(object.bbox_norm)
+        : undefined,
+      text: isSet(object.text) ? globalThis.String(object.text) : undefined,
+      score: isSet(object.score) ? globalThis.Number(object.score) : 0,
+    };
+  },
+
+  toJSON(message: TrackBox): unknown {
+    const obj: any = {};
+    if (message.frameIndex !== 0) {
+      obj.frameIndex = Math.round(message.frameIndex);
+    }
+    if (message.ptsMs !== 0) {
+      obj.ptsMs = floatToJson(message.ptsMs);
+    }
+    if (message.polygon?.length) {
+      obj.polygon = message.polygon.map((e) => Point.toJSON(e));
+    }
+    if (message.bbox !== undefined) {
+      obj.bbox = BBox.toJSON(message.bbox);
+    }
+    if (message.polygonNorm?.length) {
+      obj.polygonNorm = message.polygonNorm.map((e) => Point.toJSON(e));
+    }
+    if (message.bboxNorm !== undefined) {
+      obj.bboxNorm = BBox.toJSON(message.bboxNorm);
+    }
+    if (message.text !== undefined) {
+      obj.text = message.text;
+    }
+    if (message.score !== 0) {
+      obj.score = floatToJson(message.score);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TrackBox>): TrackBox {
+    return TrackBox.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TrackBox>): TrackBox {
+    const message = createBaseTrackBox();
+    message.frameIndex = object.frameIndex ?? 0;
+    message.ptsMs = object.ptsMs ?? 0;
+    message.polygon = object.polygon?.map((e) => Point.fromPartial(e)) || [];
+    message.bbox = (object.bbox !== undefined && object.bbox !== null) ? BBox.fromPartial(object.bbox) : undefined;
+    message.polygonNorm = object.polygonNorm?.map((e) => Point.fromPartial(e)) || [];
+    message.bboxNorm = (object.bboxNorm !== undefined && object.bboxNorm !== null)
+      ? BBox.fromPartial(object.bboxNorm)
+      : undefined;
+    message.text = object.text ?? undefined;
+    message.score = object.score ?? 0;
+    return message;
+  },
+};
+
+function createBaseTextTrack(): TextTrack {
+  return {
+    trackIndex: 0,
+    output: "",
+    kind: 0,
+    text: undefined,
+    confidence: 0,
+    startMs: 0,
+    endMs: 0,
+    firstFrame: 0,
+    lastFrame: 0,
+    frameCount: 0,
+    bbox: undefined,
+    bboxNorm: undefined,
+    boxes: [],
+  };
+}
+
+export const TextTrack: MessageFns<TextTrack> = {
+  encode(message: TextTrack, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.trackIndex !== 0) {
+      writer.uint32(8).uint32(message.trackIndex);
+    }
+    if (message.output !== "") {
+      writer.uint32(18).string(message.output);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(24).int32(message.kind);
+    }
+    if (message.text !== undefined) {
+      writer.uint32(34).string(message.text);
+    }
+    if (message.confidence !== 0) {
+      writer.uint32(41).double(message.confidence);
+    }
+    if (message.startMs !== 0) {
+      writer.uint32(49).double(message.startMs);
+    }
+    if (message.endMs !== 0) {
+      writer.uint32(57).double(message.endMs);
+    }
+    if (message.firstFrame !== 0) {
+      writer.uint32(64).uint64(message.firstFrame);
+    }
+    if (message.lastFrame !== 0) {
+      writer.uint32(72).uint64(message.lastFrame);
+    }
+    if (message.frameCount !== 0) {
+      writer.uint32(80).uint32(message.frameCount);
+    }
+    if (message.bbox !== undefined) {
+      BBox.encode(message.bbox, writer.uint32(90).fork()).join();
+    }
+    if (message.bboxNorm !== undefined) {
+      BBox.encode(message.bboxNorm, writer.uint32(98).fork()).join();
+    }
+    for (const v of message.boxes) {
+      TrackBox.encode(v!, writer.uint32(106).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TextTrack {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTextTrack();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.trackIndex = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.output = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.confidence = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.startMs = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.endMs = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.firstFrame = longToNumber(reader.uint64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.lastFrame = longToNumber(reader.uint64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.frameCount = reader.uint32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.bbox = BBox.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.bboxNorm = BBox.decode(reader, reader.uint32());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.boxes.push(TrackBox.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TextTrack {
+    return {
+      trackIndex: isSet(object.trackIndex)
+        ? globalThis.Number(object.trackIndex)
+        : isSet(object.track_index)
+        ? globalThis.Number(object.track_index)
+        : 0,
+      output: isSet(object.output) ? globalThis.String(object.output) : "",
+      kind: isSet(object.kind) ? textTrackKindFromJSON(object.kind) : 0,
+      text: isSet(object.text) ? globalThis.String(object.text) : undefined,
+      confidence: isSet(object.confidence) ? globalThis.Number(object.confidence) : 0,
+      startMs: isSet(object.startMs)
+        ? globalThis.Number(object.startMs)
+        : isSet(object.start_ms)
+        ? globalThis.Number(object.start_ms)
+        : 0,
+      endMs: isSet(object.endMs)
+        ? globalThis.Number(object.endMs)
+        : isSet(object.end_ms)
+        ? globalThis.Number(object.end_ms)
+        : 0,
+      firstFrame: isSet(object.firstFrame)
+        ? globalThis.Number(object.firstFrame)
+        : isSet(object.first_frame)
+        ? globalThis.Number(object.first_frame)
+        : 0,
+      lastFrame: isSet(object.lastFrame)
+        ? globalThis.Number(object.lastFrame)
+        : isSet(object.last_frame)
+        ? globalThis.Number(object.last_frame)
+        : 0,
+      frameCount: isSet(object.frameCount)
+        ? globalThis.Number(object.frameCount)
+        : isSet(object.frame_count)
+        ? globalThis.Number(object.frame_count)
+        : 0,
+      bbox: isSet(object.bbox) ? BBox.fromJSON(object.bbox) : undefined,
+      bboxNorm: isSet(object.bboxNorm)
+        ? BBox.fromJSON(object.bboxNorm)
+        : isSet(object.bbox_norm)
+        ? BBox.fromJSON(object.bbox_norm)
+        : undefined,
+      boxes: globalThis.Array.isArray(object?.boxes)
+        ? object.boxes.map((e: any) => TrackBox.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: TextTrack): unknown {
+    const obj: any = {};
+    if (message.trackIndex !== 0) {
+      obj.trackIndex = Math.round(message.trackIndex);
+    }
+    if (message.output !== "") {
+      obj.output = message.output;
+    }
+    if (message.kind !== 0) {
+      obj.kind = textTrackKindToJSON(message.kind);
+    }
+    if (message.text !== undefined) {
+      obj.text = message.text;
+    }
+    if (message.confidence !== 0) {
+      obj.confidence = floatToJson(message.confidence);
+    }
+    if (message.startMs !== 0) {
+      obj.startMs = floatToJson(message.startMs);
+    }
+    if (message.endMs !== 0) {
+      obj.endMs = floatToJson(message.endMs);
+    }
+    if (message.firstFrame !== 0) {
+      obj.firstFrame = Math.round(message.firstFrame);
+    }
+    if (message.lastFrame !== 0) {
+      obj.lastFrame = Math.round(message.lastFrame);
+    }
+    if (message.frameCount !== 0) {
+      obj.frameCount = Math.round(message.frameCount);
+    }
+    if (message.bbox !== undefined) {
+      obj.bbox = BBox.toJSON(message.bbox);
+    }
+    if (message.bboxNorm !== undefined) {
+      obj.bboxNorm = BBox.toJSON(message.bboxNorm);
+    }
+    if (message.boxes?.length) {
+      obj.boxes = message.boxes.map((e) => TrackBox.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TextTrack>): TextTrack {
+    return TextTrack.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TextTrack>): TextTrack {
+    const message = createBaseTextTrack();
+    message.trackIndex = object.trackIndex ?? 0;
+    message.output = object.output ?? "";
+    message.kind = object.kind ?? 0;
+    message.text = object.text ?? undefined;
+    message.confidence = object.confidence ?? 0;
+    message.startMs = object.startMs ?? 0;
+    message.endMs = object.endMs ?? 0;
+    message.firstFrame = object.firstFrame ?? 0;
+    message.lastFrame = object.lastFrame ?? 0;
+    message.frameCount = object.frameCount ?? 0;
+    message.bbox = (object.bbox !== undefined && object.bbox !== null) ? BBox.fromPartial(object.bbox) : undefined;
+    message.bboxNorm = (object.bboxNorm !== undefined && object.bboxNorm !== null)
+      ? BBox.fromPartial(object.bboxNorm)
+      : undefined;
+    message.boxes = object.boxes?.map((e) => TrackBox.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListTracksResponse(): ListTracksResponse {
+  return { jobId: "", status: 0, tracks: [], nextCursor: "", final: false };
+}
+
+export const ListTracksResponse: MessageFns<ListTracksResponse> = {
+  encode(message: ListTracksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.status !== 0) {
+      writer.uint32(16).int32(message.status);
+    }
+    for (const v of message.tracks) {
+      TextTrack.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.nextCursor !== "") {
+      writer.uint32(34).string(message.nextCursor);
+    }
+    if (message.final !== false) {
+      writer.uint32(40).bool(message.final);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTracksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTracksResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tracks.push(TextTrack.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.nextCursor = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.final = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTracksResponse {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      status: isSet(object.status) ? jobStatusFromJSON(object.status) : 0,
+      tracks: globalThis.Array.isArray(object?.tracks) ? object.tracks.map((e: any) => TextTrack.fromJSON(e)) : [],
+      nextCursor: isSet(object.nextCursor)
+        ? globalThis.String(object.nextCursor)
+        : isSet(object.next_cursor)
+        ? globalThis.String(object.next_cursor)
+        : "",
+      final: isSet(object.final) ? globalThis.Boolean(object.final) : false,
+    };
+  },
+
+  toJSON(message: ListTracksResponse): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.status !== 0) {
+      obj.status = jobStatusToJSON(message.status);
+    }
+    if (message.tracks?.length) {
+      obj.tracks = message.tracks.map((e) => TextTrack.toJSON(e));
+    }
+    if (message.nextCursor !== "") {
+      obj.nextCursor = message.nextCursor;
+    }
+    if (message.final !== false) {
+      obj.final = message.final;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTracksResponse>): ListTracksResponse {
+    return ListTracksResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTracksResponse>): ListTracksResponse {
+    const message = createBaseListTracksResponse();
+    message.jobId = object.jobId ?? "";
+    message.status = object.status ?? 0;
+    message.tracks = object.tracks?.map((e) => TextTrack.fromPartial(e)) || [];
+    message.nextCursor = object.nextCursor ?? "";
+    message.final = object.final ?? false;
     return message;
   },
 };
@@ -4909,6 +5996,20 @@ export const JobServiceService = {
     responseDeserialize: (value: Buffer): ListResultsResponse => ListResultsResponse.decode(value),
   },
   /**
+   * The job's text tracks (what text was on screen, when, and where), ordered
+   * by track_index, a page at a time; while the job runs, the tracks of the
+   * frames done so far (final = false).
+   */
+  listTracks: {
+    path: "/framewire.v1.JobService/ListTracks" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListTracksRequest): Buffer => Buffer.from(ListTracksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListTracksRequest => ListTracksRequest.decode(value),
+    responseSerialize: (value: ListTracksResponse): Buffer => Buffer.from(ListTracksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListTracksResponse => ListTracksResponse.decode(value),
+  },
+  /**
    * The job's events, replayed from the start, resumed after a sequence, or live
    * only; the stream ends after the job's terminal event (completed, failed,
    * cancelled).
@@ -4985,6 +6086,12 @@ export interface JobServiceServer extends UntypedServiceImplementation {
   listJobs: handleUnaryCall<ListJobsRequest, ListJobsResponse>;
   /** Per-frame results in frame order, a page at a time. */
   listResults: handleUnaryCall<ListResultsRequest, ListResultsResponse>;
+  /**
+   * The job's text tracks (what text was on screen, when, and where), ordered
+   * by track_index, a page at a time; while the job runs, the tracks of the
+   * frames done so far (final = false).
+   */
+  listTracks: handleUnaryCall<ListTracksRequest, ListTracksResponse>;
   /**
    * The job's events, replayed from the start, resumed after a sequence, or live
    * only; the stream ends after the job's terminal event (completed, failed,
@@ -5072,6 +6179,26 @@ export interface JobServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListResultsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The job's text tracks (what text was on screen, when, and where), ordered
+   * by track_index, a page at a time; while the job runs, the tracks of the
+   * frames done so far (final = false).
+   */
+  listTracks(
+    request: ListTracksRequest,
+    callback: (error: ServiceError | null, response: ListTracksResponse) => void,
+  ): ClientUnaryCall;
+  listTracks(
+    request: ListTracksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListTracksResponse) => void,
+  ): ClientUnaryCall;
+  listTracks(
+    request: ListTracksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListTracksResponse) => void,
   ): ClientUnaryCall;
   /**
    * The job's events, replayed from the start, resumed after a sequence, or live
