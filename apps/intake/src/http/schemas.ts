@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_CODES, jobEventSchema, JOB_STATUSES, STAGES, videoMetadataSchema } from '@framewire/contracts';
+import { ERROR_CODES, jobEventSchema, JOB_STATUSES, STAGES, textTrackSchema, videoMetadataSchema } from '@framewire/contracts';
 import { PIPELINE_ISSUE_CODES } from '@framewire/pipelines';
 
 /**
@@ -114,6 +114,25 @@ export const resultsPageSchema = z
     next_cursor: z.string().nullable(),
   })
   .register(apiSchemas, { id: 'ResultsPage' });
+
+export const textTrackDocSchema = textTrackSchema.register(apiSchemas, {
+  id: 'TextTrack',
+  description: 'text on screen over consecutive samples: consensus text, [start_ms, end_ms), boxes in source-video pixels',
+});
+
+export const tracksPageSchema = z
+  .object({
+    job_id: z.uuid(),
+    status: z.enum(JOB_STATUSES),
+    final: z.boolean().describe('true once the tracks were built from every frame of the finished job; false: the frames done so far'),
+    items: z.array(textTrackDocSchema).describe('in track_index order (by start, then top, then left)'),
+    next_cursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last'),
+  })
+  .register(apiSchemas, { id: 'TracksPage' });
+
+export const tracksExportSchema = z
+  .object({ job_id: z.uuid(), final: z.boolean(), tracks: z.array(textTrackDocSchema) })
+  .register(apiSchemas, { id: 'TracksExport', description: 'GET /v1/jobs/{id}/export?format=json: every track of the job' });
 
 export const jobEventDocSchema = jobEventSchema.register(apiSchemas, {
   id: 'JobEvent',
