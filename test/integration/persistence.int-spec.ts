@@ -61,7 +61,13 @@ async function expectDomainError(promise: Promise<unknown>, code: string): Promi
 }
 
 /** Every committed migration, oldest first. */
-const ALL_MIGRATIONS = ['InitialSchema1795971600000', 'JobInferenceTime1795982400000', 'Outbox1796000000000', 'JobRetention1796188600000'];
+const ALL_MIGRATIONS = [
+  'InitialSchema1795971600000',
+  'JobInferenceTime1795982400000',
+  'Outbox1796000000000',
+  'JobRetention1796188600000',
+  'TextTracks1796400000000',
+];
 
 describe('migrations', () => {
   let db: TestDatabase;
@@ -112,6 +118,8 @@ describe('migrations', () => {
       { conname: 'FK_frame_results_job_id', confdeltype: 'c' },
       { conname: 'FK_job_events_job_id', confdeltype: 'c' },
       { conname: 'FK_outbox_job_id', confdeltype: 'c' },
+      { conname: 'FK_text_track_builds_job_id', confdeltype: 'c' },
+      { conname: 'FK_text_tracks_job_id', confdeltype: 'c' },
     ]);
     await expect(
       ds.query(

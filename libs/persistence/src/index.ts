@@ -12,6 +12,8 @@ export { JobsRepository, MAX_LIST_LIMIT } from './jobs.repository';
 export { FrameResultsRepository, MAX_RESULTS_PAGE, UPSERT_CHUNK_ROWS, type JobProgress } from './frame-results.repository';
 export { JobEventsRepository } from './job-events.repository';
 export { OutboxRepository } from './outbox.repository';
+export { TracksRepository, MAX_TRACKS_PAGE } from './tracks.repository';
+export type { ReplaceTracksOptions, TracksPage, TracksQuery, TracksState } from './tracks.repository';
 export type { RelayOptions, RelayPass } from './outbox.repository';
 export type { JobPatch, JobProjectionState, LockedJob } from './locked-job';
 

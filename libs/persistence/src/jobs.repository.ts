@@ -93,7 +93,7 @@ export class JobsRepository {
   }
 
   /**
-   * Deletes a finished job's rows (frame_results, job_events, jobs) in one
+   * Deletes a finished job's rows (frame_results, job_events, text tracks, jobs) in one
    * transaction, under the job's row lock: `not_terminal` (nothing deleted)
    * while it is pending or running, `not_found` when there is no such job.
    */
@@ -106,6 +106,8 @@ export class JobsRepository {
       if (!TERMINAL_STATUSES.has(status as JobStatus)) return 'not_terminal';
       await sql.query(`DELETE FROM "frame_results" WHERE "job_id" = $1`, [id]);
       await sql.query(`DELETE FROM "job_events" WHERE "job_id" = $1`, [id]);
+      await sql.query(`DELETE FROM "text_tracks" WHERE "job_id" = $1`, [id]);
+      await sql.query(`DELETE FROM "text_track_builds" WHERE "job_id" = $1`, [id]);
       await sql.query(`DELETE FROM "jobs" WHERE "id" = $1`, [id]);
       return 'deleted';
     });
