@@ -112,7 +112,9 @@ async function run(args: Args): Promise<number> {
   const width = Math.max(0, ...tracks.items.map((t) => (t.text ?? REGION).length));
   console.log(`\n${tracks.items.length} text track${tracks.items.length === 1 ? '' : 's'}${tracks.final ? '' : ' (not final)'}`);
   for (const t of tracks.items) {
-    console.log(`${(t.text ?? REGION).padEnd(width)}  ${(t.start_ms / 1000).toFixed(2)}–${(t.end_ms / 1000).toFixed(2)} s  at ${box(t.bbox)}`);
+    console.log(
+      `${(t.text ?? REGION).padEnd(width)}  ${(t.start_ms / 1000).toFixed(2)}–${(t.end_ms / 1000).toFixed(2)} s  at ${box(t.bbox)}`,
+    );
   }
   console.log(`\nall results: curl ${base}/v1/jobs/${body.job_id}/results`);
   console.log(`subtitles:   curl '${base}/v1/jobs/${body.job_id}/export?format=webvtt'`);

@@ -152,6 +152,6 @@ describe('tracks output', () => {
     expect(out).toBe('1 text track\nFRAMEWIRE 2026  0.00–4.97 s  at 66,64 371×37\n');
     out = '';
     writeTracks([], tty, { final: false });
-    expect(out).toBe('no text tracks (so far: the job is still running)\n');
+    expect(out).toBe('no text tracks (not final: from the frames done so far)\n');
   });
 });

@@ -56,7 +56,7 @@ export function trackLines(tracks: readonly TextTrack[], t: Tty): string[] {
 /** The tracks block printed after a job or an analysis: a heading with the count, then one line per track. */
 export function writeTracks(tracks: readonly TextTrack[], out: Tty, opts: { final: boolean }): void {
   const n = tracks.length;
-  const note = opts.final ? '' : ' (so far: the job is still running)';
+  const note = opts.final ? '' : ' (not final: from the frames done so far)';
   if (n === 0) {
     out.write(`${dim(out, `no text tracks${note}`)}\n`);
     return;

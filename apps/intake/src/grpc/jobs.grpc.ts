@@ -69,10 +69,7 @@ export class JobsGrpcHandlers {
         return { jobs: page.items.map(jobMessage), nextCursor: page.next_cursor ?? '' };
       }),
       listResults: this.unary('ListResults', async (req): Promise<ListResultsResponse> => {
-        const page = await this.queries.resultsPage(
-          req.jobId,
-          parseInput(resultsQuery, pageFields(req)),
-        );
+        const page = await this.queries.resultsPage(req.jobId, parseInput(resultsQuery, pageFields(req)));
         return {
           jobId: page.job.id,
           status: jobMessage(page.job).status,
