@@ -69,6 +69,23 @@ export default tseslint.config(
     },
   },
   {
+    files: ['libs/tracks/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(@framewire/(?!contracts$)|@nestjs/|@nats-io/|typeorm$|pg$|(\\.\\./){2})',
+              message:
+                'libs/tracks is a pure function of frame results: it imports the contracts and nothing else of ours, no Nest, NATS or database code',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['libs/contracts/**/*.ts'],
     rules: {
       'no-restricted-imports': [
