@@ -145,6 +145,10 @@ describe('framewire CLI', () => {
     expect(watched.code).toBe(0);
     expect(watched.stdout).toMatch(line('BASELINE'));
     expect((await framewire(['watch', id, '--no-tracks'])).stdout).toBe('');
+    // analyze builds them with the same builder from the same frames, without a server.
+    const local = await framewire(['analyze', video, '--pipeline', 'ocr', '--stride', '2'], { FW_GRPC_ADDR: '127.0.0.1:1' });
+    expect(local.code).toBe(0);
+    expect(local.stdout.endsWith(`\n\n${watched.stdout}`)).toBe(true);
 
     // HTTP: paged like results, final once the job completed; each text once, within a sampling interval of the truth.
     const http = (path: string) => fetch(`${sys.baseUrl}${path}`, { headers: { authorization: `Bearer ${key}` } });

@@ -23,7 +23,7 @@ import { basename } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createJobServiceClient, fromProtoStatus, Job, JobEvent, unary, type JobServiceClient, type SubmitParams } from '@framewire/grpc';
 import { apiKeyEntry, generateApiKey, type TextTrack } from '@framewire/contracts';
-import { EXPORT_FORMATS, formatTracks, type ExportFormat } from '@framewire/tracks';
+import { buildTextTracks, EXPORT_FORMATS, formatTracks, type ExportFormat, type TrackFrame } from '@framewire/tracks';
 import type { analyzeVideo as AnalyzeVideo } from './analyze';
 import { CliError, describeFailure, EXIT } from './errors';
 import { followJob, type FollowState } from './follow';
@@ -311,7 +311,7 @@ async function pipelines(o: { json?: boolean }, g: GlobalOptions): Promise<numbe
 
 async function analyze(
   video: string,
-  o: { pipeline: string; stride?: number; maxFrames?: number; json?: boolean; table?: boolean },
+  o: { pipeline: string; stride?: number; maxFrames?: number; json?: boolean; table?: boolean; tracks?: boolean },
 ): Promise<number> {
   if (o.json && o.table) throw new CliError('choose one of --json and --table', EXIT.usage);
   const out = new ResultsWriter(o.json ? 'json' : 'table', stdout);
@@ -323,6 +323,8 @@ async function analyze(
   let failed = 0;
   let firstFrameAt = 0;
   let complete = false;
+  let probed: { durationMs: number | null; size: { width: number; height: number } } | null = null;
+  const sampled: TrackFrame[] = [];
   // Loaded here: ONNX Runtime and sharp cost the other commands start-up time they do not need.
   const { analyzeVideo } = (await import('./analyze.js')) as { analyzeVideo: typeof AnalyzeVideo };
   try {
@@ -331,6 +333,7 @@ async function analyze(
       stride: o.stride,
       maxFrames: o.maxFrames,
       onVideo: (v) => {
+        probed = { durationMs: v.duration_ms, size: { width: v.width, height: v.height } };
         if (v.frame_count !== null) {
           const sampled = Math.ceil(v.frame_count / (o.stride ?? 1));
           expected = o.maxFrames ? Math.min(sampled, o.maxFrames) : sampled;
@@ -343,6 +346,7 @@ async function analyze(
       },
     })) {
       out.add(r);
+      sampled.push({ frame_index: r.frame_index, pts_ms: r.pts_ms, result: r.result });
       frames++;
       if (r.error) failed++;
       const rate = (frames * 1000) / Math.max(1, performance.now() - firstFrameAt);
@@ -363,6 +367,13 @@ async function analyze(
     `${green(stderr, '✔')} analyzed ${frames} frames of ${basename(video)} in ${formatMs(total)} ` +
       `(${((frames * 1000) / Math.max(1, work)).toFixed(1)} frames/s after ${formatMs(modelsMs)} loading models${failed ? `; ${failed} failed` : ''})\n`,
   );
+  if (o.tracks !== false && !o.json) {
+    // The status service's builder over the same frames: the tracks a job over this video would have.
+    const v = probed as { durationMs: number | null; size: { width: number; height: number } } | null; // set in a callback
+    const tracks = buildTextTracks(sampled, { durationMs: v?.durationMs ?? null, sourceSize: v?.size ?? null });
+    stdout.write('\n');
+    writeTracks(tracks, stdout, { final: true });
+  }
   return EXIT.ok;
 }
 
@@ -447,10 +458,12 @@ function program(): Command {
     .option('--stride <n>', 'keep every n-th frame', positiveInt)
     .option('--max-frames <n>', 'stop after n sampled frames', positiveInt)
     .option('--json', 'a JSON array of {frame_index, pts_ms, result, error, timings_ms}, as `results --json` prints')
-    .option('--table', 'a table, one frame per line (the default)')
+    .option('--table', 'a table, one frame per line (the default), then the text tracks')
+    .option('--no-tracks', 'do not print the text tracks after the table')
     .action(
-      run((video: string, o: { pipeline: string; stride?: number; maxFrames?: number; json?: boolean; table?: boolean }) =>
-        analyze(video, o),
+      run(
+        (video: string, o: { pipeline: string; stride?: number; maxFrames?: number; json?: boolean; table?: boolean; tracks?: boolean }) =>
+          analyze(video, o),
       ),
     );
 
