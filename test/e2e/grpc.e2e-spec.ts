@@ -155,10 +155,21 @@ describe('gRPC API', () => {
     expect(items.map((r) => ({ frame_index: r.frameIndex, result: r.result ?? null }))).toEqual(
       viaHttp.items.map((r) => ({ frame_index: r.frame_index, result: r.result })),
     );
-    const withText = items
-      .filter((r) => (r.result as { detect: { regions: unknown[] } }).detect.regions.length > 0)
-      .map((r) => r.frameIndex);
-    expect(withText).toEqual([6, 9, 12]);
+    // Typed: every frame's `detect` output is a TextRegions message, field for field the JSON HTTP answers.
+    const typed = items.map((r) => {
+      const out = r.outputs.detect?.value;
+      if (out?.$case !== 'textRegions') throw new Error(`frame ${r.frameIndex}: detect is ${out?.$case}, not textRegions`);
+      return out.textRegions.regions;
+    });
+    expect(items.filter((_, i) => typed[i].length > 0).map((r) => r.frameIndex)).toEqual([6, 9, 12]);
+    const json = viaHttp.items.map(
+      (r) => (r.result as { detect: { regions: Array<{ bbox: unknown; polygon: number[][]; score: number }> } }).detect.regions,
+    );
+    expect(
+      typed.map((regions) => regions.map((g) => ({ bbox: g.bbox, polygon: g.polygon.map((p) => [p.x, p.y]), score: g.score }))),
+    ).toEqual(json.map((regions) => regions.map((g) => ({ bbox: g.bbox, polygon: g.polygon, score: g.score }))));
+    expect(typed[2][0].bbox).toMatchObject({ x: expect.any(Number), width: expect.any(Number) });
+    expect(typed[2][0].bbox!.width).toBeGreaterThan(0);
 
     const listed = await unary(client.listJobs.bind(client), { status: JobStatus.JOB_STATUS_COMPLETED, limit: 10, cursor: '' });
     expect(listed.jobs.map((j) => j.jobId)).toContain(job.jobId);

@@ -60,6 +60,34 @@ export const textLineSchema = z.object({
 export type TextLineResult = z.infer<typeof textLineSchema>;
 export const textLinesOutputSchema = z.object({ lines: z.array(textLineSchema) });
 
+/** One of a frame's dominant colours (`frame_stats`). */
+export const dominantColourSchema = z.object({
+  /** `#rrggbb`: the mean colour of the pixels in this colour bin. */
+  hex: z.string().regex(/^#[0-9a-f]{6}$/),
+  rgb: z.tuple([z.number().int().min(0).max(255), z.number().int().min(0).max(255), z.number().int().min(0).max(255)]),
+  /** Share of the frame's pixels in this bin (0–1). */
+  share: z.number().min(0).max(1),
+});
+export type DominantColour = z.infer<typeof dominantColourSchema>;
+
+/** `frame_stats` (image_stats frame_stats): cheap statistics of the whole frame, no model. */
+export const frameStatsSchema = z.object({
+  /** The analysed frame's size (statistics have no geometry to map to the source). */
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  /** Mean luma, 0 (black) – 1 (white). */
+  brightness: z.number().min(0).max(1),
+  /** RMS contrast: standard deviation of luma, 0 – 0.5. */
+  contrast: z.number().min(0),
+  /** Standard deviation of the Laplacian of the grey image, 8-bit grey levels: 0 for a flat frame, higher is sharper. */
+  sharpness: z.number().min(0),
+  /** Shannon entropy of the grey histogram, bits (0 – 8). */
+  entropy: z.number().min(0),
+  /** Most of the frame first. */
+  dominant_colours: z.array(dominantColourSchema),
+});
+export type FrameStatsResult = z.infer<typeof frameStatsSchema>;
+
 /**
  * Where a frame's geometry comes from: the size the pipeline saw
  * (`analysed`, after the extractor's scaling) and the source video's size

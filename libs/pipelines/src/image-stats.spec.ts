@@ -1,3 +1,4 @@
+import { frameStatsSchema } from '@framewire/contracts';
 import { FrameImage, type ImageCodec, type RgbImage } from './frame';
 import { lumaAndColours } from './plugins/image-stats/frame-stats';
 import { ImageStatsPlugin, frameStatsParamsSchema } from './plugins/image-stats/image-stats.plugin';
@@ -99,6 +100,11 @@ describe('image_stats/frame_stats (sharp)', () => {
     const ramp = (await run(image(64, 48, (x) => [x * 4, x * 4, x * 4]))) as { sharpness: number };
     expect(checker.sharpness).toBeGreaterThan(10 * ramp.sharpness);
     expect(checker.entropy).toBeCloseTo(1, 2);
+  });
+
+  it('answers exactly the frame_stats shape of the results contract (what the APIs type as frame_stats)', async () => {
+    const out = await run(image(40, 30, (x, y) => [x * 6, y * 8, 90]));
+    expect(frameStatsSchema.strict().parse(out)).toEqual(out);
   });
 
   it('validates its params', () => {

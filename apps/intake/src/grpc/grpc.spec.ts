@@ -84,8 +84,9 @@ describe('gRPC message mapping', () => {
       result: { detect: { regions: [] } },
       error: undefined,
       timingsMs: { detect: 12.5 },
+      outputs: { detect: { value: { $case: 'textRegions', textRegions: { regions: [] } } } },
     });
-    expect(frameResultMessage({ ...base, result: null, error: 'boom' })).toMatchObject({ result: undefined, error: 'boom' });
+    expect(frameResultMessage({ ...base, result: null, error: 'boom' })).toMatchObject({ result: undefined, error: 'boom', outputs: {} });
   });
 
   const events: JobEvent[] = [

@@ -1,21 +1,30 @@
-import type {
-  BBox as DomainBBox,
-  JobEvent as DomainEvent,
-  Polygon as DomainPolygon,
-  TextTrack as DomainTextTrack,
-  TrackBox as DomainTrackBox,
-  VideoMetadata as DomainVideo,
+import {
+  frameStatsSchema,
+  textLineSchema,
+  textRegionSchema,
+  type BBox as DomainBBox,
+  type FrameStatsResult,
+  type JobEvent as DomainEvent,
+  type Polygon as DomainPolygon,
+  type TextTrack as DomainTextTrack,
+  type TrackBox as DomainTrackBox,
+  type VideoMetadata as DomainVideo,
 } from '@framewire/contracts';
+import { z } from 'zod';
 import type { ReceivedJobEvent } from '@framewire/events';
 import {
   TextTrackKind,
   toProtoStatus,
   type BBox,
   type FrameResult,
+  type FrameStats,
   type Job,
   type JobEvent,
   type JobMetrics,
+  type NodeOutput,
   type Point,
+  type TextLine,
+  type TextRegion,
   type TextTrack,
   type TrackBox,
   type VideoMetadata,
@@ -108,12 +117,84 @@ export function videoMessage(v: DomainVideo): VideoMetadata {
 }
 
 export function frameResultMessage(r: FrameResultRecord): FrameResult {
+  const result = isPlainObject(r.result) ? r.result : undefined;
   return {
     frameIndex: r.frame_index,
     ptsMs: r.pts_ms,
-    result: isPlainObject(r.result) ? r.result : undefined,
+    result,
     error: r.error ?? undefined,
     timingsMs: r.timings_ms,
+    outputs: Object.fromEntries(Object.entries(result ?? {}).map(([node, value]) => [node, nodeOutputMessage(value)])),
+  };
+}
+
+/**
+ * The shapes of the built-in tools' outputs (the contracts' schemas). The
+ * `_norm` forms may be missing: results stored before they existed are still
+ * the built-in shape.
+ */
+const LEGACY_NORM = { polygon_norm: true, bbox_norm: true } as const;
+const textRegionsShape = z.object({ regions: z.array(textRegionSchema.partial(LEGACY_NORM)) });
+const textLinesShape = z.object({ lines: z.array(textLineSchema.partial(LEGACY_NORM)) });
+type TextRegionShape = z.infer<typeof textRegionsShape>['regions'][number];
+type TextLineShape = z.infer<typeof textLinesShape>['lines'][number];
+
+/**
+ * One output node's value, typed by its shape: text regions, text lines or
+ * frame stats when it is exactly that shape (parsing drops nothing), anything
+ * else — a plugin's own output, or a built-in shape with extra fields that
+ * the typed message could not carry — as `custom` JSON.
+ */
+export function nodeOutputMessage(value: unknown): NodeOutput {
+  const regions = exactly(textRegionsShape, value);
+  if (regions) return { value: { $case: 'textRegions', textRegions: { regions: regions.regions.map(textRegionMessage) } } };
+  const lines = exactly(textLinesShape, value);
+  if (lines) return { value: { $case: 'textLines', textLines: { lines: lines.lines.map(textLineMessage) } } };
+  const stats = exactly(frameStatsSchema, value);
+  if (stats) return { value: { $case: 'frameStats', frameStats: frameStatsMessage(stats) } };
+  return { value: { $case: 'custom', custom: value } };
+}
+
+/** `value` parsed by `schema` when that keeps all of it (zod drops unknown keys: then it is not this shape). */
+function exactly<T>(schema: z.ZodType<T>, value: unknown): T | null {
+  const parsed = schema.safeParse(value);
+  return parsed.success && sameJson(parsed.data, value) ? parsed.data : null;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
+  if (!isPlainObject(a) || !isPlainObject(b)) return false;
+  const keys = Object.keys(a).filter((k) => a[k] !== undefined);
+  return keys.length === Object.keys(b).filter((k) => b[k] !== undefined).length && keys.every((k) => sameJson(a[k], b[k]));
+}
+
+function textRegionMessage(r: TextRegionShape): TextRegion {
+  return { ...locatedMessage(r), score: r.score, angle: r.angle, angleScore: r.angle_score };
+}
+
+function textLineMessage(l: TextLineShape): TextLine {
+  return { ...locatedMessage(l), text: l.text, confidence: l.confidence, detScore: l.det_score, angle: l.angle };
+}
+
+function locatedMessage(g: { polygon: DomainPolygon; bbox: DomainBBox; polygon_norm?: DomainPolygon; bbox_norm?: DomainBBox }) {
+  return {
+    polygon: pointsMessage(g.polygon),
+    bbox: bboxMessage(g.bbox),
+    polygonNorm: g.polygon_norm ? pointsMessage(g.polygon_norm) : [],
+    bboxNorm: g.bbox_norm ? bboxMessage(g.bbox_norm) : undefined,
+  };
+}
+
+function frameStatsMessage(s: FrameStatsResult): FrameStats {
+  return {
+    width: s.width,
+    height: s.height,
+    brightness: s.brightness,
+    contrast: s.contrast,
+    sharpness: s.sharpness,
+    entropy: s.entropy,
+    dominantColours: s.dominant_colours.map((c) => ({ hex: c.hex, r: c.rgb[0], g: c.rgb[1], b: c.rgb[2], share: c.share })),
   };
 }
 

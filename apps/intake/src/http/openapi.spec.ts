@@ -35,6 +35,14 @@ type Op = {
   security?: unknown[];
 };
 
+/** The parts of a generated schema object these tests look into. */
+interface SchemaObject {
+  properties: Record<string, SchemaObject>;
+  required: string[];
+  anyOf: unknown[];
+  items: unknown;
+}
+
 describe('the OpenAPI document', () => {
   let app: INestApplication;
   const docs: Record<'open' | 'keys', OpenAPIObject> = {} as never;
@@ -135,6 +143,55 @@ describe('the OpenAPI document', () => {
     expect(docs.open.components?.schemas).toHaveProperty('TextTrack');
     expect(docs.open.components?.schemas).toHaveProperty('Job');
     expect(JSON.stringify(docs.open)).not.toContain('x-framewire-open');
+  });
+
+  it('types the results: each output node is text regions, text lines, frame stats or plugin JSON; and the text tracks', () => {
+    const schemas = docs.open.components!.schemas as unknown as Record<string, SchemaObject>;
+    const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+    expect(op(docs.open, 'get', '/v1/jobs/{id}/results').responses['200'].content!['application/json'].schema).toEqual(ref('ResultsPage'));
+    expect(schemas.FrameResult.properties.result).toMatchObject({
+      type: 'object',
+      nullable: true,
+      additionalProperties: ref('NodeOutput'),
+    });
+    expect(schemas.NodeOutput.anyOf).toEqual([ref('TextRegionsOutput'), ref('TextLinesOutput'), ref('FrameStats'), ref('PluginOutput')]);
+    expect(schemas.TextRegionsOutput).toMatchObject({ properties: { regions: { items: ref('TextRegion') } }, required: ['regions'] });
+    expect(schemas.TextLinesOutput).toMatchObject({ properties: { lines: { items: ref('TextLine') } }, required: ['lines'] });
+    expect(schemas.TextLine.properties).toMatchObject({
+      text: { type: 'string' },
+      polygon: ref('Polygon'),
+      bbox: ref('BBox'),
+      polygon_norm: ref('Polygon'),
+      bbox_norm: ref('BBox'),
+    });
+    expect(schemas.TextLine.required).toEqual(['polygon', 'bbox', 'polygon_norm', 'bbox_norm', 'text', 'confidence', 'det_score']);
+    expect(schemas.TextRegion.required).toEqual(['polygon', 'bbox', 'polygon_norm', 'bbox_norm', 'score']);
+    expect(schemas.Polygon).toMatchObject({ type: 'array', minItems: 3, items: ref('Point') });
+    expect(schemas.BBox.required).toEqual(['x', 'y', 'width', 'height']);
+    expect(Object.keys(schemas.FrameStats.properties)).toEqual([
+      'width',
+      'height',
+      'brightness',
+      'contrast',
+      'sharpness',
+      'entropy',
+      'dominant_colours',
+    ]);
+    expect(schemas.FrameStats.properties.dominant_colours.items).toEqual(ref('DominantColour'));
+    expect(schemas.PluginOutput.anyOf).toContainEqual({ type: 'object', additionalProperties: {} });
+
+    expect(schemas.TracksPage).toMatchObject({
+      properties: { final: { type: 'boolean' }, items: { type: 'array', items: ref('TextTrack') } },
+      required: ['job_id', 'status', 'final', 'items', 'next_cursor'],
+    });
+    expect(schemas.TextTrack.properties).toMatchObject({
+      kind: { type: 'string', enum: ['text', 'region'] },
+      text: { type: 'string', nullable: true },
+      bbox: ref('BBox'),
+      bbox_norm: ref('BBox'),
+      boxes: { type: 'array', items: ref('TrackBox') },
+    });
+    expect(schemas.TrackBox.properties).toMatchObject({ polygon: ref('Polygon'), polygon_norm: ref('Polygon'), text: { nullable: true } });
   });
 
   it('asks for an API key on every route but health, readiness and metrics when keys are on', () => {

@@ -2,7 +2,18 @@ import type { JobRecord } from '@framewire/persistence';
 import { workerEntry, liveWorkers } from '@framewire/messaging';
 import { jobMetricsView, jobView, legacyStatusView, resultView } from '../jobs/views';
 import { workerListView } from '../workers/workers.service';
-import { componentSchemas, frameResultSchema, jobMetricsReportSchema, jobSchema, legacyStatusSchema, workerListSchema } from './schemas';
+import {
+  componentSchemas,
+  frameResultSchema,
+  frameStatsDocSchema,
+  jobMetricsReportSchema,
+  jobSchema,
+  legacyStatusSchema,
+  textLinesOutputDocSchema,
+  textRegionsOutputDocSchema,
+  tracksPageSchema,
+  workerListSchema,
+} from './schemas';
 
 const job: JobRecord = {
   id: '0b7e6f3e-4a53-4c38-9a4b-1f2d3c4e5f60',
@@ -75,6 +86,74 @@ describe('OpenAPI schemas', () => {
     expect(workerListSchema.strict().parse(list)).toEqual(list);
   });
 
+  it("describe a result's every output shape, and a tracks page", () => {
+    const located = {
+      polygon: [
+        [10, 20],
+        [110, 20],
+        [110, 40],
+        [10, 40],
+      ],
+      bbox: { x: 10, y: 20, width: 100, height: 20 },
+      polygon_norm: [
+        [0.03125, 0.0833],
+        [0.3438, 0.0833],
+        [0.3438, 0.1667],
+        [0.03125, 0.1667],
+      ],
+      bbox_norm: { x: 0.03125, y: 0.0833, width: 0.3125, height: 0.0833 },
+    };
+    const result = {
+      detect: { regions: [{ ...located, score: 0.9, angle: 180, angle_score: 0.99 }] },
+      read: { lines: [{ ...located, text: 'FRAMEWIRE', confidence: 0.97, det_score: 0.9 }] },
+      stats: {
+        width: 320,
+        height: 240,
+        brightness: 0.5,
+        contrast: 0.1,
+        sharpness: 3,
+        entropy: 5,
+        dominant_colours: [{ hex: '#000000', rgb: [0, 0, 0], share: 0.5 }],
+      },
+      plugin: { labels: ['cat'] },
+      scalar: 3,
+    };
+    const row = { job_id: job.id, frame_index: 0, pts_ms: 0, result, error: null, timings_ms: {}, worker_id: 'w' };
+    const view = resultView({ ...row, created_at: new Date(), updated_at: new Date() });
+    expect(frameResultSchema.strict().parse(view)).toEqual(view);
+    // Each built-in output is its own shape (not only the free-form one that takes anything).
+    expect(textRegionsOutputDocSchema.strict().parse(result.detect)).toEqual(result.detect);
+    expect(textLinesOutputDocSchema.strict().parse(result.read)).toEqual(result.read);
+    expect(frameStatsDocSchema.strict().parse(result.stats)).toEqual(result.stats);
+    expect(textLinesOutputDocSchema.safeParse({ lines: [{ ...located, confidence: 1, det_score: 1 }] }).success).toBe(false);
+
+    const box = { frame_index: 0, pts_ms: 0, ...located, text: 'FRAMEWIRE', score: 0.97 };
+    const page = {
+      job_id: job.id,
+      status: 'running',
+      final: false,
+      items: [
+        {
+          track_index: 0,
+          output: 'read',
+          kind: 'text',
+          text: 'FRAMEWIRE',
+          confidence: 0.97,
+          start_ms: 0,
+          end_ms: 500,
+          first_frame: 0,
+          last_frame: 0,
+          frame_count: 1,
+          bbox: located.bbox,
+          bbox_norm: located.bbox_norm,
+          boxes: [box],
+        },
+      ],
+      next_cursor: null,
+    };
+    expect(tracksPageSchema.strict().parse(page)).toEqual(page);
+  });
+
   it('become OpenAPI 3.0 components that refer to each other', () => {
     const schemas = componentSchemas();
     expect(Object.keys(schemas)).toEqual(
@@ -90,6 +169,9 @@ describe('OpenAPI schemas', () => {
         'JobMetricsReport',
         'Worker',
         'WorkerList',
+        'NodeOutput',
+        'TextTrack',
+        'TracksPage',
       ]),
     );
     expect(JSON.stringify(schemas.JobPage)).toContain('"$ref":"#/components/schemas/Job"');

@@ -1,5 +1,22 @@
 import { z } from 'zod';
-import { ERROR_CODES, jobEventSchema, JOB_STATUSES, STAGES, textTrackSchema, videoMetadataSchema } from '@framewire/contracts';
+import {
+  bboxSchema,
+  dominantColourSchema,
+  ERROR_CODES,
+  frameStatsSchema,
+  jobEventSchema,
+  JOB_STATUSES,
+  pointSchema,
+  polygonSchema,
+  STAGES,
+  textLineSchema,
+  textLinesOutputSchema,
+  textRegionSchema,
+  textRegionsOutputSchema,
+  textTrackSchema,
+  trackBoxSchema,
+  videoMetadataSchema,
+} from '@framewire/contracts';
 import { PIPELINE_ISSUE_CODES } from '@framewire/pipelines';
 
 /**
@@ -96,11 +113,54 @@ export const jobPageSchema = z
   })
   .register(apiSchemas, { id: 'JobPage' });
 
+/*
+ * The result shapes of the built-in tools (libs/contracts/src/results.ts),
+ * registered under their names so generated clients get types. Every box and
+ * polygon is in source-video pixels, the `_norm` forms 0–1.
+ */
+pointSchema.register(apiSchemas, { id: 'Point', description: '[x, y]' });
+polygonSchema.register(apiSchemas, { id: 'Polygon', description: 'corners [x, y], clockwise from the top-left' });
+bboxSchema.register(apiSchemas, { id: 'BBox', description: 'axis-aligned box: left, top, width, height' });
+textRegionSchema.register(apiSchemas, { id: 'TextRegion', description: 'one text line found, not read' });
+textLineSchema.register(apiSchemas, { id: 'TextLine', description: 'one text line read' });
+dominantColourSchema.register(apiSchemas, { id: 'DominantColour' });
+
+export const textRegionsOutputDocSchema = textRegionsOutputSchema.register(apiSchemas, {
+  id: 'TextRegionsOutput',
+  description: 'paddleocr detect_text and classify_angle (the `text_regions` pipeline): the text lines found, in reading order',
+});
+export const textLinesOutputDocSchema = textLinesOutputSchema.register(apiSchemas, {
+  id: 'TextLinesOutput',
+  description: 'paddleocr recognize_text (the `ocr` pipeline): the text lines read, in reading order',
+});
+export const frameStatsDocSchema = frameStatsSchema.register(apiSchemas, {
+  id: 'FrameStats',
+  description: 'image_stats frame_stats (the `frame_stats` pipeline): statistics of the whole frame',
+});
+export const pluginOutputSchema = z
+  .union([z.record(z.string(), z.unknown()), z.array(z.unknown()), z.string(), z.number(), z.boolean()])
+  .nullable()
+  .register(apiSchemas, {
+    id: 'PluginOutput',
+    description: "a plugin-defined output: the tool's JSON as it returned it (usually an object)",
+  });
+export const nodeOutputSchema = z
+  .union([textRegionsOutputDocSchema, textLinesOutputDocSchema, frameStatsDocSchema, pluginOutputSchema])
+  .register(apiSchemas, {
+    id: 'NodeOutput',
+    description:
+      "one output node's value: the shape of its tool's output — text regions, text lines, frame statistics, or, for plugin tools, free-form JSON. " +
+      '(Results stored before the `_norm` forms existed lack them.)',
+  });
+
 export const frameResultSchema = z
   .object({
     frame_index: z.number().int(),
     pts_ms: z.number(),
-    result: z.record(z.string(), z.unknown()).nullable().describe("the pipeline's output by output node id; null when the frame failed"),
+    result: z
+      .record(z.string(), nodeOutputSchema)
+      .nullable()
+      .describe("the pipeline's output by output node id; null when the frame failed"),
     error: z.string().nullable(),
     timings_ms: z.record(z.string(), z.number()),
   })
@@ -115,16 +175,26 @@ export const resultsPageSchema = z
   })
   .register(apiSchemas, { id: 'ResultsPage' });
 
+export const trackBoxDocSchema = trackBoxSchema.register(apiSchemas, {
+  id: 'TrackBox',
+  description: 'one appearance of a track: where it was in one sampled frame',
+});
 export const textTrackDocSchema = textTrackSchema.register(apiSchemas, {
   id: 'TextTrack',
-  description: 'text on screen over consecutive samples: consensus text, [start_ms, end_ms), boxes in source-video pixels',
+  description:
+    'a text track: the same (or nearly the same) text at an overlapping place over consecutive samples; `[start_ms, end_ms)` is a subtitle cue',
 });
 
+/** GET /v1/jobs/{id}/tracks: a page of the job's tracks, by track_index. */
 export const tracksPageSchema = z
   .object({
     job_id: z.uuid(),
     status: z.enum(JOB_STATUSES),
-    final: z.boolean().describe('true once the tracks were built from every frame of the finished job; false: the frames done so far'),
+    final: z
+      .boolean()
+      .describe(
+        'true once the tracks were built from every frame of the finished job; false: the frames done so far, they may still change',
+      ),
     items: z.array(textTrackDocSchema).describe('in track_index order (by start, then top, then left)'),
     next_cursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last'),
   })

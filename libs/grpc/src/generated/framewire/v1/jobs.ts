@@ -22,7 +22,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { Struct } from "../../google/protobuf/struct";
+import { Struct, Value } from "../../google/protobuf/struct";
 import { Timestamp } from "../../google/protobuf/timestamp";
 
 /**
@@ -295,15 +295,122 @@ export interface ListResultsRequest {
 export interface FrameResult {
   frameIndex: number;
   ptsMs: number;
-  /** The pipeline's output, by output node id (absent when the frame failed). */
+  /**
+   * Deprecated: the same output as `outputs`, untyped (the JSON of HTTP's
+   * `result`); kept for clients written before `outputs`. Absent when the
+   * frame failed.
+   *
+   * @deprecated
+   */
   result: { [key: string]: any } | undefined;
   error?: string | undefined;
   timingsMs: { [key: string]: number };
+  /** The pipeline's output by output node id, typed (empty when the frame failed). */
+  outputs: { [key: string]: NodeOutput };
 }
 
 export interface FrameResult_TimingsMsEntry {
   key: string;
   value: number;
+}
+
+export interface FrameResult_OutputsEntry {
+  key: string;
+  value: NodeOutput | undefined;
+}
+
+/**
+ * One output node's value: typed when it has the shape of a built-in tool's
+ * output (libs/contracts/src/results.ts), else `custom`.
+ */
+export interface NodeOutput {
+  value:
+    | //
+    /** paddleocr detect_text / classify_angle (the text_regions pipeline). */
+    { $case: "textRegions"; textRegions: TextRegions }
+    | //
+    /** paddleocr recognize_text (the ocr pipeline). */
+    { $case: "textLines"; textLines: TextLines }
+    | //
+    /** image_stats frame_stats (the frame_stats pipeline). */
+    { $case: "frameStats"; frameStats: FrameStats }
+    | //
+    /**
+     * Any other output (plugin-defined), as its JSON: usually an object, but
+     * any JSON value a plugin returns.
+     */
+    { $case: "custom"; custom: any | undefined }
+    | undefined;
+}
+
+/**
+ * Polygons are clockwise from the top-left corner. Boxes and polygons are in
+ * source-video pixels; the *_norm forms are the same divided by the source
+ * width and height (0-1), empty on results stored before they existed.
+ */
+export interface TextRegions {
+  regions: TextRegion[];
+}
+
+/** One text line found (not read). */
+export interface TextRegion {
+  polygon: Point[];
+  bbox: BBox | undefined;
+  polygonNorm: Point[];
+  bboxNorm:
+    | BBox
+    | undefined;
+  /** Detection score (0-1). */
+  score: number;
+  /** 0 or 180, set when the region went through classify_angle. */
+  angle?: number | undefined;
+  angleScore?: number | undefined;
+}
+
+export interface TextLines {
+  lines: TextLine[];
+}
+
+/** One text line read. */
+export interface TextLine {
+  polygon: Point[];
+  bbox: BBox | undefined;
+  polygonNorm: Point[];
+  bboxNorm: BBox | undefined;
+  text: string;
+  /** Mean probability of the recognised characters (0-1). */
+  confidence: number;
+  /** Detection score of the region (0-1). */
+  detScore: number;
+  /** 0 or 180, set when the region went through classify_angle. */
+  angle?: number | undefined;
+}
+
+/** Statistics of the whole frame, no model. */
+export interface FrameStats {
+  /** The analysed frame's size. */
+  width: number;
+  height: number;
+  /** Mean luma, 0 (black) - 1 (white). */
+  brightness: number;
+  /** RMS contrast: standard deviation of luma, 0 - 0.5. */
+  contrast: number;
+  /** Standard deviation of the Laplacian of the grey image, 8-bit grey levels; higher is sharper. */
+  sharpness: number;
+  /** Shannon entropy of the grey histogram, bits (0 - 8). */
+  entropy: number;
+  /** Most of the frame first. */
+  dominantColours: DominantColour[];
+}
+
+export interface DominantColour {
+  /** #rrggbb: the mean colour of the pixels in this colour bin. */
+  hex: string;
+  r: number;
+  g: number;
+  b: number;
+  /** Share of the frame's pixels in this bin (0-1). */
+  share: number;
 }
 
 export interface ListResultsResponse {
@@ -2315,7 +2422,7 @@ export const ListResultsRequest: MessageFns<ListResultsRequest> = {
 };
 
 function createBaseFrameResult(): FrameResult {
-  return { frameIndex: 0, ptsMs: 0, result: undefined, error: undefined, timingsMs: {} };
+  return { frameIndex: 0, ptsMs: 0, result: undefined, error: undefined, timingsMs: {}, outputs: {} };
 }
 
 export const FrameResult: MessageFns<FrameResult> = {
@@ -2334,6 +2441,9 @@ export const FrameResult: MessageFns<FrameResult> = {
     }
     globalThis.Object.entries(message.timingsMs).forEach(([key, value]: [string, number]) => {
       FrameResult_TimingsMsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    globalThis.Object.entries(message.outputs).forEach(([key, value]: [string, NodeOutput]) => {
+      FrameResult_OutputsEntry.encode({ key: key as any, value }, writer.uint32(82).fork()).join();
     });
     return writer;
   },
@@ -2394,6 +2504,17 @@ export const FrameResult: MessageFns<FrameResult> = {
             }
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            const entry10 = FrameResult_OutputsEntry.decode(reader, reader.uint32());
+            if (entry10.value !== undefined) {
+              message.outputs[entry10.key] = entry10.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2447,6 +2568,20 @@ export const FrameResult: MessageFns<FrameResult> = {
           {},
         )
         : {},
+      outputs: isObject(object.outputs)
+        ? (globalThis.Object.entries(object.outputs) as [string, any][]).reduce(
+          (acc: { [key: string]: NodeOutput }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: NodeOutput.fromJSON(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -2473,6 +2608,15 @@ export const FrameResult: MessageFns<FrameResult> = {
         });
       }
     }
+    if (message.outputs) {
+      const entries = globalThis.Object.entries(message.outputs) as [string, NodeOutput][];
+      if (entries.length > 0) {
+        obj.outputs = {};
+        entries.forEach(([k, v]) => {
+          obj.outputs[k] = NodeOutput.toJSON(v);
+        });
+      }
+    }
     return obj;
   },
 
@@ -2489,6 +2633,15 @@ export const FrameResult: MessageFns<FrameResult> = {
       (acc: { [key: string]: number }, [key, value]: [string, number]) => {
         if (value !== undefined) {
           acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.outputs = (globalThis.Object.entries(object.outputs ?? {}) as [string, NodeOutput][]).reduce(
+      (acc: { [key: string]: NodeOutput }, [key, value]: [string, NodeOutput]) => {
+        if (value !== undefined) {
+          acc[key] = NodeOutput.fromPartial(value);
         }
         return acc;
       },
@@ -2579,6 +2732,1071 @@ export const FrameResult_TimingsMsEntry: MessageFns<FrameResult_TimingsMsEntry> 
     const message = createBaseFrameResult_TimingsMsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseFrameResult_OutputsEntry(): FrameResult_OutputsEntry {
+  return { key: "", value: undefined };
+}
+
+export const FrameResult_OutputsEntry: MessageFns<FrameResult_OutputsEntry> = {
+  encode(message: FrameResult_OutputsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      NodeOutput.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FrameResult_OutputsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFrameResult_OutputsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = NodeOutput.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FrameResult_OutputsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? NodeOutput.fromJSON(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: FrameResult_OutputsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = NodeOutput.toJSON(message.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FrameResult_OutputsEntry>): FrameResult_OutputsEntry {
+    return FrameResult_OutputsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FrameResult_OutputsEntry>): FrameResult_OutputsEntry {
+    const message = createBaseFrameResult_OutputsEntry();
+    message.key = object.key ?? "";
+    message.value = (object.value !== undefined && object.value !== null)
+      ? NodeOutput.fromPartial(object.value)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseNodeOutput(): NodeOutput {
+  return { value: undefined };
+}
+
+export const NodeOutput: MessageFns<NodeOutput> = {
+  encode(message: NodeOutput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.value?.$case) {
+      case "textRegions":
+        TextRegions.encode(message.value.textRegions, writer.uint32(10).fork()).join();
+        break;
+      case "textLines":
+        TextLines.encode(message.value.textLines, writer.uint32(18).fork()).join();
+        break;
+      case "frameStats":
+        FrameStats.encode(message.value.frameStats, writer.uint32(26).fork()).join();
+        break;
+      case "custom":
+        Value.encode(Value.wrap(message.value.custom), writer.uint32(34).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeOutput {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeOutput();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.value = { $case: "textRegions", textRegions: TextRegions.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = { $case: "textLines", textLines: TextLines.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.value = { $case: "frameStats", frameStats: FrameStats.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.value = { $case: "custom", custom: Value.unwrap(Value.decode(reader, reader.uint32())) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeOutput {
+    return {
+      value: isSet(object.textRegions)
+        ? { $case: "textRegions", textRegions: TextRegions.fromJSON(object.textRegions) }
+        : isSet(object.text_regions)
+        ? { $case: "textRegions", textRegions: TextRegions.fromJSON(object.text_regions) }
+        : isSet(object.textLines)
+        ? { $case: "textLines", textLines: TextLines.fromJSON(object.textLines) }
+        : isSet(object.text_lines)
+        ? { $case: "textLines", textLines: TextLines.fromJSON(object.text_lines) }
+        : isSet(object.frameStats)
+        ? { $case: "frameStats", frameStats: FrameStats.fromJSON(object.frameStats) }
+        : isSet(object.frame_stats)
+        ? { $case: "frameStats", frameStats: FrameStats.fromJSON(object.frame_stats) }
+        : isSet(object.custom)
+        ? { $case: "custom", custom: object.custom }
+        : undefined,
+    };
+  },
+
+  toJSON(message: NodeOutput): unknown {
+    const obj: any = {};
+    if (message.value?.$case === "textRegions") {
+      obj.textRegions = TextRegions.toJSON(message.value.textRegions);
+    } else if (message.value?.$case === "textLines") {
+      obj.textLines = TextLines.toJSON(message.value.textLines);
+    } else if (message.value?.$case === "frameStats") {
+      obj.frameStats = FrameStats.toJSON(message.value.frameStats);
+    } else if (message.value?.$case === "custom") {
+      obj.custom = message.value.custom;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NodeOutput>): NodeOutput {
+    return NodeOutput.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NodeOutput>): NodeOutput {
+    const message = createBaseNodeOutput();
+    switch (object.value?.$case) {
+      case "textRegions": {
+        if (object.value?.textRegions !== undefined && object.value?.textRegions !== null) {
+          message.value = { $case: "textRegions", textRegions: TextRegions.fromPartial(object.value.textRegions) };
+        }
+        break;
+      }
+      case "textLines": {
+        if (object.value?.textLines !== undefined && object.value?.textLines !== null) {
+          message.value = { $case: "textLines", textLines: TextLines.fromPartial(object.value.textLines) };
+        }
+        break;
+      }
+      case "frameStats": {
+        if (object.value?.frameStats !== undefined && object.value?.frameStats !== null) {
+          message.value = { $case: "frameStats", frameStats: FrameStats.fromPartial(object.value.frameStats) };
+        }
+        break;
+      }
+      case "custom": {
+        if (object.value?.custom !== undefined && object.value?.custom !== null) {
+          message.value = { $case: "custom", custom: object.value.custom };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseTextRegions(): TextRegions {
+  return { regions: [] };
+}
+
+export const TextRegions: MessageFns<TextRegions> = {
+  encode(message: TextRegions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.regions) {
+      TextRegion.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TextRegions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTextRegions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.regions.push(TextRegion.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TextRegions {
+    return {
+      regions: globalThis.Array.isArray(object?.regions) ? object.regions.map((e: any) => TextRegion.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: TextRegions): unknown {
+    const obj: any = {};
+    if (message.regions?.length) {
+      obj.regions = message.regions.map((e) => TextRegion.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TextRegions>): TextRegions {
+    return TextRegions.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TextRegions>): TextRegions {
+    const message = createBaseTextRegions();
+    message.regions = object.regions?.map((e) => TextRegion.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseTextRegion(): TextRegion {
+  return {
+    polygon: [],
+    bbox: undefined,
+    polygonNorm: [],
+    bboxNorm: undefined,
+    score: 0,
+    angle: undefined,
+    angleScore: undefined,
+  };
+}
+
+export const TextRegion: MessageFns<TextRegion> = {
+  encode(message: TextRegion, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.polygon) {
+      Point.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.bbox !== undefined) {
+      BBox.encode(message.bbox, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.polygonNorm) {
+      Point.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.bboxNorm !== undefined) {
+      BBox.encode(message.bboxNorm, writer.uint32(34).fork()).join();
+    }
+    if (message.score !== 0) {
+      writer.uint32(41).double(message.score);
+    }
+    if (message.angle !== undefined) {
+      writer.uint32(48).uint32(message.angle);
+    }
+    if (message.angleScore !== undefined) {
+      writer.uint32(57).double(message.angleScore);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TextRegion {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTextRegion();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.polygon.push(Point.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bbox = BBox.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.polygonNorm.push(Point.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.bboxNorm = BBox.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.score = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.angle = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.angleScore = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TextRegion {
+    return {
+      polygon: globalThis.Array.isArray(object?.polygon) ? object.polygon.map((e: any) => Point.fromJSON(e)) : [],
+      bbox: isSet(object.bbox) ? BBox.fromJSON(object.bbox) : undefined,
+      polygonNorm: globalThis.Array.isArray(object?.polygonNorm)
+        ? object.polygonNorm.map((e: any) => Point.fromJSON(e))
+        : globalThis.Array.isArray(object?.polygon_norm)
+        ? object.polygon_norm.map((e: any) => Point.fromJSON(e))
+        : [],
+      bboxNorm: isSet(object.bboxNorm)
+        ? BBox.fromJSON(object.bboxNorm)
+        : isSet(object.bbox_norm)
+        ? BBox.fromJSON(object.bbox_norm)
+        : undefined,
+      score: isSet(object.score) ? globalThis.Number(object.score) : 0,
+      angle: isSet(object.angle) ? globalThis.Number(object.angle) : undefined,
+      angleScore: isSet(object.angleScore)
+        ? globalThis.Number(object.angleScore)
+        : isSet(object.angle_score)
+        ? globalThis.Number(object.angle_score)
+        : undefined,
+    };
+  },
+
+  toJSON(message: TextRegion): unknown {
+    const obj: any = {};
+    if (message.polygon?.length) {
+      obj.polygon = message.polygon.map((e) => Point.toJSON(e));
+    }
+    if (message.bbox !== undefined) {
+      obj.bbox = BBox.toJSON(message.bbox);
+    }
+    if (message.polygonNorm?.length) {
+      obj.polygonNorm = message.polygonNorm.map((e) => Point.toJSON(e));
+    }
+    if (message.bboxNorm !== undefined) {
+      obj.bboxNorm = BBox.toJSON(message.bboxNorm);
+    }
+    if (message.score !== 0) {
+      obj.score = floatToJson(message.score);
+    }
+    if (message.angle !== undefined) {
+      obj.angle = Math.round(message.angle);
+    }
+    if (message.angleScore !== undefined) {
+      obj.angleScore = floatToJson(message.angleScore);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TextRegion>): TextRegion {
+    return TextRegion.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TextRegion>): TextRegion {
+    const message = createBaseTextRegion();
+    message.polygon = object.polygon?.map((e) => Point.fromPartial(e)) || [];
+    message.bbox = (object.bbox !== undefined && object.bbox !== null) ? BBox.fromPartial(object.bbox) : undefined;
+    message.polygonNorm = object.polygonNorm?.map((e) => Point.fromPartial(e)) || [];
+    message.bboxNorm = (object.bboxNorm !== undefined && object.bboxNorm !== null)
+      ? BBox.fromPartial(object.bboxNorm)
+      : undefined;
+    message.score = object.score ?? 0;
+    message.angle = object.angle ?? undefined;
+    message.angleScore = object.angleScore ?? undefined;
+    return message;
+  },
+};
+
+function createBaseTextLines(): TextLines {
+  return { lines: [] };
+}
+
+export const TextLines: MessageFns<TextLines> = {
+  encode(message: TextLines, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.lines) {
+      TextLine.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TextLines {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTextLines();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.lines.push(TextLine.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TextLines {
+    return { lines: globalThis.Array.isArray(object?.lines) ? object.lines.map((e: any) => TextLine.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: TextLines): unknown {
+    const obj: any = {};
+    if (message.lines?.length) {
+      obj.lines = message.lines.map((e) => TextLine.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TextLines>): TextLines {
+    return TextLines.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TextLines>): TextLines {
+    const message = createBaseTextLines();
+    message.lines = object.lines?.map((e) => TextLine.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseTextLine(): TextLine {
+  return {
+    polygon: [],
+    bbox: undefined,
+    polygonNorm: [],
+    bboxNorm: undefined,
+    text: "",
+    confidence: 0,
+    detScore: 0,
+    angle: undefined,
+  };
+}
+
+export const TextLine: MessageFns<TextLine> = {
+  encode(message: TextLine, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.polygon) {
+      Point.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.bbox !== undefined) {
+      BBox.encode(message.bbox, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.polygonNorm) {
+      Point.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.bboxNorm !== undefined) {
+      BBox.encode(message.bboxNorm, writer.uint32(34).fork()).join();
+    }
+    if (message.text !== "") {
+      writer.uint32(42).string(message.text);
+    }
+    if (message.confidence !== 0) {
+      writer.uint32(49).double(message.confidence);
+    }
+    if (message.detScore !== 0) {
+      writer.uint32(57).double(message.detScore);
+    }
+    if (message.angle !== undefined) {
+      writer.uint32(64).uint32(message.angle);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TextLine {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTextLine();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.polygon.push(Point.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bbox = BBox.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.polygonNorm.push(Point.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.bboxNorm = BBox.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.confidence = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.detScore = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.angle = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TextLine {
+    return {
+      polygon: globalThis.Array.isArray(object?.polygon) ? object.polygon.map((e: any) => Point.fromJSON(e)) : [],
+      bbox: isSet(object.bbox) ? BBox.fromJSON(object.bbox) : undefined,
+      polygonNorm: globalThis.Array.isArray(object?.polygonNorm)
+        ? object.polygonNorm.map((e: any) => Point.fromJSON(e))
+        : globalThis.Array.isArray(object?.polygon_norm)
+        ? object.polygon_norm.map((e: any) => Point.fromJSON(e))
+        : [],
+      bboxNorm: isSet(object.bboxNorm)
+        ? BBox.fromJSON(object.bboxNorm)
+        : isSet(object.bbox_norm)
+        ? BBox.fromJSON(object.bbox_norm)
+        : undefined,
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      confidence: isSet(object.confidence) ? globalThis.Number(object.confidence) : 0,
+      detScore: isSet(object.detScore)
+        ? globalThis.Number(object.detScore)
+        : isSet(object.det_score)
+        ? globalThis.Number(object.det_score)
+        : 0,
+      angle: isSet(object.angle) ? globalThis.Number(object.angle) : undefined,
+    };
+  },
+
+  toJSON(message: TextLine): unknown {
+    const obj: any = {};
+    if (message.polygon?.length) {
+      obj.polygon = message.polygon.map((e) => Point.toJSON(e));
+    }
+    if (message.bbox !== undefined) {
+      obj.bbox = BBox.toJSON(message.bbox);
+    }
+    if (message.polygonNorm?.length) {
+      obj.polygonNorm = message.polygonNorm.map((e) => Point.toJSON(e));
+    }
+    if (message.bboxNorm !== undefined) {
+      obj.bboxNorm = BBox.toJSON(message.bboxNorm);
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.confidence !== 0) {
+      obj.confidence = floatToJson(message.confidence);
+    }
+    if (message.detScore !== 0) {
+      obj.detScore = floatToJson(message.detScore);
+    }
+    if (message.angle !== undefined) {
+      obj.angle = Math.round(message.angle);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TextLine>): TextLine {
+    return TextLine.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TextLine>): TextLine {
+    const message = createBaseTextLine();
+    message.polygon = object.polygon?.map((e) => Point.fromPartial(e)) || [];
+    message.bbox = (object.bbox !== undefined && object.bbox !== null) ? BBox.fromPartial(object.bbox) : undefined;
+    message.polygonNorm = object.polygonNorm?.map((e) => Point.fromPartial(e)) || [];
+    message.bboxNorm = (object.bboxNorm !== undefined && object.bboxNorm !== null)
+      ? BBox.fromPartial(object.bboxNorm)
+      : undefined;
+    message.text = object.text ?? "";
+    message.confidence = object.confidence ?? 0;
+    message.detScore = object.detScore ?? 0;
+    message.angle = object.angle ?? undefined;
+    return message;
+  },
+};
+
+function createBaseFrameStats(): FrameStats {
+  return { width: 0, height: 0, brightness: 0, contrast: 0, sharpness: 0, entropy: 0, dominantColours: [] };
+}
+
+export const FrameStats: MessageFns<FrameStats> = {
+  encode(message: FrameStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.width !== 0) {
+      writer.uint32(8).uint32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(16).uint32(message.height);
+    }
+    if (message.brightness !== 0) {
+      writer.uint32(25).double(message.brightness);
+    }
+    if (message.contrast !== 0) {
+      writer.uint32(33).double(message.contrast);
+    }
+    if (message.sharpness !== 0) {
+      writer.uint32(41).double(message.sharpness);
+    }
+    if (message.entropy !== 0) {
+      writer.uint32(49).double(message.entropy);
+    }
+    for (const v of message.dominantColours) {
+      DominantColour.encode(v!, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FrameStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFrameStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.width = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.height = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.brightness = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.contrast = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.sharpness = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.entropy = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.dominantColours.push(DominantColour.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FrameStats {
+    return {
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
+      brightness: isSet(object.brightness) ? globalThis.Number(object.brightness) : 0,
+      contrast: isSet(object.contrast) ? globalThis.Number(object.contrast) : 0,
+      sharpness: isSet(object.sharpness) ? globalThis.Number(object.sharpness) : 0,
+      entropy: isSet(object.entropy) ? globalThis.Number(object.entropy) : 0,
+      dominantColours: globalThis.Array.isArray(object?.dominantColours)
+        ? object.dominantColours.map((e: any) => DominantColour.fromJSON(e))
+        : globalThis.Array.isArray(object?.dominant_colours)
+        ? object.dominant_colours.map((e: any) => DominantColour.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: FrameStats): unknown {
+    const obj: any = {};
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
+    }
+    if (message.brightness !== 0) {
+      obj.brightness = floatToJson(message.brightness);
+    }
+    if (message.contrast !== 0) {
+      obj.contrast = floatToJson(message.contrast);
+    }
+    if (message.sharpness !== 0) {
+      obj.sharpness = floatToJson(message.sharpness);
+    }
+    if (message.entropy !== 0) {
+      obj.entropy = floatToJson(message.entropy);
+    }
+    if (message.dominantColours?.length) {
+      obj.dominantColours = message.dominantColours.map((e) => DominantColour.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FrameStats>): FrameStats {
+    return FrameStats.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FrameStats>): FrameStats {
+    const message = createBaseFrameStats();
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
+    message.brightness = object.brightness ?? 0;
+    message.contrast = object.contrast ?? 0;
+    message.sharpness = object.sharpness ?? 0;
+    message.entropy = object.entropy ?? 0;
+    message.dominantColours = object.dominantColours?.map((e) => DominantColour.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDominantColour(): DominantColour {
+  return { hex: "", r: 0, g: 0, b: 0, share: 0 };
+}
+
+export const DominantColour: MessageFns<DominantColour> = {
+  encode(message: DominantColour, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.hex !== "") {
+      writer.uint32(10).string(message.hex);
+    }
+    if (message.r !== 0) {
+      writer.uint32(16).uint32(message.r);
+    }
+    if (message.g !== 0) {
+      writer.uint32(24).uint32(message.g);
+    }
+    if (message.b !== 0) {
+      writer.uint32(32).uint32(message.b);
+    }
+    if (message.share !== 0) {
+      writer.uint32(41).double(message.share);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DominantColour {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDominantColour();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.hex = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.r = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.g = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.b = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.share = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DominantColour {
+    return {
+      hex: isSet(object.hex) ? globalThis.String(object.hex) : "",
+      r: isSet(object.r) ? globalThis.Number(object.r) : 0,
+      g: isSet(object.g) ? globalThis.Number(object.g) : 0,
+      b: isSet(object.b) ? globalThis.Number(object.b) : 0,
+      share: isSet(object.share) ? globalThis.Number(object.share) : 0,
+    };
+  },
+
+  toJSON(message: DominantColour): unknown {
+    const obj: any = {};
+    if (message.hex !== "") {
+      obj.hex = message.hex;
+    }
+    if (message.r !== 0) {
+      obj.r = Math.round(message.r);
+    }
+    if (message.g !== 0) {
+      obj.g = Math.round(message.g);
+    }
+    if (message.b !== 0) {
+      obj.b = Math.round(message.b);
+    }
+    if (message.share !== 0) {
+      obj.share = floatToJson(message.share);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DominantColour>): DominantColour {
+    return DominantColour.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DominantColour>): DominantColour {
+    const message = createBaseDominantColour();
+    message.hex = object.hex ?? "";
+    message.r = object.r ?? 0;
+    message.g = object.g ?? 0;
+    message.b = object.b ?? 0;
+    message.share = object.share ?? 0;
     return message;
   },
 };
