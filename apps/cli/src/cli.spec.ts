@@ -21,9 +21,11 @@ describe('following a job', () => {
     s = applyEvent(s, ev(4, { $case: 'frames', frames: { framesDone: 3, framesFailed: 0, framesTotal: 10 } }), 2000);
     expect(s).toMatchObject({ done: 4, failed: 1, total: 10, lastSequence: 4 });
     expect(progressText(s, plain)).toMatchObject({ fraction: 0.5, text: expect.stringContaining('5/10 frames · 1 failed') });
-    s = applyEvent(s, ev(5, { $case: 'completed', completed: { framesTotal: 10, framesDone: 9, framesFailed: 1, processingMs: 1500 } }));
+    s = applyEvent(s, ev(5, { $case: 'tracks', tracks: { tracks: 2, textTracks: 2, regionTracks: 0, frames: 10, final: true } }));
+    expect(s).toMatchObject({ status: 'running', tracks: 2 });
+    s = applyEvent(s, ev(6, { $case: 'completed', completed: { framesTotal: 10, framesDone: 9, framesFailed: 1, processingMs: 1500 } }));
     expect(isFinished(s)).toBe(true);
-    expect(progressText(s, plain)).toMatchObject({ fraction: 1, text: expect.stringContaining('in 1.5 s') });
+    expect(progressText(s, plain)).toMatchObject({ fraction: 1, text: expect.stringContaining('2 text tracks · in 1.5 s') });
   });
 
   it('remembers why a job failed or was cancelled', () => {
