@@ -101,6 +101,9 @@ describe('job events: SSE and NATS', () => {
     expect(types.filter((t) => t === 'completed')).toHaveLength(1);
     expect(types).toEqual(expect.arrayContaining(['extracting', 'extracted', 'frames']));
     expect(types.indexOf('extracting')).toBeLessThan(types.indexOf('extracted'));
+    // The final text tracks are stored and announced before completion.
+    expect(types.filter((t) => t === 'tracks')).toHaveLength(1);
+    expect(types.indexOf('tracks')).toBeLessThan(types.indexOf('completed'));
     for (const [i, e] of sse.events.entries()) {
       expect(e.event).toBe(parsed[i].type);
       expect(parsed[i].job_id).toBe(jobId);

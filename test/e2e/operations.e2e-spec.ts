@@ -156,8 +156,8 @@ describe('operations: health, readiness and metrics of every app', () => {
         seen.push({ type: m.subject.split('.').pop()!, trace: m.headers?.get(HEADERS.traceId) });
         if (m.info.pending === 0) break;
       }
-      // submitted: intake; extracting, extracted: the extractor; frames: the persister, from inference's results; completed: the status service.
-      expect(new Set(seen.map((e) => e.type))).toEqual(new Set(['submitted', 'extracting', 'extracted', 'frames', 'completed']));
+      // submitted: intake; extracting, extracted: the extractor; frames: the persister, from inference's results; tracks, completed: the status service.
+      expect(new Set(seen.map((e) => e.type))).toEqual(new Set(['submitted', 'extracting', 'extracted', 'frames', 'tracks', 'completed']));
       expect(seen.filter((e) => e.trace !== TRACE_ID)).toEqual([]);
     } finally {
       await nc.close();

@@ -23,7 +23,14 @@ import { basename } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createJobServiceClient, fromProtoStatus, Job, JobEvent, unary, type JobServiceClient, type SubmitParams } from '@framewire/grpc';
 import { apiKeyEntry, generateApiKey, type TextTrack } from '@framewire/contracts';
-import { buildTextTracks, EXPORT_FORMATS, formatTracks, type ExportFormat, type TrackFrame } from '@framewire/tracks';
+import {
+  buildTracksForVideo,
+  EXPORT_FORMATS,
+  formatTracks,
+  type ExportFormat,
+  type SampledVideo,
+  type TrackFrame,
+} from '@framewire/tracks';
 import type { analyzeVideo as AnalyzeVideo } from './analyze';
 import { CliError, describeFailure, EXIT } from './errors';
 import { followJob, type FollowState } from './follow';
@@ -323,7 +330,7 @@ async function analyze(
   let failed = 0;
   let firstFrameAt = 0;
   let complete = false;
-  let probed: { durationMs: number | null; size: { width: number; height: number } } | null = null;
+  let probed: SampledVideo['video'] = null;
   const sampled: TrackFrame[] = [];
   // Loaded here: ONNX Runtime and sharp cost the other commands start-up time they do not need.
   const { analyzeVideo } = (await import('./analyze.js')) as { analyzeVideo: typeof AnalyzeVideo };
@@ -333,7 +340,7 @@ async function analyze(
       stride: o.stride,
       maxFrames: o.maxFrames,
       onVideo: (v) => {
-        probed = { durationMs: v.duration_ms, size: { width: v.width, height: v.height } };
+        probed = v;
         if (v.frame_count !== null) {
           const sampled = Math.ceil(v.frame_count / (o.stride ?? 1));
           expected = o.maxFrames ? Math.min(sampled, o.maxFrames) : sampled;
@@ -369,8 +376,7 @@ async function analyze(
   );
   if (o.tracks !== false && !o.json) {
     // The status service's builder over the same frames: the tracks a job over this video would have.
-    const v = probed as { durationMs: number | null; size: { width: number; height: number } } | null; // set in a callback
-    const tracks = buildTextTracks(sampled, { durationMs: v?.durationMs ?? null, sourceSize: v?.size ?? null });
+    const tracks = buildTracksForVideo(sampled, { video: probed, frameStride: o.stride ?? 1 });
     stdout.write('\n');
     writeTracks(tracks, stdout, { final: true });
   }

@@ -7,6 +7,7 @@ import { ProjectionStore } from './projection-store';
 import { ProjectorService } from './projector.service';
 import { AdvisoriesService } from './advisories.service';
 import { ClusterGauges } from './cluster-gauges';
+import { TracksService } from './tracks.service';
 
 /** Status: the shared stage wiring, its database, the projection, and the `events` and `advisories` handlers. */
 export function statusModule(config: StatusConfig, logger: Logger, workerId: string): DynamicModule {
@@ -15,6 +16,6 @@ export function statusModule(config: StatusConfig, logger: Logger, workerId: str
     logger,
     workerId,
     imports: [PersistenceModule.forApp(config, workerId)],
-    providers: [ProjectionStore, ProjectorService, AdvisoriesService, ClusterGauges],
+    providers: [ProjectionStore, ProjectorService, TracksService, AdvisoriesService, ClusterGauges],
   });
 }

@@ -64,6 +64,9 @@ export function projectEvent(state: JobProjectionState, event: JobEvent, counts:
       markStarted();
       takeCounts();
       break;
+    case 'tracks':
+      // The status service published it (its tracks are stored); the event is for the timeline.
+      break;
     case 'completed':
       if (!advances(state.status, 'completed')) break;
       finish('completed');

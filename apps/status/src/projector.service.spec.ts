@@ -1,21 +1,37 @@
-import { makeEvent } from '@framewire/contracts';
+import { DomainError, makeEvent, type JobEvent } from '@framewire/contracts';
 import type { Broker, CancellationRegistry, HandlerContext } from '@framewire/messaging';
 import type { JobRecord } from '@framewire/persistence';
 import type { ApplyEventResult, ProjectionStore } from './projection-store';
 import pino from 'pino';
 import { ProjectorService } from './projector.service';
+import type { TracksBuilt, TracksService } from './tracks.service';
 
 const JOB = '00000000-0000-4000-8000-0000000000aa';
 const ctx = { msgId: 'm1' } as HandlerContext;
 
-function projector(result: ApplyEventResult) {
+function projector(result: ApplyEventResult, final: () => Promise<TracksBuilt> = () => Promise.resolve(BUILT)) {
   const marked: Array<[string, string | null]> = [];
+  const published: JobEvent[] = [];
+  const running: string[] = [];
   const stopped = { markFailed: (id: string, reason: string | null) => Promise.resolve(void marked.push([id, reason])) };
   const store = { applyEvent: () => Promise.resolve(result) } as unknown as ProjectionStore;
-  const broker = { publishEvent: () => Promise.resolve({}) } as unknown as Broker;
-  const service = new ProjectorService(store, broker, stopped as unknown as CancellationRegistry, pino({ level: 'silent' }), 'status-1');
-  return { service, marked };
+  const broker = { publishEvent: (e: JobEvent) => Promise.resolve(void published.push(e)) } as unknown as Broker;
+  const tracks = {
+    buildFinal: final,
+    buildRunning: (job: JobRecord) => void running.push(job.id),
+  } as unknown as TracksService;
+  const service = new ProjectorService(
+    store,
+    tracks,
+    broker,
+    stopped as unknown as CancellationRegistry,
+    pino({ level: 'silent' }),
+    'status-1',
+  );
+  return { service, marked, published, running };
 }
+
+const BUILT: TracksBuilt = { stored: true, tracks: 3, text_tracks: 2, region_tracks: 1, frames: 10 };
 
 const failedJob = { id: JOB, status: 'failed', error_message: 'model exploded' } as JobRecord;
 const failed = makeEvent('failed', JOB, { stage: 'inference', error_code: 'INTERNAL', error_message: 'model exploded' });
@@ -38,5 +54,51 @@ describe('ProjectorService: a failed job is recorded as stopped', () => {
     const { service, marked } = projector({ outcome: 'applied', job: running, changed: true, becameTerminal: null });
     await service.onEvent(makeEvent('extracted', JOB, { frames_total: 3, frames_decoded: 3 }), ctx);
     expect(marked).toEqual([]);
+  });
+});
+
+describe('ProjectorService: text tracks', () => {
+  const completedJob = {
+    id: JOB,
+    status: 'completed',
+    frames_total: 10,
+    frames_done: 10,
+    frames_failed: 0,
+    started_at: new Date(1000),
+    finished_at: new Date(3000),
+  } as JobRecord;
+  const frames = makeEvent('frames', JOB, { frames_done: 10, frames_failed: 0, frames_total: 10 });
+
+  it('stores the final tracks and announces them before `completed`', async () => {
+    const { service, published } = projector({ outcome: 'applied', job: completedJob, changed: true, becameTerminal: 'completed' });
+    await service.onEvent(frames, ctx);
+    expect(published.map((e) => e.type)).toEqual(['tracks', 'completed']);
+    expect(published[0]).toMatchObject({ tracks: 3, text_tracks: 2, region_tracks: 1, frames: 10, final: true, worker_id: 'status-1' });
+  });
+
+  it('announces nothing when the final build fails: the handler fails and the redelivery does it all', async () => {
+    const down = () => Promise.reject(new DomainError('DATABASE_UNAVAILABLE', 'down'));
+    const first = projector({ outcome: 'applied', job: completedJob, changed: true, becameTerminal: 'completed' }, down);
+    await expect(first.service.onEvent(frames, ctx)).rejects.toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
+    expect(first.published).toEqual([]);
+    const again = projector({ outcome: 'duplicate', job: completedJob });
+    await again.service.onEvent(frames, ctx);
+    expect(again.published.map((e) => e.type)).toEqual(['tracks', 'completed']);
+  });
+
+  it("builds a running job's tracks on `frames`, not on other events or once it is over", async () => {
+    const runningJob = { ...completedJob, status: 'running' } as JobRecord;
+    const a = projector({ outcome: 'applied', job: runningJob, changed: true, becameTerminal: null });
+    await a.service.onEvent(frames, ctx);
+    await a.service.onEvent(makeEvent('extracted', JOB, { frames_total: 3, frames_decoded: 3 }), ctx);
+    expect(a.running).toEqual([JOB]);
+    const b = projector({
+      outcome: 'applied',
+      job: { ...runningJob, status: 'cancelled' } as JobRecord,
+      changed: false,
+      becameTerminal: null,
+    });
+    await b.service.onEvent(frames, ctx);
+    expect(b.running).toEqual([]);
   });
 });

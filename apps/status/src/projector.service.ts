@@ -4,18 +4,21 @@ import { Broker, CancellationRegistry, Consume, type HandlerContext } from '@fra
 import type { JobRecord } from '@framewire/persistence';
 import { LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
 import { ProjectionStore } from './projection-store';
+import { TracksService } from './tracks.service';
 import type { StatusConfig } from './config';
 
 /**
  * fw.events.>: the only writer of job status. Projects each event into the
- * jobs row (idempotent, monotonic), announces completion when every sampled
- * frame is persisted, and records a failed job in the stopped-jobs registry so
+ * jobs row (idempotent, monotonic), builds a running job's text tracks as its
+ * frames come in, stores the final ones and announces completion when every
+ * sampled frame is persisted, and records a failed job in the stopped-jobs registry so
  * every stage drops its remaining work.
  */
 @Injectable()
 export class ProjectorService {
   constructor(
     private readonly projection: ProjectionStore,
+    private readonly tracks: TracksService,
     private readonly broker: Broker,
     private readonly stoppedJobs: CancellationRegistry,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -34,6 +37,8 @@ export class ProjectorService {
         if (res.job.status === 'failed') await this.stoppedJobs.markFailed(res.job.id, res.job.error_message);
         return;
       case 'applied':
+        // Frames came in: the running job's tracks so far (throttled, in the background).
+        if (event.type === 'frames' && res.job.status === 'running') void this.tracks.buildRunning(res.job);
         if (res.becameTerminal === 'completed' && event.type !== 'completed') {
           await this.announceCompleted(res.job);
         } else if (res.becameTerminal) {
@@ -45,7 +50,21 @@ export class ProjectorService {
     }
   }
 
+  /**
+   * The final tracks first (stored, then the `tracks` event), then `completed`:
+   * a client that sees `completed` can read them. A failure on the way (the
+   * database or the broker away) fails the handler; the redelivered event finds
+   * the job completed ('duplicate') and comes back here, rebuilding the same
+   * tracks; the events' message ids make the second publishes no-ops.
+   */
   private async announceCompleted(job: JobRecord): Promise<void> {
+    const built = await this.tracks.buildFinal(job);
+    if (built.stored) {
+      const { tracks, text_tracks, region_tracks, frames } = built;
+      await this.broker.publishEvent(
+        makeEvent('tracks', job.id, { tracks, text_tracks, region_tracks, frames, final: true, worker_id: this.workerId }),
+      );
+    }
     const processingMs = job.started_at && job.finished_at ? job.finished_at.getTime() - job.started_at.getTime() : 0;
     await this.broker.publishEvent(
       makeEvent('completed', job.id, {

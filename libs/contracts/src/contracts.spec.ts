@@ -24,7 +24,7 @@ describe('contracts', () => {
       error_code: 'INVALID_VIDEO',
       error_message: 'file is not a video',
     });
-    expect(JOB_EVENT_TYPES).toEqual(['submitted', 'extracting', 'extracted', 'frames', 'completed', 'failed', 'cancelled']);
+    expect(JOB_EVENT_TYPES).toEqual(['submitted', 'extracting', 'extracted', 'frames', 'tracks', 'completed', 'failed', 'cancelled']);
   });
 
   it('refuses an event of an unknown version', () => {

@@ -77,11 +77,30 @@ export const cancelledEvent = z.object({
   reason: z.string().nullable(),
 });
 
+/**
+ * The job's text tracks are final: built by the status service from all of
+ * its frame results and stored (GET /v1/jobs/{id}/tracks). Published once,
+ * before `completed`, so a client that sees `completed` can read them. Jobs
+ * whose pipeline has no text outputs get it too, with zero tracks.
+ */
+export const tracksEvent = z.object({
+  ...base,
+  type: z.literal('tracks'),
+  /** Tracks stored: text tracks (ocr lines) and region tracks (text_regions). */
+  tracks: z.number().int().nonnegative(),
+  text_tracks: z.number().int().nonnegative(),
+  region_tracks: z.number().int().nonnegative(),
+  /** Frame results they were built from. */
+  frames: z.number().int().nonnegative(),
+  final: z.boolean(),
+});
+
 export const jobEventSchema = z.discriminatedUnion('type', [
   submittedEvent,
   extractingEvent,
   extractedEvent,
   framesEvent,
+  tracksEvent,
   completedEvent,
   failedEvent,
   cancelledEvent,

@@ -183,6 +183,7 @@ function statusAfter(event: JobEvent): 'completed' | 'failed' | 'cancelled' | 'r
     case 'extracting':
     case 'extracted':
     case 'frames':
+    case 'tracks':
       return 'running';
   }
 }

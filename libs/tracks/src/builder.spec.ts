@@ -1,5 +1,5 @@
 import { textTrackSchema } from '@framewire/contracts';
-import { buildTextTracks, type TrackFrame } from './builder';
+import { buildTextTracks, buildTracksForVideo, type TrackFrame } from './builder';
 
 const W = 640;
 const H = 360;
@@ -251,5 +251,15 @@ describe('buildTextTracks', () => {
     const without = buildTextTracks(frames);
     expect(without[0]!.bbox_norm).toEqual(old.bbox);
     expect(textTrackSchema.parse(without[0])).toEqual(without[0]);
+  });
+});
+
+describe('buildTracksForVideo', () => {
+  const video = { duration_ms: 1200, fps: 24, width: W, height: H };
+
+  it('caps the last track at the duration and takes the interval from the stride when there is one sample', () => {
+    expect(buildTracksForVideo(ocrFrames(times(3, [FRAMEWIRE])), { video, frameStride: 12 })[0]?.end_ms).toBe(1200);
+    expect(buildTracksForVideo(ocrFrames([[FRAMEWIRE]]), { video, frameStride: 12 })[0]?.end_ms).toBe(500);
+    expect(buildTracksForVideo(ocrFrames([[FRAMEWIRE]]), { video: null, frameStride: 12 })[0]?.end_ms).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import type { Size, TextTrack, TrackBox } from '@framewire/contracts';
+import type { Size, TextTrack, TrackBox, VideoMetadata } from '@framewire/contracts';
 import { detectionsOf, type Detection } from './detections';
 import { boxIou, extrapolate } from './geometry';
 import { normaliseText, textSimilarity } from './text';
@@ -223,4 +223,26 @@ function dedupe(frames: readonly TrackFrame[]): TrackFrame[] {
   const byIndex = new Map<number, TrackFrame>();
   for (const f of frames) byIndex.set(f.frame_index, f);
   return [...byIndex.values()].sort((a, b) => a.frame_index - b.frame_index);
+}
+
+/** What a job (or the CLI's local analyze) knows about the sampling of its video. */
+export interface SampledVideo {
+  /** The probed video (null before probing): its duration caps the last track, its size normalises old rows. */
+  video: Pick<VideoMetadata, 'duration_ms' | 'fps' | 'width' | 'height'> | null;
+  /** Every how many decoded frames one was sampled: the interval when there is only one sample to go by. */
+  frameStride: number;
+}
+
+/**
+ * buildTextTracks with the options a job's facts give: the status service
+ * and the CLI's local analyze call this, so both build the same tracks from
+ * the same frames.
+ */
+export function buildTracksForVideo(frames: readonly TrackFrame[], { video, frameStride }: SampledVideo): TextTrack[] {
+  return buildTextTracks(frames, {
+    // Between samples: the median gap of the frames' pts; for a single frame, what the stride gives.
+    intervalMs: frames.length < 2 && video?.fps ? (frameStride * 1000) / video.fps : null,
+    durationMs: video?.duration_ms ?? null,
+    sourceSize: video ? { width: video.width, height: video.height } : null,
+  });
 }

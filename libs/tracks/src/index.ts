@@ -4,8 +4,8 @@
  * the contracts), and their exports (WebVTT, SRT, CSV, JSON). Pure; used by
  * the status service, intake's export route and the CLI.
  */
-export { buildTextTracks, TRACK_DEFAULTS } from './builder';
-export type { TrackBuildOptions, TrackFrame } from './builder';
+export { buildTextTracks, buildTracksForVideo, TRACK_DEFAULTS } from './builder';
+export type { SampledVideo, TrackBuildOptions, TrackFrame } from './builder';
 export { detectionsOf } from './detections';
 export type { Detection } from './detections';
 export { editDistance, normaliseText, textSimilarity } from './text';

@@ -279,6 +279,17 @@ function eventDetail(event: DomainEvent): JobEvent['detail'] {
       return { $case: 'failed', failed: { stage: event.stage, errorCode: event.error_code, errorMessage: event.error_message } };
     case 'cancelled':
       return { $case: 'cancelled', cancelled: { reason: event.reason ?? undefined } };
+    case 'tracks':
+      return {
+        $case: 'tracks',
+        tracks: {
+          tracks: event.tracks,
+          textTracks: event.text_tracks,
+          regionTracks: event.region_tracks,
+          frames: event.frames,
+          final: event.final,
+        },
+      };
   }
 }
 
