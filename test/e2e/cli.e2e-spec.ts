@@ -138,9 +138,11 @@ describe('framewire CLI', () => {
     const submitted = await framewire(['submit', video, '--pipeline', 'ocr', '--stride', '2', '--watch']);
     expect(submitted.code).toBe(0);
     const id = submitted.stdout.trim(); // stdout stays the job id; the tracks go to stderr
+    // PP-OCR may drop the space of the small "CLI 42"; the test is about the tracks, not the reading.
+    const CLI_42 = 'CLI ?42';
     const line = (text: string) => new RegExp(`\\n${text} +\\d+\\.\\d\\d–\\d+\\.\\d\\d s  at \\d+,\\d+ \\d+×\\d+\\n`);
     expect(submitted.stderr).toMatch(/\n2 text tracks\n/);
-    expect(submitted.stderr).toMatch(line('CLI 42'));
+    expect(submitted.stderr).toMatch(line(CLI_42));
     const watched = await framewire(['watch', id]);
     expect(watched.code).toBe(0);
     expect(watched.stdout).toMatch(line('BASELINE'));
@@ -159,7 +161,12 @@ describe('framewire CLI', () => {
       next_cursor: string | null;
     };
     const first = (await (await http(`/v1/jobs/${id}/tracks?limit=1`)).json()) as Page;
-    expect(first).toMatchObject({ status: 'completed', final: true, next_cursor: '0', items: [{ track_index: 0, text: 'CLI 42' }] });
+    expect(first).toMatchObject({
+      status: 'completed',
+      final: true,
+      next_cursor: '0',
+      items: [{ track_index: 0, text: expect.stringMatching(`^${CLI_42}$`) }],
+    });
     const second = (await (await http(`/v1/jobs/${id}/tracks?limit=1&cursor=0`)).json()) as Page;
     expect(second).toMatchObject({ next_cursor: null, items: [{ track_index: 1, text: 'BASELINE' }] });
     const interval = (2 * 1000) / 30;
@@ -181,7 +188,7 @@ describe('framewire CLI', () => {
     expect(vtt.status).toBe(200);
     expect(vtt.headers.get('content-type')).toBe('text/vtt; charset=utf-8');
     expect(vtt.headers.get('content-disposition')).toBe(`attachment; filename="${id}-tracks.vtt"`);
-    expect(await vtt.text()).toMatch(/^WEBVTT\n\n1\n00:00:00\.\d{3} --> 00:00:00\.\d{3}\nCLI 42\n\n2\n.*\nBASELINE\n$/);
+    expect(await vtt.text()).toMatch(/^WEBVTT\n\n1\n00:00:00\.\d{3} --> 00:00:00\.\d{3}\nCLI ?42\n\n2\n.*\nBASELINE\n$/);
     const bad = await http(`/v1/jobs/${id}/export?format=xml`);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { detail: string }).detail).toContain('format must be one of webvtt, srt, csv, json');
@@ -189,7 +196,7 @@ describe('framewire CLI', () => {
     expect(srt.code).toBe(0);
     expect(readFileSync(join(fixtures, 'job.srt'), 'utf8')).toBe(await (await http(`/v1/jobs/${id}/export?format=srt`)).text());
     const csv = await framewire(['export', id, '--format', 'csv']);
-    expect(csv.stdout.split('\r\n')[1]).toMatch(/^0,[\d.]+,[\d.]+,CLI 42,/);
+    expect(csv.stdout.split('\r\n')[1]).toMatch(/^0,[\d.]+,[\d.]+,CLI ?42,/);
   });
 
   it('cancels a job, and following it then ends in a clear failure', async () => {
