@@ -1,9 +1,10 @@
 /**
  * The quick start: runs the whole system as separate processes, submits a
  * sample video through the HTTP API, follows the job to the end, prints its
- * per-frame results, and stops everything.
+ * per-frame results and the text tracks read from them (what text was on
+ * screen, when, and where), and stops everything.
  *
- *   npm run demo [-- <video> [--pipeline=text_regions] [--stride=5] [--max-frames=N]]
+ *   npm run demo [-- <video> [--pipeline=ocr] [--stride=5] [--max-frames=N]]
  */
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -17,7 +18,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { video: join(__dirname, '..', '..', 'samples', 'demo.mp4'), pipeline: 'text_regions', stride: 5, maxFrames: null };
+  const args: Args = { video: join(__dirname, '..', '..', 'samples', 'demo.mp4'), pipeline: 'ocr', stride: 5, maxFrames: null };
   for (const a of argv) {
     const [k, v] = a.split('=', 2);
     if (k === '--pipeline' && v) args.pipeline = v;
@@ -83,38 +84,56 @@ async function run(args: Args): Promise<number> {
   );
 
   let cursor: string | null = null;
-  console.log('frame   pts(ms)  regions  first region (x,y w×h, score)');
+  console.log('frame   pts(ms)  found  first (x,y w×h, score) text');
   do {
     const url: string = `${base}/v1/jobs/${body.job_id}/results?limit=100${cursor ? `&cursor=${cursor}` : ''}`;
     const page = (await (await fetch(url)).json()) as {
-      items: Array<{ frame_index: number; pts_ms: number; result: unknown; error: string | null }>;
+      items: Array<{ frame_index: number; pts_ms: number; result: Record<string, Found> | null; error: string | null }>;
       next_cursor: string | null;
     };
     for (const r of page.items) {
-      const regions =
-        (
-          r.result as Record<
-            string,
-            { regions?: Array<{ bbox: { x: number; y: number; width: number; height: number }; score: number }> }
-          > | null
-        )?.[firstKey(r.result)]?.regions ?? [];
-      const first = regions[0];
-      const where = first
-        ? `${first.bbox.x},${first.bbox.y} ${first.bbox.width}×${first.bbox.height}, ${first.score.toFixed(2)}`
-        : (r.error ?? '-');
+      const out = r.result ? Object.values(r.result)[0] : undefined;
+      const found = out?.lines ?? out?.regions ?? [];
+      const first = found[0];
+      const where = first ? `${box(first.bbox)}, ${(first.confidence ?? first.score ?? 0).toFixed(2)}` : (r.error ?? '-');
+      const text = (out?.lines ?? []).map((l) => l.text).join(' | ');
       console.log(
-        `${String(r.frame_index).padStart(5)} ${r.pts_ms.toFixed(0).padStart(9)} ${String(regions.length).padStart(8)}  ${where}`,
+        `${String(r.frame_index).padStart(5)} ${r.pts_ms.toFixed(0).padStart(9)} ${String(found.length).padStart(6)}  ${where}${text ? `  ${JSON.stringify(text)}` : ''}`,
       );
     }
     cursor = page.next_cursor;
   } while (cursor);
+
+  // The per-frame rows linked into tracks: one line per text on screen, with when and where.
+  const tracks = (await (await fetch(`${base}/v1/jobs/${body.job_id}/tracks?limit=1000`)).json()) as {
+    final: boolean;
+    items: Array<{ text: string | null; start_ms: number; end_ms: number; bbox: BBox }>;
+  };
+  const width = Math.max(0, ...tracks.items.map((t) => (t.text ?? REGION).length));
+  console.log(`\n${tracks.items.length} text track${tracks.items.length === 1 ? '' : 's'}${tracks.final ? '' : ' (not final)'}`);
+  for (const t of tracks.items) {
+    console.log(
+      `${(t.text ?? REGION).padEnd(width)}  ${(t.start_ms / 1000).toFixed(2)}–${(t.end_ms / 1000).toFixed(2)} s  at ${box(t.bbox)}`,
+    );
+  }
   console.log(`\nall results: curl ${base}/v1/jobs/${body.job_id}/results`);
+  console.log(`subtitles:   curl '${base}/v1/jobs/${body.job_id}/export?format=webvtt'`);
   return 0;
 }
 
-function firstKey(result: unknown): string {
-  return result && typeof result === 'object' ? (Object.keys(result)[0] ?? '') : '';
+interface BBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
 }
+/** What an ocr (`lines`) or text_regions (`regions`) output node found in a frame. */
+interface Found {
+  lines?: Array<{ bbox: BBox; text: string; confidence?: number; score?: undefined }>;
+  regions?: Array<{ bbox: BBox; score?: number; confidence?: undefined }>;
+}
+const REGION = '(text region)';
+const box = (b: BBox) => `${Math.round(b.x)},${Math.round(b.y)} ${Math.round(b.width)}×${Math.round(b.height)}`;
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));

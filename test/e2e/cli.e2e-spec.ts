@@ -8,7 +8,9 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { apiKeyEntry, generateApiKey } from '@framewire/contracts';
+import { unary } from '@framewire/grpc';
 import { makeFixtureDir, makeTextFile, makeVideo, removeFixtureDir } from '../support/fixtures';
+import { jobClient } from '../support/grpc-client';
 import { startSystem, type TestSystem } from '../support/system';
 
 jest.setTimeout(180_000);
@@ -133,6 +135,71 @@ describe('framewire CLI', () => {
     expect(comparable(rows)).toEqual(comparable(distributed));
     expect(distributed[0]?.geometry).toEqual({ analysed: { width: 320, height: 240 }, source: { width: 320, height: 240 } });
     expect(rows.filter((r) => (r.result as { detect: { regions: unknown[] } }).detect.regions.length > 0).length).toBeGreaterThan(4);
+  });
+
+  it('reads the text as tracks: submit --watch and watch print them, /tracks and ListTracks page them, export writes subtitles', async () => {
+    const submitted = await framewire(['submit', video, '--pipeline', 'ocr', '--stride', '2', '--watch']);
+    expect(submitted.code).toBe(0);
+    const id = submitted.stdout.trim(); // stdout stays the job id; the tracks go to stderr
+    // PP-OCR may drop the space of the small "CLI 42"; the test is about the tracks, not the reading.
+    const CLI_42 = 'CLI ?42';
+    const line = (text: string) => new RegExp(`\\n${text} +\\d+\\.\\d\\d–\\d+\\.\\d\\d s  at \\d+,\\d+ \\d+×\\d+\\n`);
+    expect(submitted.stderr).toMatch(/\n2 text tracks\n/);
+    expect(submitted.stderr).toMatch(line(CLI_42));
+    const watched = await framewire(['watch', id]);
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toMatch(line('BASELINE'));
+    expect((await framewire(['watch', id, '--no-tracks'])).stdout).toBe('');
+    // analyze builds them with the same builder from the same frames, without a server.
+    const local = await framewire(['analyze', video, '--pipeline', 'ocr', '--stride', '2'], { FW_GRPC_ADDR: '127.0.0.1:1' });
+    expect(local.code).toBe(0);
+    expect(local.stdout.endsWith(`\n\n${watched.stdout}`)).toBe(true);
+
+    // HTTP: paged like results, final once the job completed; each text once, within a sampling interval of the truth.
+    const http = (path: string) => fetch(`${sys.baseUrl}${path}`, { headers: { authorization: `Bearer ${key}` } });
+    type Page = {
+      status: string;
+      final: boolean;
+      items: Array<{ track_index: number; text: string; start_ms: number; end_ms: number }>;
+      next_cursor: string | null;
+    };
+    const first = (await (await http(`/v1/jobs/${id}/tracks?limit=1`)).json()) as Page;
+    expect(first).toMatchObject({
+      status: 'completed',
+      final: true,
+      next_cursor: '0',
+      items: [{ track_index: 0, text: expect.stringMatching(`^${CLI_42}$`) }],
+    });
+    const second = (await (await http(`/v1/jobs/${id}/tracks?limit=1&cursor=0`)).json()) as Page;
+    expect(second).toMatchObject({ next_cursor: null, items: [{ track_index: 1, text: 'BASELINE' }] });
+    const interval = (2 * 1000) / 30;
+    expect(Math.abs(first.items[0].start_ms - 4000 / 30)).toBeLessThanOrEqual(interval);
+    expect(Math.abs(second.items[0].end_ms - 26000 / 30)).toBeLessThanOrEqual(interval);
+    expect((await http('/v1/jobs/00000000-0000-4000-8000-000000000000/tracks')).status).toBe(404);
+
+    // The same over gRPC.
+    const client = jobClient(sys.grpcAddress, key);
+    try {
+      const page = await unary(client.listTracks.bind(client), { jobId: id, limit: 1, cursor: '0' });
+      expect(page).toMatchObject({ final: true, nextCursor: '', tracks: [{ trackIndex: 1, text: 'BASELINE' }] });
+    } finally {
+      client.close();
+    }
+
+    // Exports: a file per format; the CLI writes the same bytes as the route.
+    const vtt = await http(`/v1/jobs/${id}/export?format=webvtt`);
+    expect(vtt.status).toBe(200);
+    expect(vtt.headers.get('content-type')).toBe('text/vtt; charset=utf-8');
+    expect(vtt.headers.get('content-disposition')).toBe(`attachment; filename="${id}-tracks.vtt"`);
+    expect(await vtt.text()).toMatch(/^WEBVTT\n\n1\n00:00:00\.\d{3} --> 00:00:00\.\d{3}\nCLI ?42\n\n2\n.*\nBASELINE\n$/);
+    const bad = await http(`/v1/jobs/${id}/export?format=xml`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { detail: string }).detail).toContain('format must be one of webvtt, srt, csv, json');
+    const srt = await framewire(['export', id, '--format', 'srt', '-o', 'job.srt']);
+    expect(srt.code).toBe(0);
+    expect(readFileSync(join(fixtures, 'job.srt'), 'utf8')).toBe(await (await http(`/v1/jobs/${id}/export?format=srt`)).text());
+    const csv = await framewire(['export', id, '--format', 'csv']);
+    expect(csv.stdout.split('\r\n')[1]).toMatch(/^0,[\d.]+,[\d.]+,CLI ?42,/);
   });
 
   it('cancels a job, and following it then ends in a clear failure', async () => {

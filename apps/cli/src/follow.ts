@@ -17,6 +17,8 @@ export interface FollowState {
   reason: string | null;
   processingMs: number | null;
   lastSequence: number | null;
+  /** Text tracks stored final (the `tracks` event), or null before it. */
+  tracks: number | null;
   firstFramesAt: number | null;
   lastFramesAt: number | null;
   framesAtFirst: number;
@@ -35,6 +37,7 @@ export function initialState(): FollowState {
     reason: null,
     processingMs: null,
     lastSequence: null,
+    tracks: null,
     firstFramesAt: null,
     lastFramesAt: null,
     framesAtFirst: 0,
@@ -73,6 +76,9 @@ export function applyEvent(s: FollowState, ev: JobEvent, now = Date.now()): Foll
         next.framesAtFirst = next.done + next.failed;
       }
       next.lastFramesAt = now;
+      break;
+    case 'tracks':
+      next.tracks = d.tracks.tracks;
       break;
     case 'completed':
       next.status = 'completed';
@@ -113,6 +119,7 @@ export function progressText(s: FollowState, t: Tty): { fraction: number | null;
       if (total && !isFinished(s)) parts.push(`ETA ${formatMs(((total - seen) / rate) * 1000)}`);
     }
   }
+  if (s.tracks !== null) parts.push(`${s.tracks} text track${s.tracks === 1 ? '' : 's'}`);
   if (s.processingMs !== null) parts.push(`in ${formatMs(s.processingMs)}`);
   return { fraction, text: parts.join(' · ') };
 }

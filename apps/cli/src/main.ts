@@ -5,7 +5,8 @@
  *   framewire submit video.mp4 --pipeline text_regions --stride 5 --watch
  *   framewire status <job-id>
  *   framewire results <job-id> [--json | --table]
- *   framewire watch <job-id>
+ *   framewire watch <job-id>                  (ends with the job's text tracks)
+ *   framewire export <job-id> --format webvtt -o job.vtt
  *   framewire cancel <job-id>
  *   framewire pipelines
  *   framewire analyze video.mp4 --pipeline text_regions --stride 5    (in-process: no broker, no database)
@@ -17,16 +18,25 @@
  * usage, 3 the API could not be reached.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createJobServiceClient, fromProtoStatus, Job, JobEvent, unary, type JobServiceClient, type SubmitParams } from '@framewire/grpc';
-import { apiKeyEntry, generateApiKey } from '@framewire/contracts';
+import { apiKeyEntry, generateApiKey, type TextTrack } from '@framewire/contracts';
+import {
+  buildTracksForVideo,
+  EXPORT_FORMATS,
+  formatTracks,
+  type ExportFormat,
+  type SampledVideo,
+  type TrackFrame,
+} from '@framewire/tracks';
 import type { analyzeVideo as AnalyzeVideo } from './analyze';
 import { CliError, describeFailure, EXIT } from './errors';
 import { followJob, type FollowState } from './follow';
 import { bold, dim, formatBytes, formatMs, green, ProgressLine, red, statusColor, table, truncate, ttyOf, yellow } from './output';
 import { resultRow, ResultsWriter } from './results';
+import { trackFromMessage, writeTracks } from './tracks';
 
 const stdout = ttyOf(process.stdout);
 const stderr = ttyOf(process.stderr);
@@ -123,7 +133,10 @@ async function submit(video: string, o: SubmitOptions, g: GlobalOptions): Promis
     );
     if (!o.watch) return EXIT.ok;
     const state = await followJob(client, job.jobId, { fromStart: true, progress: stderr });
-    return finish(job.jobId, state);
+    const code = finish(job.jobId, state);
+    // stdout stays the job id (scripts capture it): the tracks go with the progress, on stderr.
+    if (o.tracks !== false && !o.json) await printTracks(client, job.jobId, stderr);
+    return code;
   });
 }
 
@@ -135,6 +148,8 @@ interface SubmitOptions {
   idempotencyKey?: string;
   watch?: boolean;
   json?: boolean;
+  /** --no-tracks */
+  tracks?: boolean;
 }
 
 /** The last word on a followed job, and the exit code it earns. */
@@ -196,14 +211,16 @@ async function status(jobId: string, o: { json?: boolean }, g: GlobalOptions): P
   return EXIT.ok;
 }
 
-async function watch(jobId: string, o: { json?: boolean; live?: boolean }, g: GlobalOptions): Promise<number> {
+async function watch(jobId: string, o: { json?: boolean; live?: boolean; tracks?: boolean }, g: GlobalOptions): Promise<number> {
   return withClient(g, async (client) => {
     const state = await followJob(client, jobId, {
       fromStart: !o.live,
       progress: o.json && !stderr.isTTY ? null : stderr,
       ...(o.json ? { onEvent: (ev: JobEvent) => stdout.write(`${JSON.stringify({ sequence: ev.sequence, event: ev.payload })}\n`) } : {}),
     });
-    return finish(jobId, state);
+    const code = finish(jobId, state);
+    if (o.tracks !== false && !o.json) await printTracks(client, jobId, stdout);
+    return code;
   });
 }
 
@@ -240,6 +257,40 @@ async function results(jobId: string, o: { json?: boolean; table?: boolean; page
   });
 }
 
+// ---------------------------------------------------------------- tracks, export
+
+/** Every text track of a job (all pages of ListTracks), and whether they are final. */
+async function allTracks(client: JobServiceClient, jobId: string): Promise<{ tracks: TextTrack[]; final: boolean; status: string }> {
+  const tracks: TextTrack[] = [];
+  let cursor = '';
+  let final = false;
+  let status = '';
+  do {
+    const page = await unary(client.listTracks.bind(client), { jobId, limit: 1000, cursor }, deadline());
+    tracks.push(...page.tracks.map(trackFromMessage));
+    final = page.final;
+    status = fromProtoStatus(page.status) ?? '';
+    cursor = page.nextCursor;
+  } while (cursor !== '');
+  return { tracks, final, status };
+}
+
+async function printTracks(client: JobServiceClient, jobId: string, out: typeof stdout): Promise<void> {
+  const { tracks, final } = await allTracks(client, jobId);
+  writeTracks(tracks, out, { final });
+}
+
+async function exportTracks(jobId: string, o: { format: ExportFormat; output?: string }, g: GlobalOptions): Promise<number> {
+  const { tracks, final, status: jobStatus } = await withClient(g, (client) => allTracks(client, jobId));
+  // The same bytes as GET /v1/jobs/{id}/export?format=… (one formatter, libs/tracks).
+  const body = formatTracks(tracks, o.format, { jobId, final });
+  if (o.output && o.output !== '-') await writeFile(o.output, body);
+  else stdout.write(body);
+  if (!final) stderr.write(`${dim(stderr, `job is ${jobStatus}: the tracks of the frames done so far`)}\n`);
+  if (o.output && o.output !== '-') stderr.write(`${dim(stderr, `${tracks.length} tracks → ${o.output}`)}\n`);
+  return EXIT.ok;
+}
+
 // ---------------------------------------------------------------- pipelines
 
 async function pipelines(o: { json?: boolean }, g: GlobalOptions): Promise<number> {
@@ -267,7 +318,7 @@ async function pipelines(o: { json?: boolean }, g: GlobalOptions): Promise<numbe
 
 async function analyze(
   video: string,
-  o: { pipeline: string; stride?: number; maxFrames?: number; json?: boolean; table?: boolean },
+  o: { pipeline: string; stride?: number; maxFrames?: number; json?: boolean; table?: boolean; tracks?: boolean },
 ): Promise<number> {
   if (o.json && o.table) throw new CliError('choose one of --json and --table', EXIT.usage);
   const out = new ResultsWriter(o.json ? 'json' : 'table', stdout);
@@ -279,6 +330,8 @@ async function analyze(
   let failed = 0;
   let firstFrameAt = 0;
   let complete = false;
+  let probed: SampledVideo['video'] = null;
+  const sampled: TrackFrame[] = [];
   // Loaded here: ONNX Runtime and sharp cost the other commands start-up time they do not need.
   const { analyzeVideo } = (await import('./analyze.js')) as { analyzeVideo: typeof AnalyzeVideo };
   try {
@@ -287,6 +340,7 @@ async function analyze(
       stride: o.stride,
       maxFrames: o.maxFrames,
       onVideo: (v) => {
+        probed = v;
         if (v.frame_count !== null) {
           const sampled = Math.ceil(v.frame_count / (o.stride ?? 1));
           expected = o.maxFrames ? Math.min(sampled, o.maxFrames) : sampled;
@@ -299,6 +353,7 @@ async function analyze(
       },
     })) {
       out.add(r);
+      sampled.push({ frame_index: r.frame_index, pts_ms: r.pts_ms, result: r.result });
       frames++;
       if (r.error) failed++;
       const rate = (frames * 1000) / Math.max(1, performance.now() - firstFrameAt);
@@ -319,6 +374,12 @@ async function analyze(
     `${green(stderr, '✔')} analyzed ${frames} frames of ${basename(video)} in ${formatMs(total)} ` +
       `(${((frames * 1000) / Math.max(1, work)).toFixed(1)} frames/s after ${formatMs(modelsMs)} loading models${failed ? `; ${failed} failed` : ''})\n`,
   );
+  if (o.tracks !== false && !o.json) {
+    // The status service's builder over the same frames: the tracks a job over this video would have.
+    const tracks = buildTracksForVideo(sampled, { video: probed, frameStride: o.stride ?? 1 });
+    stdout.write('\n');
+    writeTracks(tracks, stdout, { final: true });
+  }
   return EXIT.ok;
 }
 
@@ -351,7 +412,8 @@ function program(): Command {
     .option('--max-frames <n>', 'stop after n sampled frames', positiveInt)
     .option('--tag <tag>', 'a client tag stored with the job')
     .option('--idempotency-key <key>', 'retrying with the same key returns the same job')
-    .option('-w, --watch', 'follow the job to its end with a progress bar')
+    .option('-w, --watch', 'follow the job to its end with a progress bar, then print its text tracks (on stderr)')
+    .option('--no-tracks', 'with --watch: do not print the text tracks at the end')
     .option('--json', 'print the created job as JSON instead of its id')
     .action(run((video: string, o: SubmitOptions, cmd: Command) => submit(video, o, globals(cmd))));
 
@@ -370,11 +432,19 @@ function program(): Command {
     .action(run((id: string, o: { json?: boolean; table?: boolean; pageSize: number }, cmd: Command) => results(id, o, globals(cmd))));
 
   p.command('watch')
-    .description("follow a job's events to its end with a progress bar")
+    .description("follow a job's events to its end with a progress bar, then print its text tracks")
     .argument('<job-id>')
     .option('--live', 'only what happens from now on (default: replay from the start)')
-    .option('--json', 'print each event as a JSON line {sequence, event}')
-    .action(run((id: string, o: { json?: boolean; live?: boolean }, cmd: Command) => watch(id, o, globals(cmd))));
+    .option('--json', 'print each event as a JSON line {sequence, event} (and no tracks)')
+    .option('--no-tracks', 'do not print the text tracks at the end')
+    .action(run((id: string, o: { json?: boolean; live?: boolean; tracks?: boolean }, cmd: Command) => watch(id, o, globals(cmd))));
+
+  p.command('export')
+    .description("a job's text tracks as subtitles (WebVTT, SRT), CSV or JSON; while it runs, those of the frames done so far")
+    .argument('<job-id>')
+    .addOption(new Option('-f, --format <format>', 'file format').choices(EXPORT_FORMATS).default('webvtt'))
+    .option('-o, --output <file>', 'write to this file (default: stdout)')
+    .action(run((id: string, o: { format: ExportFormat; output?: string }, cmd: Command) => exportTracks(id, o, globals(cmd))));
 
   p.command('cancel')
     .description('cancel a pending or running job')
@@ -394,10 +464,12 @@ function program(): Command {
     .option('--stride <n>', 'keep every n-th frame', positiveInt)
     .option('--max-frames <n>', 'stop after n sampled frames', positiveInt)
     .option('--json', 'a JSON array of {frame_index, pts_ms, result, error, timings_ms, geometry}, as `results --json` prints')
-    .option('--table', 'a table, one frame per line (the default)')
+    .option('--table', 'a table, one frame per line (the default), then the text tracks')
+    .option('--no-tracks', 'do not print the text tracks after the table')
     .action(
-      run((video: string, o: { pipeline: string; stride?: number; maxFrames?: number; json?: boolean; table?: boolean }) =>
-        analyze(video, o),
+      run(
+        (video: string, o: { pipeline: string; stride?: number; maxFrames?: number; json?: boolean; table?: boolean; tracks?: boolean }) =>
+          analyze(video, o),
       ),
     );
 

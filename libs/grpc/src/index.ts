@@ -45,6 +45,7 @@ export {
   TextRegions,
   TextTrack,
   TextTrackKind,
+  TracksEvent,
   TrackBox,
   VideoMetadata,
   WatchJobRequest,

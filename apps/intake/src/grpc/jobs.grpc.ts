@@ -14,6 +14,7 @@ import {
   type ListJobsResponse,
   type ListPipelinesResponse,
   type ListResultsResponse,
+  type ListTracksResponse,
   type ListWorkersRequest,
   type ListWorkersResponse,
   type SubmitJobRequest,
@@ -25,11 +26,11 @@ import { JobWatchService } from '../events/watch.service';
 import { CancelService } from '../jobs/cancel.service';
 import { DeleteService } from '../jobs/delete.service';
 import { QueryService } from '../jobs/query.service';
-import { listJobsQuery, parseInput, resultsQuery } from '../jobs/queries';
+import { listJobsQuery, parseInput, resultsQuery, tracksQuery } from '../jobs/queries';
 import { SubmitService } from '../jobs/submit.service';
 import { PipelinesService } from '../pipelines/pipelines.service';
 import { WorkersService } from '../workers/workers.service';
-import { frameResultMessage, jobEventMessage, jobMessage, workerMessage } from './mappers';
+import { frameResultMessage, jobEventMessage, jobMessage, textTrackMessage, workerMessage } from './mappers';
 import { toGrpcError } from './status';
 
 /**
@@ -68,13 +69,7 @@ export class JobsGrpcHandlers {
         return { jobs: page.items.map(jobMessage), nextCursor: page.next_cursor ?? '' };
       }),
       listResults: this.unary('ListResults', async (req): Promise<ListResultsResponse> => {
-        const page = await this.queries.resultsPage(
-          req.jobId,
-          parseInput(resultsQuery, {
-            ...(req.limit !== 0 ? { limit: req.limit } : {}),
-            ...(req.cursor !== '' ? { cursor: req.cursor } : {}),
-          }),
-        );
+        const page = await this.queries.resultsPage(req.jobId, parseInput(resultsQuery, pageFields(req)));
         return {
           jobId: page.job.id,
           status: jobMessage(page.job).status,
@@ -82,8 +77,16 @@ export class JobsGrpcHandlers {
           nextCursor: page.next_cursor ?? '',
         };
       }),
-      // TODO(api): answer from the tracks repository (textTrackMessage in ./mappers maps a TextTrack).
-      listTracks: (_call, callback) => callback({ code: status.UNIMPLEMENTED, details: 'ListTracks is not implemented yet' }),
+      listTracks: this.unary('ListTracks', async (req): Promise<ListTracksResponse> => {
+        const page = await this.queries.tracksPage(req.jobId, parseInput(tracksQuery, pageFields(req)));
+        return {
+          jobId: page.job.id,
+          status: jobMessage(page.job).status,
+          tracks: page.items.map(textTrackMessage),
+          nextCursor: page.next_cursor ?? '',
+          final: page.final,
+        };
+      }),
       watchJob: this.watchJob,
       cancelJob: this.unary('CancelJob', async (req): Promise<Job> => {
         const reason = req.reason ?? null;
@@ -212,6 +215,11 @@ async function* chunksOf(messages: AsyncIterator<SubmitJobRequest>, cancelled: A
   }
   await new Promise((r) => setImmediate(r));
   if (cancelled.aborted) throw new DomainError('INVALID_ARGUMENT', 'client cancelled the upload');
+}
+
+/** A page request's limit and cursor as the HTTP query has them (0 and '' are proto3's "not set"). */
+function pageFields(req: { limit: number; cursor: string }): { limit?: number; cursor?: string } {
+  return { ...(req.limit !== 0 ? { limit: req.limit } : {}), ...(req.cursor !== '' ? { cursor: req.cursor } : {}) };
 }
 
 function first(metadata: Metadata, key: string): string | undefined {

@@ -285,8 +285,16 @@ function eventDetail(event: DomainEvent): JobEvent['detail'] {
     case 'cancelled':
       return { $case: 'cancelled', cancelled: { reason: event.reason ?? undefined } };
     case 'tracks':
-      // No typed message yet: `payload` carries it.
-      return undefined;
+      return {
+        $case: 'tracks',
+        tracks: {
+          tracks: event.tracks,
+          textTracks: event.text_tracks,
+          regionTracks: event.region_tracks,
+          frames: event.frames,
+          final: event.final,
+        },
+      };
   }
 }
 

@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiExtension, ApiOperation, ApiParam, ApiResponse, ApiTags, type ResponseObject } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { apiSchemas } from './schemas';
+import { EXPORT_MEDIA } from '@framewire/tracks';
+import { apiSchemas, tracksExportSchema } from './schemas';
 
 /** A 2xx answer: its description, and the registered zod schema of its body (null: no body). */
 type Ok = [description: string, schema: z.ZodType | null, media?: string];
@@ -73,3 +74,19 @@ export function ApiRoute(doc: RouteDoc): MethodDecorator {
 /** The `{id}` of a job route (not validated here: an unknown or malformed id is a 404). */
 export const ApiJobId = (): MethodDecorator =>
   ApiParam({ name: 'id', description: 'job id (uuid)', schema: { type: 'string', format: 'uuid' }, required: true });
+
+/** The 200 of GET /v1/jobs/{id}/export: one media type per format, JSON with its schema. */
+export const ApiTracksExport = (): MethodDecorator => {
+  const text = { schema: { type: 'string' as const } };
+  const media = (f: keyof typeof EXPORT_MEDIA) => EXPORT_MEDIA[f].contentType.split(';')[0];
+  return ApiResponse({
+    status: 200,
+    description: 'the file (Content-Disposition: attachment; filename="<job>-tracks.<ext>")',
+    content: {
+      [media('webvtt')]: text,
+      [media('srt')]: text,
+      [media('csv')]: text,
+      [media('json')]: { schema: refTo(tracksExportSchema) },
+    },
+  });
+};

@@ -1,7 +1,7 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { STAGES } from '@framewire/contracts';
-import { listJobsQuery, resultsQuery, tracksQuery } from '../jobs/queries';
+import { exportQuery, listJobsQuery, resultsQuery, tracksQuery } from '../jobs/queries';
 
 /**
  * Query, body and path DTOs of the HTTP API, each made from one zod schema:
@@ -12,6 +12,8 @@ export class ListJobsQueryDto extends createZodDto(listJobsQuery) {}
 export class ResultsQueryDto extends createZodDto(resultsQuery) {}
 
 export class TracksQueryDto extends createZodDto(tracksQuery) {}
+
+export class ExportQueryDto extends createZodDto(exportQuery) {}
 
 export class DlqListQueryDto extends createZodDto(
   z.object({

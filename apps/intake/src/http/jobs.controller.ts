@@ -1,15 +1,16 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import { EXPORT_MEDIA, exportFilename, formatTracks } from '@framewire/tracks';
 import { CancelService } from '../jobs/cancel.service';
 import { DeleteService } from '../jobs/delete.service';
 import { QueryService } from '../jobs/query.service';
 import { checkIdempotencyKey, SubmitService } from '../jobs/submit.service';
 import { jobMetricsView, jobView, resultView } from '../jobs/views';
 import { UploadReceiver } from '../upload/upload-receiver';
-import { ApiJobId, ApiRoute } from './api-doc';
-import { CancelBodyDto, ListJobsQueryDto, ResultsQueryDto } from './dtos';
-import { jobMetricsReportSchema, jobPageSchema, jobSchema, resultsPageSchema } from './schemas';
+import { ApiJobId, ApiRoute, ApiTracksExport } from './api-doc';
+import { CancelBodyDto, ExportQueryDto, ListJobsQueryDto, ResultsQueryDto, TracksQueryDto } from './dtos';
+import { jobMetricsReportSchema, jobPageSchema, jobSchema, resultsPageSchema, tracksPageSchema } from './schemas';
 import { ApiSubmitBody } from './submit-doc';
 
 /** The v1 jobs API. Thin: validate, call one use case, shape the answer. */
@@ -130,5 +131,40 @@ export class JobsController {
       items: page.items.map(resultView),
       next_cursor: page.next_cursor,
     };
+  }
+
+  @Get(':id/tracks')
+  @ApiRoute({
+    tag: 'jobs',
+    summary: 'Text tracks: what text was on screen, when, and where, a page at a time',
+    description:
+      'Per-frame text lines (ocr) and regions (text_regions) linked across samples into tracks, in `track_index` order. ' +
+      'While the job runs, the tracks of the frames done so far (`final` false); rebuilt until the job completes.',
+    ok: { 200: ['a page of text tracks', tracksPageSchema] },
+    errors: [400, 404],
+  })
+  @ApiJobId()
+  async tracks(@Param('id') id: string, @Query() query: TracksQueryDto) {
+    const page = await this.queries.tracksPage(id, query);
+    return { job_id: page.job.id, status: page.job.status, final: page.final, items: page.items, next_cursor: page.next_cursor };
+  }
+
+  @Get(':id/export')
+  @ApiRoute({
+    tag: 'jobs',
+    summary: 'Every text track as a file: WebVTT or SRT subtitles, CSV or JSON',
+    description:
+      'WebVTT and SRT have one cue per track with text, [start_ms, end_ms) (region tracks have none); CSV (RFC 4180) one row per track ' +
+      '(its first box); JSON the tracks as in GET /v1/jobs/{id}/tracks. While the job runs, the tracks of the frames done so far.',
+    ok: {},
+    errors: [400, 404],
+  })
+  @ApiTracksExport()
+  @ApiJobId()
+  async export(@Param('id') id: string, @Query() query: ExportQueryDto, @Res({ passthrough: true }) res: Response) {
+    const { job, final, tracks } = await this.queries.allTracks(id);
+    res.setHeader('Content-Type', EXPORT_MEDIA[query.format].contentType);
+    res.setHeader('Content-Disposition', `attachment; filename="${exportFilename(job.id, query.format)}"`);
+    return formatTracks(tracks, query.format, { jobId: job.id, final });
   }
 }

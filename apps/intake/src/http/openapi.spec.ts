@@ -66,6 +66,8 @@ describe('the OpenAPI document', () => {
         'GET /v1/jobs/{id}',
         'GET /v1/jobs/{id}/metrics',
         'GET /v1/jobs/{id}/results',
+        'GET /v1/jobs/{id}/tracks',
+        'GET /v1/jobs/{id}/export',
         'GET /v1/jobs/{id}/events',
         'POST /v1/jobs/{id}/cancel',
         'DELETE /v1/jobs/{id}',
@@ -127,6 +129,18 @@ describe('the OpenAPI document', () => {
       '#/components/schemas/LegacyError',
     );
     expect(op(docs.open, 'get', '/v1/jobs/{id}/events').responses['200'].content!['text/event-stream']).toBeDefined();
+    expect(op(docs.open, 'get', '/v1/jobs/{id}/tracks').responses['200'].content!['application/json'].schema.$ref).toBe(
+      '#/components/schemas/TracksPage',
+    );
+    const exported = op(docs.open, 'get', '/v1/jobs/{id}/export');
+    expect(Object.keys(exported.responses['200'].content!).sort()).toEqual([
+      'application/json',
+      'application/x-subrip',
+      'text/csv',
+      'text/vtt',
+    ]);
+    expect(exported.parameters?.find((p) => p.name === 'format')).toMatchObject({ in: 'query', required: true });
+    expect(docs.open.components?.schemas).toHaveProperty('TextTrack');
     expect(docs.open.components?.schemas).toHaveProperty('Job');
     expect(JSON.stringify(docs.open)).not.toContain('x-framewire-open');
   });

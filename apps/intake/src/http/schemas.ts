@@ -203,11 +203,19 @@ export const tracksPageSchema = z
   .object({
     job_id: z.uuid(),
     status: z.enum(JOB_STATUSES),
-    final: z.boolean().describe('true once the tracks were built from every frame of the finished job; false while they may still change'),
-    items: z.array(textTrackDocSchema),
+    final: z
+      .boolean()
+      .describe(
+        'true once the tracks were built from every frame of the finished job; false: the frames done so far, they may still change',
+      ),
+    items: z.array(textTrackDocSchema).describe('in track_index order (by start, then top, then left)'),
     next_cursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last'),
   })
   .register(apiSchemas, { id: 'TracksPage' });
+
+export const tracksExportSchema = z
+  .object({ job_id: z.uuid(), final: z.boolean(), tracks: z.array(textTrackDocSchema) })
+  .register(apiSchemas, { id: 'TracksExport', description: 'GET /v1/jobs/{id}/export?format=json: every track of the job' });
 
 export const jobEventDocSchema = jobEventSchema.register(apiSchemas, {
   id: 'JobEvent',

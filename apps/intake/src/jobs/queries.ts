@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DomainError, JOB_STATUSES } from '@framewire/contracts';
+import { EXPORT_FORMATS } from '@framewire/tracks';
 
 /**
  * The read queries of the API as zod schemas: the HTTP controllers take them
@@ -26,9 +27,16 @@ export const resultsQuery = z.object({
 });
 export type ResultsQuery = z.output<typeof resultsQuery>;
 
-/** The tracks are paged like the results: `cursor` is the next page's first track_index. */
+/** Tracks page like results: `cursor` is the last track_index of the previous page. */
 export const tracksQuery = resultsQuery;
 export type TracksQuery = z.output<typeof tracksQuery>;
+
+export const exportQuery = z.object({
+  format: z
+    .enum(EXPORT_FORMATS, { message: `format must be one of ${EXPORT_FORMATS.join(', ')}` })
+    .describe('`webvtt` or `srt` (a cue per text track), `csv` (RFC 4180, a row per track) or `json`'),
+});
+export type ExportQuery = z.output<typeof exportQuery>;
 
 /** Parse what a client sent; a refusal is INVALID_ARGUMENT with one line per problem in `errors`. */
 export function parseInput<T extends z.ZodType>(schema: T, raw: unknown, what = 'query'): z.output<T> {

@@ -1,14 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, UUID } from '@framewire/contracts';
-import { FrameResultsRepository, JobsRepository, type FrameResultRecord, type JobRecord } from '@framewire/persistence';
-import type { ListJobsQuery, ResultsQuery } from './queries';
+import { DomainError, UUID, type TextTrack } from '@framewire/contracts';
+import { FrameResultsRepository, JobsRepository, TracksRepository, type FrameResultRecord, type JobRecord } from '@framewire/persistence';
+import type { ListJobsQuery, ResultsQuery, TracksQuery } from './queries';
 
-/** Reads for the API: jobs, job lists and result pages, straight from Postgres. */
+/** A page of a job's text tracks; `final` once they were built from every frame of the finished job. */
+export interface TracksPage {
+  job: JobRecord;
+  final: boolean;
+  items: TextTrack[];
+  next_cursor: string | null;
+}
+
+/** Reads for the API: jobs, job lists, result and track pages, straight from Postgres. */
 @Injectable()
 export class QueryService {
   constructor(
     private readonly jobs: JobsRepository,
     private readonly results: FrameResultsRepository,
+    private readonly tracks: TracksRepository,
   ) {}
 
   async getJob(id: string): Promise<JobRecord> {
@@ -38,6 +47,31 @@ export class QueryService {
       yield* page.items;
       if (page.next_after_frame_index === null) return;
       after = page.next_after_frame_index;
+    }
+  }
+
+  /**
+   * A page of the job's text tracks in track_index order: while the job runs,
+   * those the status service built from the frames done so far (final false).
+   */
+  async tracksPage(id: string, q: TracksQuery): Promise<TracksPage> {
+    const job = await this.getJob(id);
+    const [state, page] = await Promise.all([
+      this.tracks.state(id),
+      this.tracks.page(id, { limit: q.limit, after: q.cursor === undefined ? null : Number(q.cursor) }),
+    ]);
+    return { job, final: state?.final ?? false, items: page.items, next_cursor: page.next === null ? null : String(page.next) };
+  }
+
+  /** Every text track of a job (the exports), read page by page. */
+  async allTracks(id: string): Promise<{ job: JobRecord; final: boolean; tracks: TextTrack[] }> {
+    const tracks: TextTrack[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.tracksPage(id, { limit: 1000, cursor });
+      tracks.push(...page.items);
+      if (page.next_cursor === null) return { job: page.job, final: page.final, tracks };
+      cursor = page.next_cursor;
     }
   }
 }

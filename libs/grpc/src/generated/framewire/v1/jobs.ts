@@ -545,7 +545,7 @@ export interface WatchJobRequest {
  */
 export interface JobEvent {
   jobId: string;
-  /** submitted, extracting, extracted, frames, completed, failed, cancelled */
+  /** submitted, extracting, extracted, frames, tracks, completed, failed, cancelled */
   type: string;
   /** Position in the event stream: increasing within a job, the resume point of WatchJob. */
   sequence: number;
@@ -565,6 +565,7 @@ export interface JobEvent {
     | { $case: "completed"; completed: CompletedEvent }
     | { $case: "failed"; failed: FailedEvent }
     | { $case: "cancelled"; cancelled: CancelledEvent }
+    | { $case: "tracks"; tracks: TracksEvent }
     | undefined;
   /** The replica that published the event, when known. */
   workerId?: string | undefined;
@@ -611,6 +612,20 @@ export interface FailedEvent {
 
 export interface CancelledEvent {
   reason?: string | undefined;
+}
+
+/**
+ * The job's text tracks are stored final (ListTracks): published once, before
+ * completed, with zero tracks for a pipeline without text outputs.
+ */
+export interface TracksEvent {
+  /** Tracks stored: text tracks (ocr lines) plus region tracks (text_regions). */
+  tracks: number;
+  textTracks: number;
+  regionTracks: number;
+  /** Frame results they were built from. */
+  frames: number;
+  final: boolean;
 }
 
 export interface CancelJobRequest {
@@ -5288,6 +5303,9 @@ export const JobEvent: MessageFns<JobEvent> = {
       case "cancelled":
         CancelledEvent.encode(message.detail.cancelled, writer.uint32(130).fork()).join();
         break;
+      case "tracks":
+        TracksEvent.encode(message.detail.tracks, writer.uint32(138).fork()).join();
+        break;
     }
     if (message.workerId !== undefined) {
       writer.uint32(50).string(message.workerId);
@@ -5404,6 +5422,14 @@ export const JobEvent: MessageFns<JobEvent> = {
             message.detail = { $case: "cancelled", cancelled: CancelledEvent.decode(reader, reader.uint32()) };
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.detail = { $case: "tracks", tracks: TracksEvent.decode(reader, reader.uint32()) };
+            continue;
+          }
           case 6: {
             if (tag !== 50) {
               break;
@@ -5449,6 +5475,8 @@ export const JobEvent: MessageFns<JobEvent> = {
         ? { $case: "failed", failed: FailedEvent.fromJSON(object.failed) }
         : isSet(object.cancelled)
         ? { $case: "cancelled", cancelled: CancelledEvent.fromJSON(object.cancelled) }
+        : isSet(object.tracks)
+        ? { $case: "tracks", tracks: TracksEvent.fromJSON(object.tracks) }
         : undefined,
       workerId: isSet(object.workerId)
         ? globalThis.String(object.workerId)
@@ -5489,6 +5517,8 @@ export const JobEvent: MessageFns<JobEvent> = {
       obj.failed = FailedEvent.toJSON(message.detail.failed);
     } else if (message.detail?.$case === "cancelled") {
       obj.cancelled = CancelledEvent.toJSON(message.detail.cancelled);
+    } else if (message.detail?.$case === "tracks") {
+      obj.tracks = TracksEvent.toJSON(message.detail.tracks);
     }
     if (message.workerId !== undefined) {
       obj.workerId = message.workerId;
@@ -5546,6 +5576,12 @@ export const JobEvent: MessageFns<JobEvent> = {
       case "cancelled": {
         if (object.detail?.cancelled !== undefined && object.detail?.cancelled !== null) {
           message.detail = { $case: "cancelled", cancelled: CancelledEvent.fromPartial(object.detail.cancelled) };
+        }
+        break;
+      }
+      case "tracks": {
+        if (object.detail?.tracks !== undefined && object.detail?.tracks !== null) {
+          message.detail = { $case: "tracks", tracks: TracksEvent.fromPartial(object.detail.tracks) };
         }
         break;
       }
@@ -6248,6 +6284,147 @@ export const CancelledEvent: MessageFns<CancelledEvent> = {
   fromPartial(object: DeepPartial<CancelledEvent>): CancelledEvent {
     const message = createBaseCancelledEvent();
     message.reason = object.reason ?? undefined;
+    return message;
+  },
+};
+
+function createBaseTracksEvent(): TracksEvent {
+  return { tracks: 0, textTracks: 0, regionTracks: 0, frames: 0, final: false };
+}
+
+export const TracksEvent: MessageFns<TracksEvent> = {
+  encode(message: TracksEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tracks !== 0) {
+      writer.uint32(8).uint32(message.tracks);
+    }
+    if (message.textTracks !== 0) {
+      writer.uint32(16).uint32(message.textTracks);
+    }
+    if (message.regionTracks !== 0) {
+      writer.uint32(24).uint32(message.regionTracks);
+    }
+    if (message.frames !== 0) {
+      writer.uint32(32).uint64(message.frames);
+    }
+    if (message.final !== false) {
+      writer.uint32(40).bool(message.final);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TracksEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTracksEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.tracks = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.textTracks = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.regionTracks = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.frames = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.final = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TracksEvent {
+    return {
+      tracks: isSet(object.tracks) ? globalThis.Number(object.tracks) : 0,
+      textTracks: isSet(object.textTracks)
+        ? globalThis.Number(object.textTracks)
+        : isSet(object.text_tracks)
+        ? globalThis.Number(object.text_tracks)
+        : 0,
+      regionTracks: isSet(object.regionTracks)
+        ? globalThis.Number(object.regionTracks)
+        : isSet(object.region_tracks)
+        ? globalThis.Number(object.region_tracks)
+        : 0,
+      frames: isSet(object.frames) ? globalThis.Number(object.frames) : 0,
+      final: isSet(object.final) ? globalThis.Boolean(object.final) : false,
+    };
+  },
+
+  toJSON(message: TracksEvent): unknown {
+    const obj: any = {};
+    if (message.tracks !== 0) {
+      obj.tracks = Math.round(message.tracks);
+    }
+    if (message.textTracks !== 0) {
+      obj.textTracks = Math.round(message.textTracks);
+    }
+    if (message.regionTracks !== 0) {
+      obj.regionTracks = Math.round(message.regionTracks);
+    }
+    if (message.frames !== 0) {
+      obj.frames = Math.round(message.frames);
+    }
+    if (message.final !== false) {
+      obj.final = message.final;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TracksEvent>): TracksEvent {
+    return TracksEvent.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TracksEvent>): TracksEvent {
+    const message = createBaseTracksEvent();
+    message.tracks = object.tracks ?? 0;
+    message.textTracks = object.textTracks ?? 0;
+    message.regionTracks = object.regionTracks ?? 0;
+    message.frames = object.frames ?? 0;
+    message.final = object.final ?? false;
     return message;
   },
 };
