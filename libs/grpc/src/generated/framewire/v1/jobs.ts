@@ -29,7 +29,8 @@ import { Timestamp } from "../../google/protobuf/timestamp";
  * The gRPC face of the jobs API (intake, port FW_GRPC_PORT, default 50051).
  *
  * It mirrors HTTP /v1: the same validation, the same limits (FW_MAX_UPLOAD_BYTES,
- * frame_stride 1..100000, max_frames 1..1000000) and the same error messages.
+ * frame_stride 1..100000, max_frames 1..1000000, sample_fps 0.001..240) and the
+ * same error messages.
  * Errors map to gRPC status codes, and the stable Framewire error code travels
  * in the trailing metadata `fw-error-code` (the `code` of the HTTP problem body):
  *
@@ -37,6 +38,7 @@ import { Timestamp } from "../../google/protobuf/timestamp";
  *   NOT_FOUND            NOT_FOUND
  *   FAILED_PRECONDITION  CONFLICT (e.g. cancelling a finished job)
  *   RESOURCE_EXHAUSTED   PAYLOAD_TOO_LARGE
+ *   OUT_OF_RANGE         RANGE_OUTSIDE_VIDEO (start_ms at or past the end of the video)
  *   UNAVAILABLE          STORAGE_UNAVAILABLE, DATABASE_UNAVAILABLE, BROKER_UNAVAILABLE
  *   DEADLINE_EXCEEDED    TIMEOUT
  *   UNAUTHENTICATED      a missing or wrong API key
@@ -135,7 +137,24 @@ export interface SubmitParams {
    * Days the job is kept once finished (0: removed at the next retention
    * sweep); absent: the server's FW_RETENTION_DAYS.
    */
-  retentionDays?: number | undefined;
+  retentionDays?:
+    | number
+    | undefined;
+  /**
+   * Sample by time: the first frame at or after each multiple of 1/sample_fps
+   * seconds from start_ms (by pts, right on variable frame rate video); not
+   * with a frame_stride other than 1. Absent: sample by frame_stride.
+   */
+  sampleFps?:
+    | number
+    | undefined;
+  /**
+   * Analyse only frames whose pts is in [start_ms, end_ms) (milliseconds).
+   * start_ms at or past the end of the video: RANGE_OUTSIDE_VIDEO; an end_ms
+   * past it means to the end.
+   */
+  startMs?: number | undefined;
+  endMs?: number | undefined;
 }
 
 export interface VideoMetadata {
@@ -185,7 +204,13 @@ export interface Job {
     | JobMetrics
     | undefined;
   /** Days the job is kept once finished; absent: the server's FW_RETENTION_DAYS. */
-  retentionDays?: number | undefined;
+  retentionDays?:
+    | number
+    | undefined;
+  /** Sampling by time and range, as asked (see SubmitParams); absent: not asked. */
+  sampleFps?: number | undefined;
+  startMs?: number | undefined;
+  endMs?: number | undefined;
 }
 
 /** Durations in milliseconds; each is absent until both of its ends are known. */
@@ -320,6 +345,9 @@ export interface SubmittedEvent {
   pipelineId: string;
   frameStride: number;
   maxFrames?: number | undefined;
+  sampleFps?: number | undefined;
+  startMs?: number | undefined;
+  endMs?: number | undefined;
 }
 
 /** Extraction started: the video was probed. */
@@ -544,6 +572,9 @@ function createBaseSubmitParams(): SubmitParams {
     idempotencyKey: undefined,
     filename: undefined,
     retentionDays: undefined,
+    sampleFps: undefined,
+    startMs: undefined,
+    endMs: undefined,
   };
 }
 
@@ -569,6 +600,15 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     }
     if (message.retentionDays !== undefined) {
       writer.uint32(56).uint32(message.retentionDays);
+    }
+    if (message.sampleFps !== undefined) {
+      writer.uint32(65).double(message.sampleFps);
+    }
+    if (message.startMs !== undefined) {
+      writer.uint32(72).uint32(message.startMs);
+    }
+    if (message.endMs !== undefined) {
+      writer.uint32(80).uint32(message.endMs);
     }
     return writer;
   },
@@ -642,6 +682,30 @@ export const SubmitParams: MessageFns<SubmitParams> = {
             message.retentionDays = reader.uint32();
             continue;
           }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.sampleFps = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.startMs = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.endMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -687,6 +751,21 @@ export const SubmitParams: MessageFns<SubmitParams> = {
         : isSet(object.retention_days)
         ? globalThis.Number(object.retention_days)
         : undefined,
+      sampleFps: isSet(object.sampleFps)
+        ? globalThis.Number(object.sampleFps)
+        : isSet(object.sample_fps)
+        ? globalThis.Number(object.sample_fps)
+        : undefined,
+      startMs: isSet(object.startMs)
+        ? globalThis.Number(object.startMs)
+        : isSet(object.start_ms)
+        ? globalThis.Number(object.start_ms)
+        : undefined,
+      endMs: isSet(object.endMs)
+        ? globalThis.Number(object.endMs)
+        : isSet(object.end_ms)
+        ? globalThis.Number(object.end_ms)
+        : undefined,
     };
   },
 
@@ -713,6 +792,15 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     if (message.retentionDays !== undefined) {
       obj.retentionDays = Math.round(message.retentionDays);
     }
+    if (message.sampleFps !== undefined) {
+      obj.sampleFps = floatToJson(message.sampleFps);
+    }
+    if (message.startMs !== undefined) {
+      obj.startMs = Math.round(message.startMs);
+    }
+    if (message.endMs !== undefined) {
+      obj.endMs = Math.round(message.endMs);
+    }
     return obj;
   },
 
@@ -728,6 +816,9 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     message.idempotencyKey = object.idempotencyKey ?? undefined;
     message.filename = object.filename ?? undefined;
     message.retentionDays = object.retentionDays ?? undefined;
+    message.sampleFps = object.sampleFps ?? undefined;
+    message.startMs = object.startMs ?? undefined;
+    message.endMs = object.endMs ?? undefined;
     return message;
   },
 };
@@ -1000,6 +1091,9 @@ function createBaseJob(): Job {
     extractedAt: undefined,
     metrics: undefined,
     retentionDays: undefined,
+    sampleFps: undefined,
+    startMs: undefined,
+    endMs: undefined,
   };
 }
 
@@ -1076,6 +1170,15 @@ export const Job: MessageFns<Job> = {
     }
     if (message.retentionDays !== undefined) {
       writer.uint32(192).uint32(message.retentionDays);
+    }
+    if (message.sampleFps !== undefined) {
+      writer.uint32(201).double(message.sampleFps);
+    }
+    if (message.startMs !== undefined) {
+      writer.uint32(208).uint32(message.startMs);
+    }
+    if (message.endMs !== undefined) {
+      writer.uint32(216).uint32(message.endMs);
     }
     return writer;
   },
@@ -1285,6 +1388,30 @@ export const Job: MessageFns<Job> = {
             message.retentionDays = reader.uint32();
             continue;
           }
+          case 25: {
+            if (tag !== 201) {
+              break;
+            }
+
+            message.sampleFps = reader.double();
+            continue;
+          }
+          case 26: {
+            if (tag !== 208) {
+              break;
+            }
+
+            message.startMs = reader.uint32();
+            continue;
+          }
+          case 27: {
+            if (tag !== 216) {
+              break;
+            }
+
+            message.endMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1399,6 +1526,21 @@ export const Job: MessageFns<Job> = {
         : isSet(object.retention_days)
         ? globalThis.Number(object.retention_days)
         : undefined,
+      sampleFps: isSet(object.sampleFps)
+        ? globalThis.Number(object.sampleFps)
+        : isSet(object.sample_fps)
+        ? globalThis.Number(object.sample_fps)
+        : undefined,
+      startMs: isSet(object.startMs)
+        ? globalThis.Number(object.startMs)
+        : isSet(object.start_ms)
+        ? globalThis.Number(object.start_ms)
+        : undefined,
+      endMs: isSet(object.endMs)
+        ? globalThis.Number(object.endMs)
+        : isSet(object.end_ms)
+        ? globalThis.Number(object.end_ms)
+        : undefined,
     };
   },
 
@@ -1476,6 +1618,15 @@ export const Job: MessageFns<Job> = {
     if (message.retentionDays !== undefined) {
       obj.retentionDays = Math.round(message.retentionDays);
     }
+    if (message.sampleFps !== undefined) {
+      obj.sampleFps = floatToJson(message.sampleFps);
+    }
+    if (message.startMs !== undefined) {
+      obj.startMs = Math.round(message.startMs);
+    }
+    if (message.endMs !== undefined) {
+      obj.endMs = Math.round(message.endMs);
+    }
     return obj;
   },
 
@@ -1512,6 +1663,9 @@ export const Job: MessageFns<Job> = {
       ? JobMetrics.fromPartial(object.metrics)
       : undefined;
     message.retentionDays = object.retentionDays ?? undefined;
+    message.sampleFps = object.sampleFps ?? undefined;
+    message.startMs = object.startMs ?? undefined;
+    message.endMs = object.endMs ?? undefined;
     return message;
   },
 };
@@ -3016,7 +3170,14 @@ export const JobEvent: MessageFns<JobEvent> = {
 };
 
 function createBaseSubmittedEvent(): SubmittedEvent {
-  return { pipelineId: "", frameStride: 0, maxFrames: undefined };
+  return {
+    pipelineId: "",
+    frameStride: 0,
+    maxFrames: undefined,
+    sampleFps: undefined,
+    startMs: undefined,
+    endMs: undefined,
+  };
 }
 
 export const SubmittedEvent: MessageFns<SubmittedEvent> = {
@@ -3029,6 +3190,15 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
     }
     if (message.maxFrames !== undefined) {
       writer.uint32(24).uint32(message.maxFrames);
+    }
+    if (message.sampleFps !== undefined) {
+      writer.uint32(33).double(message.sampleFps);
+    }
+    if (message.startMs !== undefined) {
+      writer.uint32(40).uint32(message.startMs);
+    }
+    if (message.endMs !== undefined) {
+      writer.uint32(48).uint32(message.endMs);
     }
     return writer;
   },
@@ -3070,6 +3240,30 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
             message.maxFrames = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.sampleFps = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.startMs = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.endMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3099,6 +3293,21 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
         : isSet(object.max_frames)
         ? globalThis.Number(object.max_frames)
         : undefined,
+      sampleFps: isSet(object.sampleFps)
+        ? globalThis.Number(object.sampleFps)
+        : isSet(object.sample_fps)
+        ? globalThis.Number(object.sample_fps)
+        : undefined,
+      startMs: isSet(object.startMs)
+        ? globalThis.Number(object.startMs)
+        : isSet(object.start_ms)
+        ? globalThis.Number(object.start_ms)
+        : undefined,
+      endMs: isSet(object.endMs)
+        ? globalThis.Number(object.endMs)
+        : isSet(object.end_ms)
+        ? globalThis.Number(object.end_ms)
+        : undefined,
     };
   },
 
@@ -3113,6 +3322,15 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
     if (message.maxFrames !== undefined) {
       obj.maxFrames = Math.round(message.maxFrames);
     }
+    if (message.sampleFps !== undefined) {
+      obj.sampleFps = floatToJson(message.sampleFps);
+    }
+    if (message.startMs !== undefined) {
+      obj.startMs = Math.round(message.startMs);
+    }
+    if (message.endMs !== undefined) {
+      obj.endMs = Math.round(message.endMs);
+    }
     return obj;
   },
 
@@ -3124,6 +3342,9 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
     message.pipelineId = object.pipelineId ?? "";
     message.frameStride = object.frameStride ?? 0;
     message.maxFrames = object.maxFrames ?? undefined;
+    message.sampleFps = object.sampleFps ?? undefined;
+    message.startMs = object.startMs ?? undefined;
+    message.endMs = object.endMs ?? undefined;
     return message;
   },
 };
