@@ -3,6 +3,7 @@
  * framewire: the command-line client of Framewire.
  *
  *   framewire submit video.mp4 --pipeline text_regions --stride 5 --watch
+ *   framewire submit video.mp4 --pipeline ocr --sample-fps 2 --start 1:00 --end 2:00
  *   framewire status <job-id>
  *   framewire results <job-id> [--json | --table]
  *   framewire watch <job-id>
@@ -27,6 +28,7 @@ import { CliError, describeFailure, EXIT } from './errors';
 import { followJob, type FollowState } from './follow';
 import { bold, dim, formatBytes, formatMs, green, ProgressLine, red, statusColor, table, truncate, ttyOf, yellow } from './output';
 import { resultRow, ResultsWriter } from './results';
+import { describeSampling, parseSampleFps, parseVideoTime, type SamplingOptions } from './sampling';
 
 const stdout = ttyOf(process.stdout);
 const stderr = ttyOf(process.stderr);
@@ -105,6 +107,9 @@ async function submit(video: string, o: SubmitOptions, g: GlobalOptions): Promis
         pipelineId: o.pipeline,
         frameStride: o.stride ?? 0,
         maxFrames: o.maxFrames,
+        sampleFps: o.sampleFps,
+        startMs: o.start,
+        endMs: o.end,
         clientTag: o.tag,
         idempotencyKey: o.idempotencyKey,
         filename: basename(video),
@@ -119,7 +124,7 @@ async function submit(video: string, o: SubmitOptions, g: GlobalOptions): Promis
     else stdout.write(`${job.jobId}\n`);
     stderr.write(
       `${dim(stderr, 'submitted')} ${basename(video)} (${formatBytes(info.size)}) → job ${bold(stderr, job.jobId)} ` +
-        `${dim(stderr, `pipeline ${job.pipelineId} ${job.pipelineVersion}, stride ${job.frameStride}${job.maxFrames ? `, at most ${job.maxFrames} frames` : ''}`)}\n`,
+        `${dim(stderr, `pipeline ${job.pipelineId} ${job.pipelineVersion}, ${describeSampling(job)}${job.maxFrames ? `, at most ${job.maxFrames} frames` : ''}`)}\n`,
     );
     if (!o.watch) return EXIT.ok;
     const state = await followJob(client, job.jobId, { fromStart: true, progress: stderr });
@@ -127,9 +132,8 @@ async function submit(video: string, o: SubmitOptions, g: GlobalOptions): Promis
   });
 }
 
-interface SubmitOptions {
+interface SubmitOptions extends SamplingOptions {
   pipeline: string;
-  stride?: number;
   maxFrames?: number;
   tag?: string;
   idempotencyKey?: string;
@@ -173,7 +177,7 @@ async function status(jobId: string, o: { json?: boolean }, g: GlobalOptions): P
     ['pipeline', `${job.pipelineId} ${job.pipelineVersion}`],
     [
       'frames',
-      `${seen}/${job.framesTotal ?? '?'} (${job.framesFailed} failed), stride ${job.frameStride}${job.maxFrames ? `, at most ${job.maxFrames}` : ''}`,
+      `${seen}/${job.framesTotal ?? '?'} (${job.framesFailed} failed), ${describeSampling(job)}${job.maxFrames ? `, at most ${job.maxFrames}` : ''}`,
     ],
     [
       'video',
@@ -267,7 +271,7 @@ async function pipelines(o: { json?: boolean }, g: GlobalOptions): Promise<numbe
 
 async function analyze(
   video: string,
-  o: { pipeline: string; stride?: number; maxFrames?: number; json?: boolean; table?: boolean },
+  o: AnalyzeCliOptions,
 ): Promise<number> {
   if (o.json && o.table) throw new CliError('choose one of --json and --table', EXIT.usage);
   const out = new ResultsWriter(o.json ? 'json' : 'table', stdout);
@@ -286,8 +290,11 @@ async function analyze(
       pipeline: o.pipeline,
       stride: o.stride,
       maxFrames: o.maxFrames,
+      sampleFps: o.sampleFps,
+      startMs: o.start,
+      endMs: o.end,
       onVideo: (v) => {
-        if (v.frame_count !== null) {
+        if (v.frame_count !== null && o.sampleFps === undefined && o.start === undefined && o.end === undefined) {
           const sampled = Math.ceil(v.frame_count / (o.stride ?? 1));
           expected = o.maxFrames ? Math.min(sampled, o.maxFrames) : sampled;
         }
@@ -322,6 +329,22 @@ async function analyze(
   return EXIT.ok;
 }
 
+interface AnalyzeCliOptions extends SamplingOptions {
+  pipeline: string;
+  maxFrames?: number;
+  json?: boolean;
+  table?: boolean;
+}
+
+/** --stride, --sample-fps, --start and --end, as submit and analyze both take them. */
+function samplingOptions(cmd: Command): Command {
+  return cmd
+    .option('--stride <n>', 'keep every n-th frame', positiveInt)
+    .option('--sample-fps <fps>', 'sample by time: n frames per second of video (e.g. 2 or 0.5; not with --stride)', parseSampleFps)
+    .option('--start <time>', 'analyse from this video time on: 90 or 90s, 1500ms, 1:30, 1:02:03.5', parseVideoTime)
+    .option('--end <time>', 'analyse up to this video time (exclusive), same forms as --start', parseVideoTime);
+}
+
 // ---------------------------------------------------------------- program
 
 function program(): Command {
@@ -343,11 +366,13 @@ function program(): Command {
     };
   const globals = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
-  p.command('submit')
-    .description('upload a video and create a job (prints the job id)')
-    .argument('<video>', 'the video file')
-    .addOption(new Option('-p, --pipeline <id>', 'pipeline to run (see `framewire pipelines`)').env('FW_PIPELINE').default('text_regions'))
-    .option('--stride <n>', 'keep every n-th frame', positiveInt)
+  samplingOptions(
+    p
+      .command('submit')
+      .description('upload a video and create a job (prints the job id)')
+      .argument('<video>', 'the video file')
+      .addOption(new Option('-p, --pipeline <id>', 'pipeline to run (see `framewire pipelines`)').env('FW_PIPELINE').default('text_regions')),
+  )
     .option('--max-frames <n>', 'stop after n sampled frames', positiveInt)
     .option('--tag <tag>', 'a client tag stored with the job')
     .option('--idempotency-key <key>', 'retrying with the same key returns the same job')
@@ -387,18 +412,18 @@ function program(): Command {
     .option('--json', 'as JSON')
     .action(run((o: { json?: boolean }, cmd: Command) => pipelines(o, globals(cmd))));
 
-  p.command('analyze')
-    .description('run a pipeline on a video in this process (no server, broker or database): the baseline a job is measured against')
-    .argument('<video>', 'the video file')
-    .addOption(new Option('-p, --pipeline <id>', 'pipeline to run').env('FW_PIPELINE').default('text_regions'))
-    .option('--stride <n>', 'keep every n-th frame', positiveInt)
+  samplingOptions(
+    p
+      .command('analyze')
+      .description('run a pipeline on a video in this process (no server, broker or database): the baseline a job is measured against')
+      .argument('<video>', 'the video file')
+      .addOption(new Option('-p, --pipeline <id>', 'pipeline to run').env('FW_PIPELINE').default('text_regions')),
+  )
     .option('--max-frames <n>', 'stop after n sampled frames', positiveInt)
     .option('--json', 'a JSON array of {frame_index, pts_ms, result, error, timings_ms}, as `results --json` prints')
     .option('--table', 'a table, one frame per line (the default)')
     .action(
-      run((video: string, o: { pipeline: string; stride?: number; maxFrames?: number; json?: boolean; table?: boolean }) =>
-        analyze(video, o),
-      ),
+      run((video: string, o: AnalyzeCliOptions) => analyze(video, o)),
     );
 
   p.command('keygen')

@@ -104,8 +104,8 @@ const PACK_PTS = `setpts='N*${TIMED_PTS_PACK}+round(max(PTS*TB\\,0)*${TIMED_TICK
  * The select expression of a timed plan (commas escaped for the filter
  * graph). With sample_fps F from start S: keep a frame in range when
  * (t − S)·F has reached the next multiple due (ld(0), 0 at first), then make
- * the next one due the first multiple after it. 1e-6 of an interval absorbs
- * float noise in t·F. Without sample_fps: every stride-th decoded frame (by
+ * the next one due the first multiple after it. Half a tick (5 µs) of
+ * tolerance absorbs the packing's rounding and float noise in t·F. Without sample_fps: every stride-th decoded frame (by
  * its index in the whole video, so samplings of one video line up) in range.
  */
 export function timedSelectExpr(plan: Pick<DecodePlan, 'stride' | 'sampleFps' | 'startMs' | 'endMs'>): string {
@@ -115,14 +115,14 @@ export function timedSelectExpr(plan: Pick<DecodePlan, 'stride' | 'sampleFps' | 
   let expr: string;
   if (plan.sampleFps != null) {
     const intervals = `(${t}-${start})*${plan.sampleFps}`;
-    expr = `if(${inRange}*gte(${intervals},ld(0)-${EPS}),1+0*st(0,floor(${intervals}+${EPS})+1),0)`;
+    // Half a tick of the packed time, in intervals: a frame right on a multiple may read up to 5 µs early.
+    const eps = (plan.sampleFps / (2 * TIMED_TICKS_PER_S) + 1e-9).toFixed(12);
+    expr = `if(${inRange}*gte(${intervals},ld(0)-${eps}),1+0*st(0,floor(${intervals}+${eps})+1),0)`;
   } else {
     expr = `${inRange}*not(mod(n,${plan.stride}))`;
   }
   return expr.replace(/,/g, '\\,');
 }
-
-const EPS = '0.000001';
 
 /** A timed frame's packed pts (as showinfo prints it) → its decoded index and time in ms; null when it is not a packed pts. */
 export function unpackTimedPts(pts: number): { index: number; ptsMs: number } | null {
