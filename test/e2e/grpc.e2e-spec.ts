@@ -170,10 +170,13 @@ describe('gRPC API', () => {
     const job = await submitFile(client, { pipelineId: 'text_regions', sampleFps: 10, startMs: 100, endMs: 700 }, video);
     expect(job).toMatchObject({ frameStride: 1, sampleFps: 10, startMs: 100, endMs: 700 });
     const events = await watchAll(client, { jobId: job.jobId, fromStart: true });
-    expect(events[0].detail).toEqual({ $case: 'submitted', submitted: expect.objectContaining({ sampleFps: 10, startMs: 100, endMs: 700 }) });
+    expect(events[0].detail).toEqual({
+      $case: 'submitted',
+      submitted: expect.objectContaining({ sampleFps: 10, startMs: 100, endMs: 700 }),
+    });
     expect(events.at(-1)!.type).toBe('completed');
     const page = await unary(client.listResults.bind(client), { jobId: job.jobId, limit: 100, cursor: '' });
-    expect(page.results.map((r) => [r.frameIndex, Math.round(r.ptsMs)])).toEqual([3, 6, 9, 12, 15, 18].map((i) => [i, i * 100 / 3]));
+    expect(page.results.map((r) => [r.frameIndex, Math.round(r.ptsMs)])).toEqual([3, 6, 9, 12, 15, 18].map((i) => [i, (i * 100) / 3]));
     const viaHttp = (await http(`/v1/jobs/${job.jobId}`)).body as { params: Record<string, unknown> };
     expect(viaHttp.params).toMatchObject({ frame_stride: 1, sample_fps: 10, start_ms: 100, end_ms: 700 });
   });
@@ -195,9 +198,30 @@ describe('gRPC API', () => {
       ['a missing pipeline id', {}, 'video', status.INVALID_ARGUMENT, 'INVALID_ARGUMENT', 400],
       ['max_frames 0', { pipelineId: 'text_regions', maxFrames: 0 }, 'video', status.INVALID_ARGUMENT, 'INVALID_ARGUMENT', 400],
       ['a file over the limit', { pipelineId: 'text_regions' }, 'tooLarge', status.RESOURCE_EXHAUSTED, 'PAYLOAD_TOO_LARGE', 413],
-      ['sample_fps with a stride', { pipelineId: 'text_regions', frameStride: 5, sampleFps: 2 }, 'video', status.INVALID_ARGUMENT, 'INVALID_ARGUMENT', 400],
-      ['an end before the start', { pipelineId: 'text_regions', startMs: 500, endMs: 400 }, 'video', status.INVALID_ARGUMENT, 'INVALID_ARGUMENT', 400],
-      ['a start past the end of the video', { pipelineId: 'text_regions', startMs: 5000 }, 'video', status.OUT_OF_RANGE, 'RANGE_OUTSIDE_VIDEO', 422],
+      [
+        'sample_fps with a stride',
+        { pipelineId: 'text_regions', frameStride: 5, sampleFps: 2 },
+        'video',
+        status.INVALID_ARGUMENT,
+        'INVALID_ARGUMENT',
+        400,
+      ],
+      [
+        'an end before the start',
+        { pipelineId: 'text_regions', startMs: 500, endMs: 400 },
+        'video',
+        status.INVALID_ARGUMENT,
+        'INVALID_ARGUMENT',
+        400,
+      ],
+      [
+        'a start past the end of the video',
+        { pipelineId: 'text_regions', startMs: 5000 },
+        'video',
+        status.INVALID_ARGUMENT,
+        'RANGE_OUTSIDE_VIDEO',
+        422,
+      ],
     ])('%s', async (_name, params: Partial<SubmitParams>, which, code, fwCode, httpStatus) => {
       const path = { video, notVideo, tooLarge }[which]!;
       const before = await jobCount();

@@ -1,7 +1,15 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { DomainError } from '@framewire/contracts';
-import { type DecodedFrame, type DecodeOptions, checkVideoLimits, decodeFrames, FRAME_PIXELS_8K, probeVideo, resolveFfmpegPath } from '@framewire/media';
+import {
+  type DecodedFrame,
+  type DecodeOptions,
+  checkVideoLimits,
+  decodeFrames,
+  FRAME_PIXELS_8K,
+  probeVideo,
+  resolveFfmpegPath,
+} from '@framewire/media';
 import sharp from 'sharp';
 import { makeFixtureDir, removeFixtureDir } from '../support/fixtures';
 
@@ -23,7 +31,9 @@ const files: Record<string, string> = {};
 
 function runFfmpeg(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(resolveFfmpegPath(), ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(resolveFfmpegPath(), ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.on('error', reject);

@@ -59,8 +59,14 @@ export async function* analyzeVideo(path: string, opts: AnalyzeOptions): AsyncGe
       `invalid parameters: ${params.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
   }
-  const { pipeline_id: pipelineId, frame_stride: stride, max_frames: maxFrames, sample_fps: sampleFps, start_ms: startMs, end_ms: endMs } =
-    params.data;
+  const {
+    pipeline_id: pipelineId,
+    frame_stride: stride,
+    max_frames: maxFrames,
+    sample_fps: sampleFps,
+    start_ms: startMs,
+    end_ms: endMs,
+  } = params.data;
 
   // The inference stage's pipeline runtime, from the same variables (FW_MODEL_DIR, FW_ONNX_THREADS, FW_PLUGIN_DIRS,
   // FW_PIPELINE_DIRS). One worker: frames on this thread. Several: one runner per worker thread, each session on

@@ -269,10 +269,7 @@ async function pipelines(o: { json?: boolean }, g: GlobalOptions): Promise<numbe
 
 // ---------------------------------------------------------------- analyze
 
-async function analyze(
-  video: string,
-  o: AnalyzeCliOptions,
-): Promise<number> {
+async function analyze(video: string, o: AnalyzeCliOptions): Promise<number> {
   if (o.json && o.table) throw new CliError('choose one of --json and --table', EXIT.usage);
   const out = new ResultsWriter(o.json ? 'json' : 'table', stdout);
   const line = new ProgressLine(stderr);
@@ -371,7 +368,9 @@ function program(): Command {
       .command('submit')
       .description('upload a video and create a job (prints the job id)')
       .argument('<video>', 'the video file')
-      .addOption(new Option('-p, --pipeline <id>', 'pipeline to run (see `framewire pipelines`)').env('FW_PIPELINE').default('text_regions')),
+      .addOption(
+        new Option('-p, --pipeline <id>', 'pipeline to run (see `framewire pipelines`)').env('FW_PIPELINE').default('text_regions'),
+      ),
   )
     .option('--max-frames <n>', 'stop after n sampled frames', positiveInt)
     .option('--tag <tag>', 'a client tag stored with the job')
@@ -422,9 +421,7 @@ function program(): Command {
     .option('--max-frames <n>', 'stop after n sampled frames', positiveInt)
     .option('--json', 'a JSON array of {frame_index, pts_ms, result, error, timings_ms}, as `results --json` prints')
     .option('--table', 'a table, one frame per line (the default)')
-    .action(
-      run((video: string, o: AnalyzeCliOptions) => analyze(video, o)),
-    );
+    .action(run((video: string, o: AnalyzeCliOptions) => analyze(video, o)));
 
   p.command('keygen')
     .description('create an API key and the FW_API_KEYS entry (its hash) that lets it in')

@@ -29,7 +29,8 @@ export function parseVideoTime(value: string): number {
 
 /** Frames per second of video time: a positive number (the server checks its bounds). */
 export function parseSampleFps(value: string): number {
-  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(Number(value) > 0)) throw new InvalidArgumentError('must be a positive number, e.g. 2 or 0.5');
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(Number(value) > 0))
+    throw new InvalidArgumentError('must be a positive number, e.g. 2 or 0.5');
   return Number(value);
 }
 

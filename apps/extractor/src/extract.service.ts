@@ -40,7 +40,14 @@ export class ExtractService {
       checkVideoLimits(video, sampling, this.config);
       await this.broker.publishEvent(makeEvent('extracting', req.job_id, { video, worker_id: this.workerId }));
       this.logger.info(
-        { video, stride: req.frame_stride, max_frames: req.max_frames, sample_fps: sampling.sampleFps, start_ms: sampling.startMs, end_ms: sampling.endMs },
+        {
+          video,
+          stride: req.frame_stride,
+          max_frames: req.max_frames,
+          sample_fps: sampling.sampleFps,
+          start_ms: sampling.startMs,
+          end_ms: sampling.endMs,
+        },
         'decoding',
       );
 

@@ -33,18 +33,57 @@ describe('contracts', () => {
   });
 
   it.each([
-    [{ pipeline_id: 'ocr' }, { pipeline_id: 'ocr', frame_stride: 1, max_frames: null, client_tag: null, retention_days: null, sample_fps: null, start_ms: null, end_ms: null }],
+    [
+      { pipeline_id: 'ocr' },
+      {
+        pipeline_id: 'ocr',
+        frame_stride: 1,
+        max_frames: null,
+        client_tag: null,
+        retention_days: null,
+        sample_fps: null,
+        start_ms: null,
+        end_ms: null,
+      },
+    ],
     [
       { pipeline_id: 'ocr', frame_stride: '7', max_frames: '5', retention_days: '0' },
-      { pipeline_id: 'ocr', frame_stride: 7, max_frames: 5, client_tag: null, retention_days: 0, sample_fps: null, start_ms: null, end_ms: null },
+      {
+        pipeline_id: 'ocr',
+        frame_stride: 7,
+        max_frames: 5,
+        client_tag: null,
+        retention_days: 0,
+        sample_fps: null,
+        start_ms: null,
+        end_ms: null,
+      },
     ],
     [
       { pipeline_id: 'ocr', sample_fps: '29.97', start_ms: '0', end_ms: '1500' },
-      { pipeline_id: 'ocr', frame_stride: 1, max_frames: null, client_tag: null, retention_days: null, sample_fps: 29.97, start_ms: 0, end_ms: 1500 },
+      {
+        pipeline_id: 'ocr',
+        frame_stride: 1,
+        max_frames: null,
+        client_tag: null,
+        retention_days: null,
+        sample_fps: 29.97,
+        start_ms: 0,
+        end_ms: 1500,
+      },
     ],
     [
       { pipeline_id: 'ocr', frame_stride: '1', sample_fps: '0.5', start_ms: '60000' },
-      { pipeline_id: 'ocr', frame_stride: 1, max_frames: null, client_tag: null, retention_days: null, sample_fps: 0.5, start_ms: 60000, end_ms: null },
+      {
+        pipeline_id: 'ocr',
+        frame_stride: 1,
+        max_frames: null,
+        client_tag: null,
+        retention_days: null,
+        sample_fps: 0.5,
+        start_ms: 60000,
+        end_ms: null,
+      },
     ],
   ])('parses submit parameters %j', (input, expected) => {
     expect(submitParamsSchema.parse(input)).toEqual(expected);

@@ -145,7 +145,15 @@ describe('timed plans (sample_fps, start/end)', () => {
   });
 
   it('stop reading a second past the range end (input -to), and start at the first frame (no input seek)', () => {
-    const args = buildDecodeArgs({ path: 'x.mp4', stride: 1, maxFrames: null, jpegQuality: 85, sampleFps: 2, startMs: 60_000, endMs: 90_500 });
+    const args = buildDecodeArgs({
+      path: 'x.mp4',
+      stride: 1,
+      maxFrames: null,
+      jpegQuality: 85,
+      sampleFps: 2,
+      startMs: 60_000,
+      endMs: 90_500,
+    });
     const input = args.indexOf('-i');
     expect(args.indexOf('-to')).toBeGreaterThanOrEqual(0);
     expect(args.indexOf('-to')).toBeLessThan(input);

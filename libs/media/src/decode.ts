@@ -330,7 +330,11 @@ class DecodeSession {
     try {
       if (this.opts.maxFramePixels !== undefined) checkFrameSize(frame.width, frame.height, this.opts.maxFramePixels);
       if (this.opts.maxDurationMs !== undefined) {
-        const ms = this.timed ? (frame.pts === null ? null : (unpackTimedPts(frame.pts)?.ptsMs ?? null)) : frameTimeMs(frame, this.timeBase);
+        const ms = this.timed
+          ? frame.pts === null
+            ? null
+            : (unpackTimedPts(frame.pts)?.ptsMs ?? null)
+          : frameTimeMs(frame, this.timeBase);
         checkDuration(ms, this.opts.maxDurationMs);
       }
     } catch (err) {

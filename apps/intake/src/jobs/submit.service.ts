@@ -52,12 +52,7 @@ export class SubmitService {
     opts: { defaults?: Partial<Record<string, string>>; defaultSampleFps?: number | null; idempotencyKey?: string | null },
   ): Promise<SubmitOutcome> {
     try {
-      const fields: Record<string, string | undefined> = { ...opts.defaults, ...upload.fields };
-      // A deployment's default rate applies to a submission that chose no sampling of its own (stride or rate).
-      if (opts.defaultSampleFps != null && fields.frame_stride === undefined && fields.sample_fps === undefined) {
-        fields.sample_fps = String(opts.defaultSampleFps);
-      }
-      const params = this.parseParams(fields);
+      const params = this.parseParams(withDefaults(upload.fields, opts.defaults ?? {}, opts.defaultSampleFps ?? null));
       const file = await this.checkVideo(upload, params);
       return await this.createJob(params, file, opts.idempotencyKey ?? null);
     } finally {
@@ -213,6 +208,22 @@ const KNOWN_FIELDS = new Set([
   'start_ms',
   'end_ms',
 ]);
+
+/**
+ * The upload's fields over `defaults`; a deployment's default rate applies to
+ * a submission that chose no sampling of its own (neither stride nor rate).
+ */
+export function withDefaults(
+  fields: Record<string, string>,
+  defaults: Partial<Record<string, string>>,
+  defaultSampleFps: number | null,
+): Record<string, string | undefined> {
+  const merged: Record<string, string | undefined> = { ...defaults, ...fields };
+  if (defaultSampleFps !== null && merged.frame_stride === undefined && merged.sample_fps === undefined) {
+    merged.sample_fps = String(defaultSampleFps);
+  }
+  return merged;
+}
 
 /** The sampling the limits check (and the extractor decodes). */
 export function samplingRequest(p: SubmitParams): SamplingRequest {

@@ -34,11 +34,11 @@ import { Timestamp } from "../../google/protobuf/timestamp";
  * Errors map to gRPC status codes, and the stable Framewire error code travels
  * in the trailing metadata `fw-error-code` (the `code` of the HTTP problem body):
  *
- *   INVALID_ARGUMENT     INVALID_ARGUMENT, UNSUPPORTED_MEDIA, INVALID_VIDEO, UNKNOWN_PIPELINE
+ *   INVALID_ARGUMENT     INVALID_ARGUMENT, UNSUPPORTED_MEDIA, INVALID_VIDEO, UNKNOWN_PIPELINE,
+ *                        VIDEO_TOO_LARGE, VIDEO_TOO_LONG, TOO_MANY_FRAMES, RANGE_OUTSIDE_VIDEO
  *   NOT_FOUND            NOT_FOUND
  *   FAILED_PRECONDITION  CONFLICT (e.g. cancelling a finished job)
  *   RESOURCE_EXHAUSTED   PAYLOAD_TOO_LARGE
- *   OUT_OF_RANGE         RANGE_OUTSIDE_VIDEO (start_ms at or past the end of the video)
  *   UNAVAILABLE          STORAGE_UNAVAILABLE, DATABASE_UNAVAILABLE, BROKER_UNAVAILABLE
  *   DEADLINE_EXCEEDED    TIMEOUT
  *   UNAUTHENTICATED      a missing or wrong API key
