@@ -23,6 +23,7 @@ import { basename } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createJobServiceClient, fromProtoStatus, Job, JobEvent, unary, type JobServiceClient, type SubmitParams } from '@framewire/grpc';
 import { apiKeyEntry, generateApiKey } from '@framewire/contracts';
+import { estimateSampledFrames } from '@framewire/media';
 import type { analyzeVideo as AnalyzeVideo } from './analyze';
 import { CliError, describeFailure, EXIT } from './errors';
 import { followJob, type FollowState } from './follow';
@@ -291,10 +292,9 @@ async function analyze(video: string, o: AnalyzeCliOptions): Promise<number> {
       startMs: o.start,
       endMs: o.end,
       onVideo: (v) => {
-        if (v.frame_count !== null && o.sampleFps === undefined && o.start === undefined && o.end === undefined) {
-          const sampled = Math.ceil(v.frame_count / (o.stride ?? 1));
-          expected = o.maxFrames ? Math.min(sampled, o.maxFrames) : sampled;
-        }
+        const sampling = { frameStride: o.stride ?? 1, maxFrames: null, sampleFps: o.sampleFps, startMs: o.start, endMs: o.end };
+        const sampled = estimateSampledFrames(v, sampling);
+        if (sampled !== null) expected = o.maxFrames ? Math.min(sampled, o.maxFrames) : sampled;
         line.update(`loading ${o.pipeline} models · ${v.width}×${v.height} ${v.codec}`, null, 'loading', true);
       },
       onModelsLoaded: (ms) => {
