@@ -6,7 +6,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { JobStatus, unary, type JobEvent, type JobServiceClient } from '@framewire/grpc';
+import { JobStatus, unary, type JobEvent, type JobServiceClient, type SubmitParams } from '@framewire/grpc';
 import { apiKeyEntry, generateApiKey } from '@framewire/contracts';
 import { makeFixtureDir, makeTextFile, makeVideo, removeFixtureDir } from '../support/fixtures';
 import { failureOf, healthCheck, jobClient, reflect, submitFile, submitMessages, watchAll } from '../support/grpc-client';
@@ -180,6 +180,22 @@ describe('gRPC API', () => {
     expect(listed.jobs.every((j) => j.status === JobStatus.JOB_STATUS_COMPLETED)).toBe(true);
   });
 
+  it('samples by time over a range: the job, its submitted event and its results show what was asked', async () => {
+    // 24 frames at 30 fps; 10 fps from 100 ms to 700 ms: 100, 200, … 600 ms, frames 3, 6, … 18.
+    const job = await submitFile(client, { pipelineId: 'text_regions', sampleFps: 10, startMs: 100, endMs: 700 }, video);
+    expect(job).toMatchObject({ frameStride: 1, sampleFps: 10, startMs: 100, endMs: 700 });
+    const events = await watchAll(client, { jobId: job.jobId, fromStart: true });
+    expect(events[0].detail).toEqual({
+      $case: 'submitted',
+      submitted: expect.objectContaining({ sampleFps: 10, startMs: 100, endMs: 700 }),
+    });
+    expect(events.at(-1)!.type).toBe('completed');
+    const page = await unary(client.listResults.bind(client), { jobId: job.jobId, limit: 100, cursor: '' });
+    expect(page.results.map((r) => [r.frameIndex, Math.round(r.ptsMs)])).toEqual([3, 6, 9, 12, 15, 18].map((i) => [i, (i * 100) / 3]));
+    const viaHttp = (await http(`/v1/jobs/${job.jobId}`)).body as { params: Record<string, unknown> };
+    expect(viaHttp.params).toMatchObject({ frame_stride: 1, sample_fps: 10, start_ms: 100, end_ms: 700 });
+  });
+
   describe('refuses bad uploads with the HTTP messages, storing nothing', () => {
     let notVideo: string;
     let tooLarge: string;
@@ -197,13 +213,41 @@ describe('gRPC API', () => {
       ['a missing pipeline id', {}, 'video', status.INVALID_ARGUMENT, 'INVALID_ARGUMENT', 400],
       ['max_frames 0', { pipelineId: 'text_regions', maxFrames: 0 }, 'video', status.INVALID_ARGUMENT, 'INVALID_ARGUMENT', 400],
       ['a file over the limit', { pipelineId: 'text_regions' }, 'tooLarge', status.RESOURCE_EXHAUSTED, 'PAYLOAD_TOO_LARGE', 413],
-    ])('%s', async (_name, params, which, code, fwCode, httpStatus) => {
+      [
+        'sample_fps with a stride',
+        { pipelineId: 'text_regions', frameStride: 5, sampleFps: 2 },
+        'video',
+        status.INVALID_ARGUMENT,
+        'INVALID_ARGUMENT',
+        400,
+      ],
+      [
+        'an end before the start',
+        { pipelineId: 'text_regions', startMs: 500, endMs: 400 },
+        'video',
+        status.INVALID_ARGUMENT,
+        'INVALID_ARGUMENT',
+        400,
+      ],
+      [
+        'a start past the end of the video',
+        { pipelineId: 'text_regions', startMs: 5000 },
+        'video',
+        status.INVALID_ARGUMENT,
+        'RANGE_OUTSIDE_VIDEO',
+        422,
+      ],
+    ])('%s', async (_name, params: Partial<SubmitParams>, which, code, fwCode, httpStatus) => {
       const path = { video, notVideo, tooLarge }[which]!;
       const before = await jobCount();
       const failure = await failureOf(submitFile(client, params, path));
       const fields: Record<string, string> = {};
-      if ('pipelineId' in params) fields.pipeline_id = params.pipelineId;
-      if ('maxFrames' in params) fields.max_frames = String(params.maxFrames);
+      if (params.pipelineId !== undefined) fields.pipeline_id = params.pipelineId;
+      if (params.maxFrames !== undefined) fields.max_frames = String(params.maxFrames);
+      if (params.frameStride !== undefined) fields.frame_stride = String(params.frameStride);
+      if (params.sampleFps !== undefined) fields.sample_fps = String(params.sampleFps);
+      if (params.startMs !== undefined) fields.start_ms = String(params.startMs);
+      if (params.endMs !== undefined) fields.end_ms = String(params.endMs);
       const viaHttp = await httpSubmit(fields, path);
       expect(viaHttp.status).toBe(httpStatus);
       expect(failure).toEqual({ code, details: viaHttp.body!.detail, fwCode });

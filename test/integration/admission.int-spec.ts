@@ -72,4 +72,20 @@ describe('JobsRepository.framesNotYetExtracted', () => {
     await job({ max_frames: 70 }, { status: 'cancelled' });
     expect((await figure()) - before).toBe(39);
   });
+
+  it('counts a probed job sampled by time or range by its range: duration in range × sample_fps, frames in range / stride', async () => {
+    const before = await figure();
+    const probed = { status: 'running', frame_count: 300, duration_ms: 10_000 };
+    // 10 s at 2 fps: 20.
+    await job({ sample_fps: 2 }, probed);
+    // 2 s to 5 s at 0.5 fps: 1.5 → 2, less 1 done: 1.
+    await job({ sample_fps: 0.5, start_ms: 2000, end_ms: 5000 }, { ...probed, frames_done: 1 });
+    // An end past the video is clamped: 9 s to 10 s at 3 fps: 3.
+    await job({ sample_fps: 3, start_ms: 9000, end_ms: 60_000 }, probed);
+    // Stride 10 over the first 5 s: 150 frames → 15.
+    await job({ frame_stride: 10, end_ms: 5000 }, probed);
+    // No duration: sampling by time falls back to the frame count, the busy side (300, capped by max_frames 40).
+    await job({ sample_fps: 2, max_frames: 40 }, { status: 'running', frame_count: 300 });
+    expect((await figure()) - before).toBe(20 + 1 + 3 + 15 + 40);
+  });
 });

@@ -68,6 +68,7 @@ const ALL_MIGRATIONS = [
   'JobRetention1796188600000',
   'FrameGeometry1796200000000',
   'TextTracks1796400000000',
+  'JobSampling1796500000000',
 ];
 
 describe('migrations', () => {

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { DomainError, submitParamsSchema, type FrameGeometry, type VideoMetadata } from '@framewire/contracts';
-import { DEFAULT_JPEG_QUALITY, MediaToolkit, type DecodedFrame } from '@framewire/media';
+import { checkRange, DEFAULT_JPEG_QUALITY, MediaToolkit, type DecodedFrame } from '@framewire/media';
 import { createPipelineRuntime, frameGeometry, mapResultToSource, PIPELINE_CONFIG } from '@framewire/pipelines';
 import { ConfigError, loadConfig } from '@framewire/runtime';
 
@@ -20,6 +20,10 @@ export interface AnalyzeOptions {
   pipeline: string;
   stride: number | string | undefined;
   maxFrames: number | string | undefined;
+  /** Sampling by time and range, as a job's sample_fps, start_ms and end_ms. */
+  sampleFps?: number | string | undefined;
+  startMs?: number | string | undefined;
+  endMs?: number | string | undefined;
   /** Same variables, same defaults as the extractor and inference stages. */
   env?: NodeJS.ProcessEnv;
   onVideo?: (video: VideoMetadata) => void;
@@ -43,14 +47,28 @@ export interface AnalyzeOptions {
  */
 export async function* analyzeVideo(path: string, opts: AnalyzeOptions): AsyncGenerator<FrameOutcome> {
   const env = opts.env ?? process.env;
-  const params = submitParamsSchema.safeParse({ pipeline_id: opts.pipeline, frame_stride: opts.stride, max_frames: opts.maxFrames });
+  const params = submitParamsSchema.safeParse({
+    pipeline_id: opts.pipeline,
+    frame_stride: opts.stride,
+    max_frames: opts.maxFrames,
+    sample_fps: opts.sampleFps,
+    start_ms: opts.startMs,
+    end_ms: opts.endMs,
+  });
   if (!params.success) {
     throw new DomainError(
       'INVALID_ARGUMENT',
       `invalid parameters: ${params.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
   }
-  const { pipeline_id: pipelineId, frame_stride: stride, max_frames: maxFrames } = params.data;
+  const {
+    pipeline_id: pipelineId,
+    frame_stride: stride,
+    max_frames: maxFrames,
+    sample_fps: sampleFps,
+    start_ms: startMs,
+    end_ms: endMs,
+  } = params.data;
 
   // The inference stage's pipeline runtime, from the same variables (FW_MODEL_DIR, FW_ONNX_THREADS, FW_PLUGIN_DIRS,
   // FW_PIPELINE_DIRS). One worker: frames on this thread. Several: one runner per worker thread, each session on
@@ -70,6 +88,7 @@ export async function* analyzeVideo(path: string, opts: AnalyzeOptions): AsyncGe
     );
   }
   const video = await media.probeVideo(path);
+  checkRange(video.duration_ms, { startMs, endMs });
   opts.onVideo?.(video);
 
   try {
@@ -80,6 +99,9 @@ export async function* analyzeVideo(path: string, opts: AnalyzeOptions): AsyncGe
     const frames = media.decodeFrames(path, {
       stride,
       maxFrames,
+      sampleFps,
+      startMs,
+      endMs,
       jpegQuality: intEnv(env, 'FW_JPEG_QUALITY', DEFAULT_JPEG_QUALITY),
       maxWidth: intEnv(env, 'FW_MAX_FRAME_WIDTH', 1920),
       ...(opts.signal ? { signal: opts.signal } : {}),

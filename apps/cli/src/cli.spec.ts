@@ -28,6 +28,17 @@ describe('following a job', () => {
     expect(progressText(s, plain)).toMatchObject({ fraction: 1, text: expect.stringContaining('2 text tracks · in 1.5 s') });
   });
 
+  it('estimates a job sampled by time from the range of video it covers', () => {
+    let s = initialState();
+    s = applyEvent(
+      s,
+      ev(1, { $case: 'submitted', submitted: { pipelineId: 'p', frameStride: 1, sampleFps: 2, startMs: 10_000, endMs: 40_000 } }),
+    );
+    const video = { width: 1, height: 1, codec: 'h264', frameCount: 1800, durationMs: 60_000, fps: 30 };
+    s = applyEvent(s, ev(2, { $case: 'extracting', extracting: { video } }));
+    expect(s).toMatchObject({ sampleFps: 2, startMs: 10_000, endMs: 40_000, estimate: 60 });
+  });
+
   it('remembers why a job failed or was cancelled', () => {
     const failed = applyEvent(
       initialState(),

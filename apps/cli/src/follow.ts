@@ -1,5 +1,6 @@
 import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import type { JobEvent, JobServiceClient } from '@framewire/grpc';
+import { estimateSampledFrames } from '@framewire/media';
 import { formatMs, ProgressLine, statusColor, type Tty } from './output';
 
 /** What the events of a job have said so far. */
@@ -13,6 +14,10 @@ export interface FollowState {
   estimate: number | null;
   stride: number;
   maxFrames: number | null;
+  /** Sampling by time and range, from the submitted event. */
+  sampleFps: number | null;
+  startMs: number | null;
+  endMs: number | null;
   error: { code: string; message: string } | null;
   reason: string | null;
   processingMs: number | null;
@@ -33,6 +38,9 @@ export function initialState(): FollowState {
     estimate: null,
     stride: 1,
     maxFrames: null,
+    sampleFps: null,
+    startMs: null,
+    endMs: null,
     error: null,
     reason: null,
     processingMs: null,
@@ -52,14 +60,20 @@ export function applyEvent(s: FollowState, ev: JobEvent, now = Date.now()): Foll
     case 'submitted':
       next.stride = d.submitted.frameStride;
       next.maxFrames = d.submitted.maxFrames ?? null;
+      next.sampleFps = d.submitted.sampleFps ?? null;
+      next.startMs = d.submitted.startMs ?? null;
+      next.endMs = d.submitted.endMs ?? null;
       break;
     case 'extracting': {
       next.status = 'running';
-      const count = d.extracting.video?.frameCount;
-      if (count !== undefined) {
-        const sampled = Math.ceil(count / Math.max(1, s.stride));
-        next.estimate = s.maxFrames === null ? sampled : Math.min(sampled, s.maxFrames);
-      }
+      const v = d.extracting.video;
+      const sampled = v
+        ? estimateSampledFrames(
+            { frame_count: v.frameCount ?? null, duration_ms: v.durationMs ?? null, fps: v.fps ?? null },
+            { frameStride: Math.max(1, s.stride), maxFrames: s.maxFrames, sampleFps: s.sampleFps, startMs: s.startMs, endMs: s.endMs },
+          )
+        : null;
+      if (sampled !== null) next.estimate = s.maxFrames === null ? sampled : Math.min(sampled, s.maxFrames);
       break;
     }
     case 'extracted':

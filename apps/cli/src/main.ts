@@ -3,6 +3,7 @@
  * framewire: the command-line client of Framewire.
  *
  *   framewire submit video.mp4 --pipeline text_regions --stride 5 --watch
+ *   framewire submit video.mp4 --pipeline ocr --sample-fps 2 --start 1:00 --end 2:00
  *   framewire status <job-id>
  *   framewire results <job-id> [--json | --table]
  *   framewire watch <job-id>                  (ends with the job's text tracks)
@@ -23,6 +24,7 @@ import { basename } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createJobServiceClient, fromProtoStatus, Job, JobEvent, unary, type JobServiceClient, type SubmitParams } from '@framewire/grpc';
 import { apiKeyEntry, generateApiKey, type TextTrack } from '@framewire/contracts';
+import { estimateSampledFrames } from '@framewire/media';
 import {
   buildTracksForVideo,
   EXPORT_FORMATS,
@@ -37,6 +39,7 @@ import { followJob, type FollowState } from './follow';
 import { bold, dim, formatBytes, formatMs, green, ProgressLine, red, statusColor, table, truncate, ttyOf, yellow } from './output';
 import { resultRow, ResultsWriter } from './results';
 import { trackFromMessage, writeTracks } from './tracks';
+import { describeSampling, parseSampleFps, parseVideoTime, type SamplingOptions } from './sampling';
 
 const stdout = ttyOf(process.stdout);
 const stderr = ttyOf(process.stderr);
@@ -115,6 +118,9 @@ async function submit(video: string, o: SubmitOptions, g: GlobalOptions): Promis
         pipelineId: o.pipeline,
         frameStride: o.stride ?? 0,
         maxFrames: o.maxFrames,
+        sampleFps: o.sampleFps,
+        startMs: o.start,
+        endMs: o.end,
         clientTag: o.tag,
         idempotencyKey: o.idempotencyKey,
         filename: basename(video),
@@ -129,7 +135,7 @@ async function submit(video: string, o: SubmitOptions, g: GlobalOptions): Promis
     else stdout.write(`${job.jobId}\n`);
     stderr.write(
       `${dim(stderr, 'submitted')} ${basename(video)} (${formatBytes(info.size)}) → job ${bold(stderr, job.jobId)} ` +
-        `${dim(stderr, `pipeline ${job.pipelineId} ${job.pipelineVersion}, stride ${job.frameStride}${job.maxFrames ? `, at most ${job.maxFrames} frames` : ''}`)}\n`,
+        `${dim(stderr, `pipeline ${job.pipelineId} ${job.pipelineVersion}, ${describeSampling(job)}${job.maxFrames ? `, at most ${job.maxFrames} frames` : ''}`)}\n`,
     );
     if (!o.watch) return EXIT.ok;
     const state = await followJob(client, job.jobId, { fromStart: true, progress: stderr });
@@ -140,9 +146,8 @@ async function submit(video: string, o: SubmitOptions, g: GlobalOptions): Promis
   });
 }
 
-interface SubmitOptions {
+interface SubmitOptions extends SamplingOptions {
   pipeline: string;
-  stride?: number;
   maxFrames?: number;
   tag?: string;
   idempotencyKey?: string;
@@ -188,7 +193,7 @@ async function status(jobId: string, o: { json?: boolean }, g: GlobalOptions): P
     ['pipeline', `${job.pipelineId} ${job.pipelineVersion}`],
     [
       'frames',
-      `${seen}/${job.framesTotal ?? '?'} (${job.framesFailed} failed), stride ${job.frameStride}${job.maxFrames ? `, at most ${job.maxFrames}` : ''}`,
+      `${seen}/${job.framesTotal ?? '?'} (${job.framesFailed} failed), ${describeSampling(job)}${job.maxFrames ? `, at most ${job.maxFrames}` : ''}`,
     ],
     [
       'video',
@@ -316,10 +321,7 @@ async function pipelines(o: { json?: boolean }, g: GlobalOptions): Promise<numbe
 
 // ---------------------------------------------------------------- analyze
 
-async function analyze(
-  video: string,
-  o: { pipeline: string; stride?: number; maxFrames?: number; json?: boolean; table?: boolean; tracks?: boolean },
-): Promise<number> {
+async function analyze(video: string, o: AnalyzeCliOptions): Promise<number> {
   if (o.json && o.table) throw new CliError('choose one of --json and --table', EXIT.usage);
   const out = new ResultsWriter(o.json ? 'json' : 'table', stdout);
   const line = new ProgressLine(stderr);
@@ -339,12 +341,14 @@ async function analyze(
       pipeline: o.pipeline,
       stride: o.stride,
       maxFrames: o.maxFrames,
+      sampleFps: o.sampleFps,
+      startMs: o.start,
+      endMs: o.end,
       onVideo: (v) => {
         probed = v;
-        if (v.frame_count !== null) {
-          const sampled = Math.ceil(v.frame_count / (o.stride ?? 1));
-          expected = o.maxFrames ? Math.min(sampled, o.maxFrames) : sampled;
-        }
+        const sampling = { frameStride: o.stride ?? 1, maxFrames: null, sampleFps: o.sampleFps, startMs: o.start, endMs: o.end };
+        const count = estimateSampledFrames(v, sampling);
+        if (count !== null) expected = o.maxFrames ? Math.min(count, o.maxFrames) : count;
         line.update(`loading ${o.pipeline} models · ${v.width}×${v.height} ${v.codec}`, null, 'loading', true);
       },
       onModelsLoaded: (ms) => {
@@ -376,11 +380,29 @@ async function analyze(
   );
   if (o.tracks !== false && !o.json) {
     // The status service's builder over the same frames: the tracks a job over this video would have.
-    const tracks = buildTracksForVideo(sampled, { video: probed, frameStride: o.stride ?? 1 });
+    const tracks = buildTracksForVideo(sampled, { video: probed, frameStride: o.stride ?? 1, sampleFps: o.sampleFps });
     stdout.write('\n');
     writeTracks(tracks, stdout, { final: true });
   }
   return EXIT.ok;
+}
+
+interface AnalyzeCliOptions extends SamplingOptions {
+  pipeline: string;
+  maxFrames?: number;
+  json?: boolean;
+  table?: boolean;
+  /** false with --no-tracks. */
+  tracks?: boolean;
+}
+
+/** --stride, --sample-fps, --start and --end, as submit and analyze both take them. */
+function samplingOptions(cmd: Command): Command {
+  return cmd
+    .option('--stride <n>', 'keep every n-th frame', positiveInt)
+    .option('--sample-fps <fps>', 'sample by time: n frames per second of video (e.g. 2 or 0.5; not with --stride)', parseSampleFps)
+    .option('--start <time>', 'analyse from this video time on: 90 or 90s, 1500ms, 1:30, 1:02:03.5', parseVideoTime)
+    .option('--end <time>', 'analyse up to this video time (exclusive), same forms as --start', parseVideoTime);
 }
 
 // ---------------------------------------------------------------- program
@@ -404,11 +426,15 @@ function program(): Command {
     };
   const globals = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
-  p.command('submit')
-    .description('upload a video and create a job (prints the job id)')
-    .argument('<video>', 'the video file')
-    .addOption(new Option('-p, --pipeline <id>', 'pipeline to run (see `framewire pipelines`)').env('FW_PIPELINE').default('text_regions'))
-    .option('--stride <n>', 'keep every n-th frame', positiveInt)
+  samplingOptions(
+    p
+      .command('submit')
+      .description('upload a video and create a job (prints the job id)')
+      .argument('<video>', 'the video file')
+      .addOption(
+        new Option('-p, --pipeline <id>', 'pipeline to run (see `framewire pipelines`)').env('FW_PIPELINE').default('text_regions'),
+      ),
+  )
     .option('--max-frames <n>', 'stop after n sampled frames', positiveInt)
     .option('--tag <tag>', 'a client tag stored with the job')
     .option('--idempotency-key <key>', 'retrying with the same key returns the same job')
@@ -457,21 +483,18 @@ function program(): Command {
     .option('--json', 'as JSON')
     .action(run((o: { json?: boolean }, cmd: Command) => pipelines(o, globals(cmd))));
 
-  p.command('analyze')
-    .description('run a pipeline on a video in this process (no server, broker or database): the baseline a job is measured against')
-    .argument('<video>', 'the video file')
-    .addOption(new Option('-p, --pipeline <id>', 'pipeline to run').env('FW_PIPELINE').default('text_regions'))
-    .option('--stride <n>', 'keep every n-th frame', positiveInt)
+  samplingOptions(
+    p
+      .command('analyze')
+      .description('run a pipeline on a video in this process (no server, broker or database): the baseline a job is measured against')
+      .argument('<video>', 'the video file')
+      .addOption(new Option('-p, --pipeline <id>', 'pipeline to run').env('FW_PIPELINE').default('text_regions')),
+  )
     .option('--max-frames <n>', 'stop after n sampled frames', positiveInt)
     .option('--json', 'a JSON array of {frame_index, pts_ms, result, error, timings_ms, geometry}, as `results --json` prints')
     .option('--table', 'a table, one frame per line (the default), then the text tracks')
     .option('--no-tracks', 'do not print the text tracks after the table')
-    .action(
-      run(
-        (video: string, o: { pipeline: string; stride?: number; maxFrames?: number; json?: boolean; table?: boolean; tracks?: boolean }) =>
-          analyze(video, o),
-      ),
-    );
+    .action(run((video: string, o: AnalyzeCliOptions) => analyze(video, o)));
 
   p.command('keygen')
     .description('create an API key and the FW_API_KEYS entry (its hash) that lets it in')

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { encodeFrameMessage, makeEvent, msgIds, WORK_SUBJECTS, type ExtractRequestV1, type InferRequestV1 } from '@framewire/contracts';
-import { checkVideoLimits, MediaToolkit, tooManyFramesWhileDecoding, type DecodedFrame } from '@framewire/media';
+import { checkVideoLimits, MediaToolkit, tooManyFramesWhileDecoding, type DecodedFrame, type SamplingRequest } from '@framewire/media';
 import { Broker, CancellationRegistry, Consume, type HandlerContext } from '@framewire/messaging';
 import { Metrics } from '@framewire/observability';
 import { APP_CONFIG, LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
@@ -36,12 +36,24 @@ export class ExtractService {
       const video = await this.media.probeVideo(local.path);
       // Intake checked its own probe; this one is what will be decoded (and covers work queued before a cap was lowered).
       const frameCap = this.config.maxFramesPerJob;
-      checkVideoLimits(video, { frameStride: req.frame_stride, maxFrames: req.max_frames }, this.config);
+      const sampling = samplingOf(req);
+      checkVideoLimits(video, sampling, this.config);
       await this.broker.publishEvent(makeEvent('extracting', req.job_id, { video, worker_id: this.workerId }));
-      this.logger.info({ video, stride: req.frame_stride, max_frames: req.max_frames }, 'decoding');
+      this.logger.info(
+        {
+          video,
+          stride: req.frame_stride,
+          max_frames: req.max_frames,
+          sample_fps: sampling.sampleFps,
+          start_ms: sampling.startMs,
+          end_ms: sampling.endMs,
+        },
+        'decoding',
+      );
 
       let decoded = 0;
       let sampled = 0;
+      let lastIndex = -1;
       const window = new PublishWindow(this.config.publishWindow);
       const flow = new FlowControl(
         this.broker,
@@ -57,6 +69,9 @@ export class ExtractService {
       );
       const frames = this.media.decodeFrames(local.path, {
         stride: req.frame_stride,
+        sampleFps: sampling.sampleFps,
+        startMs: sampling.startMs,
+        endMs: sampling.endMs,
         // Without max_frames, decode one past the cap: finding it fails the job rather than cutting it short unsaid.
         maxFrames: req.max_frames === null ? frameCap + 1 : Math.min(req.max_frames, frameCap),
         signal: AbortSignal.any([ctx.signal, cancel.signal]),
@@ -71,13 +86,14 @@ export class ExtractService {
         },
       });
       for await (const frame of frames) {
-        if (sampled === frameCap) throw tooManyFramesWhileDecoding(frameCap, req.frame_stride);
+        if (sampled === frameCap) throw tooManyFramesWhileDecoding(frameCap, sampling);
         await flow.admit();
         await window.add(this.publishFrame(req, frame).then((duplicate) => flow.published1(duplicate)));
         sampled++;
+        lastIndex = frame.index;
       }
       await window.drain();
-      decoded = Math.max(decoded, sampled === 0 ? 0 : (sampled - 1) * req.frame_stride + 1);
+      decoded = Math.max(decoded, lastIndex + 1);
       await this.broker.publishEvent(
         makeEvent('extracted', req.job_id, { frames_total: sampled, frames_decoded: decoded, worker_id: this.workerId }),
       );
@@ -120,6 +136,17 @@ export class ExtractService {
     if (!ack.duplicate) this.metrics.frameDone();
     return ack.duplicate;
   }
+}
+
+/** What the message asks to sample; a message queued before sampling by time existed asks for none of it. */
+export function samplingOf(req: ExtractRequestV1): Required<SamplingRequest> {
+  return {
+    frameStride: req.frame_stride,
+    maxFrames: req.max_frames,
+    sampleFps: req.sample_fps ?? null,
+    startMs: req.start_ms ?? null,
+    endMs: req.end_ms ?? null,
+  };
 }
 
 /** Keeps up to `size` publishes awaiting their acknowledgement; the first failure fails the whole extraction. */

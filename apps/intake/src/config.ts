@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { COMMON_CONFIG, configPart, DATABASE_CONFIG, env, loadConfig, type ConfigOf } from '@framewire/runtime';
-import { parseApiKeyEntries, type ApiKeyEntry } from '@framewire/contracts';
+import { parseApiKeyEntries, SUBMIT_LIMITS, type ApiKeyEntry } from '@framewire/contracts';
 import { DECODER_CONFIG, VIDEO_LIMITS_CONFIG } from '@framewire/media';
 import { PIPELINE_CONFIG } from '@framewire/pipelines';
 import { storageConfigFromEnv, type StorageConfig } from '@framewire/storage';
@@ -76,7 +76,24 @@ export const INTAKE_CONFIG_SPEC = {
     schema: env.string('text_regions'),
     doc: 'pipeline of the legacy /v1/video/submit route when none is given',
   },
+  defaultSampleFps: {
+    env: 'FW_DEFAULT_SAMPLE_FPS',
+    schema: offOrFps('off'),
+    doc: 'sample_fps of the legacy /v1/video/submit route when neither sample_fps nor frame_stride is given; off: every frame',
+  },
 };
+/** `off` (null) or a sample_fps (SUBMIT_LIMITS' range). */
+function offOrFps(def: string) {
+  const { minSampleFps: min, maxSampleFps: max } = SUBMIT_LIMITS;
+  return z
+    .string()
+    .default(def)
+    .refine((v) => v === 'off' || (/^\d+(\.\d+)?$/.test(v) && Number(v) >= min && Number(v) <= max), {
+      message: `must be off or a number of frames per second in ${min}..${max}`,
+    })
+    .transform((v) => (v === 'off' ? null : Number(v)));
+}
+
 /** `off` (null) or an integer in min..max. */
 function offOrInt(def: string, min: number, max: number) {
   return z

@@ -77,7 +77,7 @@ export class TracksService implements OnApplicationShutdown {
 
   private async build(job: JobRecord, final: boolean): Promise<TracksBuilt> {
     const frames = await this.readFrames(job.id);
-    const tracks = buildTracksForVideo(frames, { video: job.video, frameStride: job.frame_stride });
+    const tracks = buildTracksForVideo(frames, { video: job.video, frameStride: job.frame_stride, sampleFps: job.sample_fps });
     const stored = await this.tracks.replaceForJob(job.id, tracks, { final, framesSeen: frames.length });
     return { stored, ...countTracks(tracks), frames: frames.length };
   }

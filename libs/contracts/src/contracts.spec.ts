@@ -33,10 +33,57 @@ describe('contracts', () => {
   });
 
   it.each([
-    [{ pipeline_id: 'ocr' }, { pipeline_id: 'ocr', frame_stride: 1, max_frames: null, client_tag: null, retention_days: null }],
+    [
+      { pipeline_id: 'ocr' },
+      {
+        pipeline_id: 'ocr',
+        frame_stride: 1,
+        max_frames: null,
+        client_tag: null,
+        retention_days: null,
+        sample_fps: null,
+        start_ms: null,
+        end_ms: null,
+      },
+    ],
     [
       { pipeline_id: 'ocr', frame_stride: '7', max_frames: '5', retention_days: '0' },
-      { pipeline_id: 'ocr', frame_stride: 7, max_frames: 5, client_tag: null, retention_days: 0 },
+      {
+        pipeline_id: 'ocr',
+        frame_stride: 7,
+        max_frames: 5,
+        client_tag: null,
+        retention_days: 0,
+        sample_fps: null,
+        start_ms: null,
+        end_ms: null,
+      },
+    ],
+    [
+      { pipeline_id: 'ocr', sample_fps: '29.97', start_ms: '0', end_ms: '1500' },
+      {
+        pipeline_id: 'ocr',
+        frame_stride: 1,
+        max_frames: null,
+        client_tag: null,
+        retention_days: null,
+        sample_fps: 29.97,
+        start_ms: 0,
+        end_ms: 1500,
+      },
+    ],
+    [
+      { pipeline_id: 'ocr', frame_stride: '1', sample_fps: '0.5', start_ms: '60000' },
+      {
+        pipeline_id: 'ocr',
+        frame_stride: 1,
+        max_frames: null,
+        client_tag: null,
+        retention_days: null,
+        sample_fps: 0.5,
+        start_ms: 60000,
+        end_ms: null,
+      },
     ],
   ])('parses submit parameters %j', (input, expected) => {
     expect(submitParamsSchema.parse(input)).toEqual(expected);
@@ -51,6 +98,16 @@ describe('contracts', () => {
     [{ pipeline_id: 'ocr', max_frames: '99999999999' }, /max_frames must be <=/],
     [{ pipeline_id: 'ocr', retention_days: '-1' }, /retention_days must be >= 0/],
     [{ pipeline_id: 'ocr', retention_days: '36501' }, /retention_days must be <=/],
+    [{ pipeline_id: 'ocr', sample_fps: '0' }, /sample_fps must be >= 0.001/],
+    [{ pipeline_id: 'ocr', sample_fps: '-2' }, /sample_fps must be >= 0.001/],
+    [{ pipeline_id: 'ocr', sample_fps: '241' }, /sample_fps must be <= 240/],
+    [{ pipeline_id: 'ocr', sample_fps: 'fast' }, /sample_fps must be a number/],
+    [{ pipeline_id: 'ocr', sample_fps: '2', frame_stride: '5' }, /sample_fps and frame_stride are mutually exclusive/],
+    [{ pipeline_id: 'ocr', start_ms: '-1' }, /start_ms must be >= 0/],
+    [{ pipeline_id: 'ocr', start_ms: '1.5' }, /start_ms must be an integer/],
+    [{ pipeline_id: 'ocr', end_ms: '0' }, /end_ms must be > start_ms \(0\)/],
+    [{ pipeline_id: 'ocr', start_ms: '2000', end_ms: '2000' }, /end_ms must be > start_ms \(2000\)/],
+    [{ pipeline_id: 'ocr', end_ms: String(8 * 24 * 3_600_000) }, /end_ms must be <=/],
   ])('refuses submit parameters %j', (input, message) => {
     const r = submitParamsSchema.safeParse(input);
     expect(r.success).toBe(false);

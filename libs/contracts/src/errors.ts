@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'VIDEO_TOO_LONG',
   /** The job would sample more frames than FW_MAX_FRAMES_PER_JOB allows. */
   'TOO_MANY_FRAMES',
+  /** start_ms is at or past the video's end: the range asked for holds no frame. */
+  'RANGE_OUTSIDE_VIDEO',
   /** Decoding took longer than FW_DECODE_TIMEOUT_MS; ffmpeg was stopped. */
   'DECODE_TIMEOUT',
   'MODEL_REJECTED_INPUT',

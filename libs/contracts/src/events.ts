@@ -20,6 +20,10 @@ export const submittedEvent = z.object({
   pipeline_id: pipelineIdSchema,
   frame_stride: z.number().int().min(1),
   max_frames: z.number().int().min(1).nullable(),
+  /** Sampling by time and range, as asked (absent in events published before they existed: null). */
+  sample_fps: z.number().positive().nullable().optional(),
+  start_ms: z.number().int().nonnegative().nullable().optional(),
+  end_ms: z.number().int().positive().nullable().optional(),
 });
 
 /** Extraction started: the video was probed. */

@@ -34,31 +34,78 @@ export const SUBMIT_LIMITS = {
   maxFrames: 1_000_000,
   /** About 100 years: longer is "forever", which is what leaving retention_days out means with FW_RETENTION_DAYS off. */
   maxRetentionDays: 36_500,
+  /** sample_fps: 1 frame every 1000 s at the least, 240 a second at the most (no video is denser). */
+  minSampleFps: 0.001,
+  maxSampleFps: 240,
+  /** start_ms / end_ms: within FW_MAX_DURATION_MS's own ceiling (a week), so a typo is a 400, not a 422 later. */
+  maxRangeMs: 7 * 24 * 3_600_000,
 } as const;
 
-export const submitParamsSchema = z.object({
-  pipeline_id: pipelineIdSchema,
-  frame_stride: z.coerce
-    .number({ message: 'frame_stride must be an integer' })
-    .int('frame_stride must be an integer')
-    .min(1, 'frame_stride must be >= 1')
-    .max(SUBMIT_LIMITS.maxFrameStride, `frame_stride must be <= ${SUBMIT_LIMITS.maxFrameStride}`)
-    .default(1),
-  max_frames: z.coerce
-    .number({ message: 'max_frames must be an integer' })
-    .int('max_frames must be an integer')
-    .min(1, 'max_frames must be >= 1')
-    .max(SUBMIT_LIMITS.maxFrames, `max_frames must be <= ${SUBMIT_LIMITS.maxFrames}`)
+const rangeMsSchema = (name: string) =>
+  z.coerce
+    .number({ message: `${name} must be an integer (milliseconds)` })
+    .int(`${name} must be an integer (milliseconds)`)
+    .min(0, `${name} must be >= 0`)
+    .max(SUBMIT_LIMITS.maxRangeMs, `${name} must be <= ${SUBMIT_LIMITS.maxRangeMs}`)
     .nullable()
-    .default(null),
-  client_tag: z.string().max(128).nullable().default(null),
-  /** Days the job is kept once finished (0: deleted at the next retention sweep); null: the deployment's FW_RETENTION_DAYS. */
-  retention_days: z.coerce
-    .number({ message: 'retention_days must be an integer' })
-    .int('retention_days must be an integer')
-    .min(0, 'retention_days must be >= 0')
-    .max(SUBMIT_LIMITS.maxRetentionDays, `retention_days must be <= ${SUBMIT_LIMITS.maxRetentionDays}`)
-    .nullable()
-    .default(null),
-});
+    .default(null);
+
+/**
+ * What a client may ask of a job. Sampling is by frame count (`frame_stride`:
+ * every n-th decoded frame) or by time (`sample_fps`: the first frame at or
+ * after each multiple of 1/sample_fps from the range's start), not both;
+ * `start_ms`/`end_ms` restrict either to the frames whose pts is in
+ * [start_ms, end_ms).
+ */
+export const submitParamsSchema = z
+  .object({
+    pipeline_id: pipelineIdSchema,
+    frame_stride: z.coerce
+      .number({ message: 'frame_stride must be an integer' })
+      .int('frame_stride must be an integer')
+      .min(1, 'frame_stride must be >= 1')
+      .max(SUBMIT_LIMITS.maxFrameStride, `frame_stride must be <= ${SUBMIT_LIMITS.maxFrameStride}`)
+      .default(1),
+    max_frames: z.coerce
+      .number({ message: 'max_frames must be an integer' })
+      .int('max_frames must be an integer')
+      .min(1, 'max_frames must be >= 1')
+      .max(SUBMIT_LIMITS.maxFrames, `max_frames must be <= ${SUBMIT_LIMITS.maxFrames}`)
+      .nullable()
+      .default(null),
+    client_tag: z.string().max(128).nullable().default(null),
+    /** Days the job is kept once finished (0: deleted at the next retention sweep); null: the deployment's FW_RETENTION_DAYS. */
+    retention_days: z.coerce
+      .number({ message: 'retention_days must be an integer' })
+      .int('retention_days must be an integer')
+      .min(0, 'retention_days must be >= 0')
+      .max(SUBMIT_LIMITS.maxRetentionDays, `retention_days must be <= ${SUBMIT_LIMITS.maxRetentionDays}`)
+      .nullable()
+      .default(null),
+    /** Frames per second of video time to analyse; null: sample by frame_stride. */
+    sample_fps: z.coerce
+      .number({ message: 'sample_fps must be a number' })
+      .refine(Number.isFinite, 'sample_fps must be a number')
+      .min(SUBMIT_LIMITS.minSampleFps, `sample_fps must be >= ${SUBMIT_LIMITS.minSampleFps}`)
+      .max(SUBMIT_LIMITS.maxSampleFps, `sample_fps must be <= ${SUBMIT_LIMITS.maxSampleFps}`)
+      .nullable()
+      .default(null),
+    /** First ms of video time to analyse (inclusive, by frame pts); null: from the start. */
+    start_ms: rangeMsSchema('start_ms'),
+    /** End of the range (exclusive, by frame pts); null: to the end. Past the video's end means to the end. */
+    end_ms: rangeMsSchema('end_ms'),
+  })
+  .superRefine((p, ctx) => {
+    if (p.sample_fps !== null && p.frame_stride !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sample_fps'],
+        message:
+          'sample_fps and frame_stride are mutually exclusive: sample by time (sample_fps) or by frame count (frame_stride), not both',
+      });
+    }
+    if (p.end_ms !== null && p.end_ms <= (p.start_ms ?? 0)) {
+      ctx.addIssue({ code: 'custom', path: ['end_ms'], message: `end_ms must be > start_ms (${p.start_ms ?? 0})` });
+    }
+  });
 export type SubmitParams = z.infer<typeof submitParamsSchema>;

@@ -11,6 +11,10 @@ export const extractRequestV1 = z.object({
   pipeline_id: pipelineIdSchema,
   frame_stride: z.number().int().min(1),
   max_frames: z.number().int().min(1).nullable(),
+  /** Sampling by time (see submitParamsSchema); optional so that messages queued before they existed still read as "none". */
+  sample_fps: z.number().positive().nullable().optional(),
+  start_ms: z.number().int().nonnegative().nullable().optional(),
+  end_ms: z.number().int().positive().nullable().optional(),
 });
 export type ExtractRequestV1 = z.infer<typeof extractRequestV1>;
 

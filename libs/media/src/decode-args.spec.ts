@@ -1,4 +1,13 @@
-import { buildDecodeArgs, buildFilter, countSampledFrames, expectedSampledIndices, jpegQualityToQscale } from './decode-args';
+import {
+  buildDecodeArgs,
+  buildFilter,
+  countSampledFrames,
+  expectedSampledIndices,
+  isTimedPlan,
+  jpegQualityToQscale,
+  timedSelectExpr,
+  unpackTimedPts,
+} from './decode-args';
 
 describe('buildDecodeArgs', () => {
   const args = buildDecodeArgs({ path: '/videos/a:b.mp4', stride: 7, maxFrames: 12, jpegQuality: 85 });
@@ -104,5 +113,60 @@ describe('expectedSampledIndices', () => {
     ] as const) {
       expect(expectedSampledIndices(n, s, m)).toHaveLength(countSampledFrames(n, s, m));
     }
+  });
+});
+
+describe('timed plans (sample_fps, start/end)', () => {
+  it('are only the plans with a rate or a range', () => {
+    expect(isTimedPlan({})).toBe(false);
+    expect(isTimedPlan({ sampleFps: null, startMs: null, endMs: null })).toBe(false);
+    expect(isTimedPlan({ sampleFps: 2 })).toBe(true);
+    expect(isTimedPlan({ startMs: 0 })).toBe(true);
+    expect(isTimedPlan({ endMs: 1000 })).toBe(true);
+  });
+
+  it('pack the decoded index and the time into the pts before select, and select by the time read back', () => {
+    expect(buildFilter({ stride: 1, sampleFps: 2 })).toBe(
+      "setpts='N*4294967296+round(max(PTS*TB\\,0)*100000)'," +
+        "select='if(gte(mod(pts\\,4294967296)/100000\\,0)*gte((mod(pts\\,4294967296)/100000-0)*2\\,ld(0)-0.000010001000)" +
+        "\\,1+0*st(0\\,floor((mod(pts\\,4294967296)/100000-0)*2+0.000010001000)+1)\\,0)'," +
+        'showinfo,setpts=N/(25*TB),scale=out_range=full',
+    );
+  });
+
+  it('select a range by pts, end exclusive, measuring the multiples from its start', () => {
+    const expr = timedSelectExpr({ stride: 1, sampleFps: 0.5, startMs: 1500, endMs: 4250 });
+    expect(expr).toContain('gte(mod(pts\\,4294967296)/100000\\,1.5)*lt(mod(pts\\,4294967296)/100000\\,4.25)');
+    expect(expr).toContain('(mod(pts\\,4294967296)/100000-1.5)*0.5');
+  });
+
+  it('keep frame_stride by the index in the whole video when a range is given', () => {
+    expect(timedSelectExpr({ stride: 4, startMs: 2000 })).toBe('gte(mod(pts\\,4294967296)/100000\\,2)*not(mod(n\\,4))');
+  });
+
+  it('stop reading a second past the range end (input -to), and start at the first frame (no input seek)', () => {
+    const args = buildDecodeArgs({
+      path: 'x.mp4',
+      stride: 1,
+      maxFrames: null,
+      jpegQuality: 85,
+      sampleFps: 2,
+      startMs: 60_000,
+      endMs: 90_500,
+    });
+    const input = args.indexOf('-i');
+    expect(args.indexOf('-to')).toBeGreaterThanOrEqual(0);
+    expect(args.indexOf('-to')).toBeLessThan(input);
+    expect(args[args.indexOf('-to') + 1]).toBe('91.5');
+    expect(args).not.toContain('-ss');
+    expect(buildDecodeArgs({ path: 'x.mp4', stride: 1, maxFrames: null, jpegQuality: 85, sampleFps: 2 })).not.toContain('-to');
+  });
+
+  it('unpack a printed pts into the index and the time in ms', () => {
+    expect(unpackTimedPts(0)).toEqual({ index: 0, ptsMs: 0 });
+    expect(unpackTimedPts(40 * 4294967296 + 300_000)).toEqual({ index: 40, ptsMs: 3000 });
+    expect(unpackTimedPts(7 * 4294967296 + 333_333)).toEqual({ index: 7, ptsMs: 3333.33 });
+    expect(unpackTimedPts(2 ** 21 * 4294967296 + 1)).toBeNull(); // past 2^53: no longer exact
+    expect(unpackTimedPts(-1)).toBeNull();
   });
 });

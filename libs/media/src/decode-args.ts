@@ -23,6 +23,21 @@
  * after showinfo has read the real ones: muxers refuse non-increasing
  * timestamps, which real files (concatenated streams, broken muxers) have, and
  * would otherwise stop the decode with "non monotonically increasing dts".
+ *
+ * Sampling by time or range (sample_fps, start/end) needs both a frame's time
+ * and its decoded index, but after `select` the index is gone (showinfo counts
+ * its own frames). So a `setpts` in front of select packs both into the pts:
+ * pts = n·2^32 + time in 10 µs ticks (exact in the double the expression is
+ * evaluated in while n < 2^21 and the time < 11.9 h), select reads the time
+ * back with mod(), and the pts showinfo prints unpacks into (index, time) —
+ * see unpackTimedPts(). A showinfo on every decoded frame would tell the same
+ * at about twice the CPU (it checksums every frame). Select by time keeps the
+ * first frame at or after each multiple of 1/sample_fps from the start
+ * (a counter in st(0) holds the next multiple due): right on variable frame
+ * rate video, where frame counts are not time. The decode still starts at the
+ * file's first frame (no -ss input seek: the index must count every frame
+ * before the range); an input `-to` a second past the range's end stops
+ * reading there.
  */
 
 export interface DecodePlan {
@@ -32,12 +47,28 @@ export interface DecodePlan {
   /** 1–100, libjpeg-style; mapped to ffmpeg's qscale by jpegQualityToQscale(). */
   jpegQuality: number;
   maxWidth?: number | undefined;
+  /** Sampling by time: frames per second of video time (stride is then 1). */
+  sampleFps?: number | null | undefined;
+  /** The range of video time, [startMs, endMs) by pts. */
+  startMs?: number | null | undefined;
+  endMs?: number | null | undefined;
+}
+
+/** A timed plan (sampling by time or range) packs the decoded index into the pts (see above): 2^32 ticks per index. */
+export const TIMED_PTS_PACK = 2 ** 32;
+/** Ticks per second of a timed plan's packed time: 10 µs. */
+export const TIMED_TICKS_PER_S = 100_000;
+
+/** Whether the plan samples by time or range (packed pts), rather than by decoded-frame number alone. */
+export function isTimedPlan(plan: Pick<DecodePlan, 'sampleFps' | 'startMs' | 'endMs'>): boolean {
+  return plan.sampleFps != null || plan.startMs != null || plan.endMs != null;
 }
 
 export function buildDecodeArgs(plan: DecodePlan): string[] {
   return [
     ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info'],
     ...['-progress', 'pipe:3', '-vsync', 'passthrough'],
+    ...(plan.endMs != null ? ['-to', secs(plan.endMs + INPUT_END_SLACK_MS)] : []),
     ...['-reinit_filter', '0', '-i', `file:${plan.path}`],
     // output 0: every decoded frame, discarded — only counted by -progress
     ...['-map', '0:V:0', '-vf', RENUMBER, '-r', NOMINAL_FPS, '-f', 'null', '-'],
@@ -53,9 +84,56 @@ const NOMINAL_FPS = '25';
 /** Timestamps 0, 1, 2… frames at NOMINAL_FPS: strictly increasing whatever the input had. */
 const RENUMBER = `setpts=N/(${NOMINAL_FPS}*TB)`;
 
-export function buildFilter(plan: Pick<DecodePlan, 'stride' | 'maxWidth'>): string {
+/**
+ * Reading stops this long after the range's end (input `-to`): whether ffmpeg
+ * counts -to from zero or from the file's start time, it never stops before
+ * the end; select makes the cut exact.
+ */
+const INPUT_END_SLACK_MS = 1000;
+
+export function buildFilter(plan: Pick<DecodePlan, 'stride' | 'maxWidth' | 'sampleFps' | 'startMs' | 'endMs'>): string {
   const size = plan.maxWidth === undefined ? '' : `w='min(iw\\,${plan.maxWidth})':h=-1:`;
-  return [`select='not(mod(n\\,${plan.stride}))'`, 'showinfo', RENUMBER, `scale=${size}out_range=full`].join(',');
+  const select = isTimedPlan(plan) ? [PACK_PTS, `select='${timedSelectExpr(plan)}'`] : [`select='not(mod(n\\,${plan.stride}))'`];
+  return [...select, 'showinfo', RENUMBER, `scale=${size}out_range=full`].join(',');
+}
+
+/** pts := n·2^32 + max(time, 0) in 10 µs ticks (a slightly negative leading pts reads as 0, as frameTimeMs clamps it). */
+const PACK_PTS = `setpts='N*${TIMED_PTS_PACK}+round(max(PTS*TB\\,0)*${TIMED_TICKS_PER_S})'`;
+
+/**
+ * The select expression of a timed plan (commas escaped for the filter
+ * graph). With sample_fps F from start S: keep a frame in range when
+ * (t − S)·F has reached the next multiple due (ld(0), 0 at first), then make
+ * the next one due the first multiple after it. Half a tick (5 µs) of
+ * tolerance absorbs the packing's rounding and float noise in t·F. Without sample_fps: every stride-th decoded frame (by
+ * its index in the whole video, so samplings of one video line up) in range.
+ */
+export function timedSelectExpr(plan: Pick<DecodePlan, 'stride' | 'sampleFps' | 'startMs' | 'endMs'>): string {
+  const t = `mod(pts,${TIMED_PTS_PACK})/${TIMED_TICKS_PER_S}`;
+  const start = secs(plan.startMs ?? 0);
+  const inRange = [`gte(${t},${start})`, ...(plan.endMs != null ? [`lt(${t},${secs(plan.endMs)})`] : [])].join('*');
+  let expr: string;
+  if (plan.sampleFps != null) {
+    const intervals = `(${t}-${start})*${plan.sampleFps}`;
+    // Half a tick of the packed time, in intervals: a frame right on a multiple may read up to 5 µs early.
+    const eps = (plan.sampleFps / (2 * TIMED_TICKS_PER_S) + 1e-9).toFixed(12);
+    expr = `if(${inRange}*gte(${intervals},ld(0)-${eps}),1+0*st(0,floor(${intervals}+${eps})+1),0)`;
+  } else {
+    expr = `${inRange}*not(mod(n,${plan.stride}))`;
+  }
+  return expr.replace(/,/g, '\\,');
+}
+
+/** A timed frame's packed pts (as showinfo prints it) → its decoded index and time in ms; null when it is not a packed pts. */
+export function unpackTimedPts(pts: number): { index: number; ptsMs: number } | null {
+  if (!Number.isSafeInteger(pts) || pts < 0) return null;
+  const index = Math.floor(pts / TIMED_PTS_PACK);
+  const ticks = pts - index * TIMED_PTS_PACK;
+  return { index, ptsMs: Math.round((ticks * 1_000_000) / TIMED_TICKS_PER_S) / 1000 };
+}
+
+function secs(ms: number): string {
+  return String(ms / 1000);
 }
 
 /**

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { type Readable } from 'node:stream';
 import { DomainError } from '@framewire/contracts';
 import { resolveFfmpegPath } from './binaries';
-import { buildDecodeArgs } from './decode-args';
+import { buildDecodeArgs, isTimedPlan, unpackTimedPts } from './decode-args';
 import { classifyDecodeLine, frameTimeMs, parseProgressLine, type ShowinfoFrame } from './decode-log';
 import { LineSplitter, LineTail, summarizeStderr } from './ffmpeg-log';
 import { nonVideoFormatReason } from './formats';
@@ -13,7 +13,7 @@ import { abortReason, type ExitInfo, killIfRunning, spawnFailure, watchExit } fr
 export const DEFAULT_JPEG_QUALITY = 85;
 
 export interface DecodedFrame {
-  /** Original decoded-frame index, 0-based (a multiple of the stride). */
+  /** Original decoded-frame index in the whole video, 0-based (a multiple of the stride when sampling by stride). */
   index: number;
   /** Presentation time in ms from the start of the video (µs precision). */
   ptsMs: number;
@@ -38,8 +38,17 @@ export interface DecodeProgress {
 }
 
 export interface DecodeOptions {
-  /** Keep frames whose decoded index is a multiple of this (≥ 1). */
+  /** Keep frames whose decoded index is a multiple of this (≥ 1); must be 1 with sampleFps. */
   stride: number;
+  /**
+   * Sampling by time: keep the first frame at or after each multiple of
+   * 1/sampleFps seconds from startMs (by pts, so right on variable frame rate
+   * video). Frames keep their index in the whole video and their own pts.
+   */
+  sampleFps?: number | null;
+  /** Keep only frames whose pts is in [startMs, endMs) (ms, like DecodedFrame.ptsMs). */
+  startMs?: number | null;
+  endMs?: number | null;
   /** Stop after this many sampled frames (ffmpeg is stopped, the rest is not decoded); null = all. */
   maxFrames: number | null;
   /** Aborting kills ffmpeg; the iterator then rejects with the signal's reason. */
@@ -105,6 +114,13 @@ export function validateDecodeOptions(opts: DecodeOptions): void {
   if (!Number.isInteger(opts.stride) || opts.stride < 1) bad('stride must be an integer >= 1');
   if (opts.maxFrames !== null && (!Number.isInteger(opts.maxFrames) || opts.maxFrames < 1))
     bad('maxFrames must be null or an integer >= 1');
+  const fps = opts.sampleFps ?? null;
+  if (fps !== null && !(Number.isFinite(fps) && fps > 0)) bad('sampleFps must be a number > 0');
+  if (fps !== null && opts.stride !== 1) bad('sampleFps and a stride other than 1 are mutually exclusive');
+  const start = opts.startMs ?? null;
+  const end = opts.endMs ?? null;
+  if (start !== null && !(Number.isFinite(start) && start >= 0)) bad('startMs must be a number >= 0');
+  if (end !== null && !(Number.isFinite(end) && end > (start ?? 0))) bad('endMs must be a number > startMs');
   const q = opts.jpegQuality;
   if (q !== undefined && (!Number.isInteger(q) || q < 1 || q > 100)) bad('jpegQuality must be an integer from 1 to 100');
   const w = opts.maxWidth;
@@ -137,6 +153,8 @@ class DecodeSession {
   private stopped = false;
   private sampled = 0;
   private lastPtsMs = 0;
+  /** Sampling by time or range: showinfo's pts packs the decoded index and the time (see decode-args.ts). */
+  private readonly timed: boolean;
   private wake: (() => void) | null = null;
   /** Time spent waiting on ffmpeg for frames so far, against opts.timeoutMs. */
   private waitedMs = 0;
@@ -152,7 +170,11 @@ class DecodeSession {
       maxFrames: opts.maxFrames,
       jpegQuality: opts.jpegQuality ?? DEFAULT_JPEG_QUALITY,
       maxWidth: opts.maxWidth,
+      sampleFps: opts.sampleFps,
+      startMs: opts.startMs,
+      endMs: opts.endMs,
     });
+    this.timed = isTimedPlan(opts);
     this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     this.stdout = this.child.stdout as Readable;
     this.exited = watchExit(this.child).then(
@@ -231,6 +253,11 @@ class DecodeSession {
     if (this.splitter.pendingBytes > 0 || this.jpegs.length > 0) {
       throw new DomainError('INTERNAL', 'ffmpeg output ended inside a frame, or with frames showinfo did not report');
     }
+    if (this.sampled === 0 && (this.opts.startMs ?? 0) > 0) {
+      throw new DomainError('RANGE_OUTSIDE_VIDEO', `no frame of the video is at or after start_ms ${this.opts.startMs}`, {
+        details: { start_ms: this.opts.startMs, end_ms: this.opts.endMs ?? null },
+      });
+    }
     if (this.sampled === 0) throw new DomainError('INVALID_VIDEO', 'could not decode video: no frame could be decoded');
   }
 
@@ -250,9 +277,9 @@ class DecodeSession {
     if (info.n !== this.sampled) {
       throw new DomainError('INTERNAL', `frame bookkeeping out of step: showinfo frame ${info.n}, output frame ${this.sampled}`);
     }
-    const index = this.sampled * this.opts.stride;
+    const { index, ptsMs } = this.indexAndTime(info);
     this.sampled += 1;
-    this.lastPtsMs = frameTimeMs(info, this.timeBase) ?? this.lastPtsMs;
+    this.lastPtsMs = ptsMs ?? this.lastPtsMs;
     return {
       index,
       ptsMs: this.lastPtsMs,
@@ -263,6 +290,21 @@ class DecodeSession {
       sourceHeight: info.height,
       jpeg: jpeg.bytes,
     };
+  }
+
+  /** A sampled frame's decoded index and time: unpacked from its pts when timed, else counted (k·stride). */
+  private indexAndTime(info: ShowinfoFrame): { index: number; ptsMs: number | null } {
+    if (!this.timed) return { index: this.sampled * this.opts.stride, ptsMs: frameTimeMs(info, this.timeBase) };
+    const unpacked = info.pts === null ? null : unpackTimedPts(info.pts);
+    if (unpacked === null) {
+      // n ≥ 2^21 frames or a time ≥ 11.9 h no longer fit the double the packing is computed in.
+      throw new DomainError(
+        'VIDEO_TOO_LONG',
+        `video is too long to sample by time or range (frame ${info.n} has pts ${info.pts ?? 'none'}): ` +
+          'at most 2097152 frames and 11.9 h; sample by frame_stride instead',
+      );
+    }
+    return unpacked;
   }
 
   private onJpegBytes(chunk: Buffer): void {
@@ -304,7 +346,14 @@ class DecodeSession {
   private checkLimits(frame: ShowinfoFrame): void {
     try {
       if (this.opts.maxFramePixels !== undefined) checkFrameSize(frame.width, frame.height, this.opts.maxFramePixels);
-      if (this.opts.maxDurationMs !== undefined) checkDuration(frameTimeMs(frame, this.timeBase), this.opts.maxDurationMs);
+      if (this.opts.maxDurationMs !== undefined) {
+        const ms = this.timed
+          ? frame.pts === null
+            ? null
+            : (unpackTimedPts(frame.pts)?.ptsMs ?? null)
+          : frameTimeMs(frame, this.timeBase);
+        checkDuration(ms, this.opts.maxDurationMs);
+      }
     } catch (err) {
       this.fail(err as Error);
     }

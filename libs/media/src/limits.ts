@@ -20,6 +20,11 @@ export interface SamplingRequest {
   frameStride: number;
   /** null: every sampled frame of the video. */
   maxFrames: number | null;
+  /** Sampling by time: frames per second of video time (frameStride is then 1); null or absent: by frameStride. */
+  sampleFps?: number | null;
+  /** The range of video time, [startMs, endMs) by frame pts; null or absent: from the start / to the end. */
+  startMs?: number | null;
+  endMs?: number | null;
 }
 
 /**
@@ -70,41 +75,113 @@ export function estimateFrameCount(video: Pick<VideoMetadata, 'frame_count' | 'd
 }
 
 /**
- * TOO_MANY_FRAMES when a job without max_frames would sample more frames than
- * the cap. The message names the cap and the smallest frame_stride that
- * fits, or max_frames. A job with max_frames never samples more than it
- * (intake refuses max_frames over the cap), and an unknown count passes:
- * the extractor stops and fails the job at the first frame over the cap.
+ * RANGE_OUTSIDE_VIDEO when start_ms is at or past the end of a video whose
+ * duration the probe gives: the range holds no frame. An end_ms past the end
+ * is not an error: the range is clamped to the video (analysed to its end).
  */
-export function checkSampledFrames(frameCount: number | null, request: SamplingRequest, maxFramesPerJob: number): void {
-  if (request.maxFrames !== null || frameCount === null) return;
-  const sampled = Math.ceil(frameCount / request.frameStride);
-  if (sampled <= maxFramesPerJob) return;
-  const stride = Math.ceil(frameCount / maxFramesPerJob);
+export function checkRange(durationMs: number | null, request: Pick<SamplingRequest, 'startMs' | 'endMs'>): void {
+  const start = request.startMs ?? 0;
+  if (durationMs === null || start === 0 || start < durationMs) return;
   throw new DomainError(
-    'TOO_MANY_FRAMES',
-    `job would sample ${sampled} frames (${frameCount} frames at frame_stride ${request.frameStride}), ` +
-      `over this server's limit of ${maxFramesPerJob} per job (FW_MAX_FRAMES_PER_JOB): ` +
-      `pass frame_stride >= ${stride}, or max_frames <= ${maxFramesPerJob} to analyse the first frames only`,
-    { details: { frames: frameCount, sampled, limit: maxFramesPerJob, suggested_frame_stride: stride } },
+    'RANGE_OUTSIDE_VIDEO',
+    `start_ms ${start} is at or past the end of the video (${formatMs(durationMs)}): the range holds no frame`,
+    { details: { start_ms: start, end_ms: request.endMs ?? null, duration_ms: durationMs } },
   );
 }
 
-/** Every cap the probe can tell: frame size, duration, sampled frames. Throws the first one broken. */
+/** The range's length in ms, clamped to the video; null when neither the range's end nor the duration is known. */
+export function rangeDurationMs(durationMs: number | null, request: Pick<SamplingRequest, 'startMs' | 'endMs'>): number | null {
+  const start = request.startMs ?? 0;
+  const end = durationMs === null ? (request.endMs ?? null) : Math.min(request.endMs ?? durationMs, durationMs);
+  return end === null ? null : Math.max(0, end - start);
+}
+
+/**
+ * How many frames a request samples, as far as the probe tells (null: it
+ * cannot tell). By time: the range's duration × sample_fps (one frame per
+ * interval started inside the range), never more than the frames in range.
+ * By stride: the frames in range (the frame count × the range's share of the
+ * duration) / stride. Without max_frames; see checkSampledFrames.
+ */
+export function estimateSampledFrames(
+  video: Pick<VideoMetadata, 'frame_count' | 'duration_ms' | 'fps'>,
+  request: SamplingRequest,
+): number | null {
+  const frames = estimateFrameCount(video);
+  const ranged = (request.startMs ?? null) !== null || (request.endMs ?? null) !== null;
+  const rangeMs = rangeDurationMs(video.duration_ms, request);
+  const inRange =
+    frames === null ? null : ranged && rangeMs !== null && video.duration_ms ? Math.ceil((frames * rangeMs) / video.duration_ms) : frames;
+  if (request.sampleFps != null) {
+    if (rangeMs === null) return inRange;
+    const byTime = Math.ceil(round6((rangeMs * request.sampleFps) / 1000));
+    return inRange === null ? byTime : Math.min(byTime, inRange);
+  }
+  return inRange === null ? null : Math.ceil(inRange / request.frameStride);
+}
+
+/**
+ * TOO_MANY_FRAMES when a job without max_frames would sample more frames than
+ * the cap. The message names the cap and the smallest frame_stride (or the
+ * largest sample_fps) that fits, or max_frames. A job with max_frames never
+ * samples more than it (intake refuses max_frames over the cap), and an
+ * unknown count passes: the extractor stops and fails the job at the first
+ * frame over the cap.
+ */
+export function checkSampledFrames(
+  video: Pick<VideoMetadata, 'frame_count' | 'duration_ms' | 'fps'>,
+  request: SamplingRequest,
+  maxFramesPerJob: number,
+): void {
+  if (request.maxFrames !== null) return;
+  const sampled = estimateSampledFrames(video, request);
+  if (sampled === null || sampled <= maxFramesPerJob) return;
+  const orMaxFrames = `or max_frames <= ${maxFramesPerJob} to analyse the first frames only`;
+  const over = `over this server's limit of ${maxFramesPerJob} per job (FW_MAX_FRAMES_PER_JOB)`;
+  const rangeMs = rangeDurationMs(video.duration_ms, request);
+  if (request.sampleFps != null && rangeMs !== null && rangeMs > 0) {
+    // The largest rate (in thousandths) that fits: sampled frames are ceil(range × fps).
+    const fps = Math.floor((maxFramesPerJob * 1_000_000) / rangeMs) / 1000;
+    throw new DomainError(
+      'TOO_MANY_FRAMES',
+      `job would sample ${sampled} frames (${formatMs(rangeMs)} of video at sample_fps ${request.sampleFps}), ${over}: ` +
+        `pass sample_fps <= ${fps}, a shorter start_ms/end_ms range, ${orMaxFrames}`,
+      { details: { range_ms: rangeMs, sampled, limit: maxFramesPerJob, suggested_sample_fps: fps } },
+    );
+  }
+  const frames = sampled * request.frameStride;
+  const stride = Math.ceil(frames / maxFramesPerJob);
+  throw new DomainError(
+    'TOO_MANY_FRAMES',
+    `job would sample ${sampled} frames (${frames} frames at frame_stride ${request.frameStride}), ${over}: ` +
+      `pass frame_stride >= ${stride}, ${orMaxFrames}`,
+    { details: { frames, sampled, limit: maxFramesPerJob, suggested_frame_stride: stride } },
+  );
+}
+
+/** Every cap the probe can tell: frame size, duration, range, sampled frames. Throws the first one broken. */
 export function checkVideoLimits(video: VideoMetadata, request: SamplingRequest, limits: VideoLimits): void {
   checkFrameSize(video.width, video.height, limits.maxFramePixels);
   checkDuration(video.duration_ms, limits.maxDurationMs);
-  checkSampledFrames(estimateFrameCount(video), request, limits.maxFramesPerJob);
+  checkRange(video.duration_ms, request);
+  checkSampledFrames(video, request, limits.maxFramesPerJob);
 }
 
 /** The error of a job without max_frames whose decode found one more frame than the cap. */
-export function tooManyFramesWhileDecoding(maxFramesPerJob: number, frameStride: number): DomainError {
+export function tooManyFramesWhileDecoding(maxFramesPerJob: number, request: SamplingRequest): DomainError {
+  const at = request.sampleFps != null ? `at sample_fps ${request.sampleFps}` : `at frame_stride ${request.frameStride}`;
+  const pass = request.sampleFps != null ? 'a smaller sample_fps, a shorter range' : 'a larger frame_stride';
   return new DomainError(
     'TOO_MANY_FRAMES',
-    `video has more than ${maxFramesPerJob} frames to sample at frame_stride ${frameStride}, this server's limit per job ` +
-      `(FW_MAX_FRAMES_PER_JOB): pass a larger frame_stride, or max_frames <= ${maxFramesPerJob} to analyse the first frames only`,
+    `video has more than ${maxFramesPerJob} frames to sample ${at}, this server's limit per job ` +
+      `(FW_MAX_FRAMES_PER_JOB): pass ${pass}, or max_frames <= ${maxFramesPerJob} to analyse the first frames only`,
     { details: { limit: maxFramesPerJob } },
   );
+}
+
+/** Rounds away float noise (0.1 × 3 = 0.30000000000000004) before a ceil. */
+function round6(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
 }
 
 function formatMs(ms: number): string {

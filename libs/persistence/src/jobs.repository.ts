@@ -12,6 +12,12 @@ import type { Sql } from './sql';
 
 export const MAX_LIST_LIMIT = 1000;
 
+/** A probed job's range of video time in ms: [start_ms, end_ms) within [0, duration_ms] (see estimateSampledFrames in libs/media). */
+const RANGE_MS = `GREATEST(0, LEAST(COALESCE(j."end_ms", j."duration_ms"), j."duration_ms") - COALESCE(j."start_ms", 0))`;
+/** The share of a probed job's frames in its range (1 without a range, or when the duration is unknown). */
+const RANGE_FRACTION = `(CASE WHEN (j."start_ms" IS NULL AND j."end_ms" IS NULL) OR COALESCE(j."duration_ms", 0) <= 0 THEN 1
+                              ELSE ${RANGE_MS} / j."duration_ms" END)`;
+
 /** created_at as microsecond UTC text, the cursor's own precision. */
 const CURSOR_TS = `to_char("created_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursor_ts"`;
 
@@ -52,8 +58,9 @@ export class JobsRepository {
       try {
         inserted = await sql.query(
           `INSERT INTO "jobs" ("id", "status", "pipeline_id", "pipeline_version", "models", "input_key",
-             "input_size", "input_sha256", "frame_stride", "max_frames", "idempotency_key", "client_tag", "retention_days")
-           VALUES ($1, 'pending', $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12)
+             "input_size", "input_sha256", "frame_stride", "max_frames", "idempotency_key", "client_tag", "retention_days",
+             "sample_fps", "start_ms", "end_ms")
+           VALUES ($1, 'pending', $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
            ON CONFLICT ("idempotency_key") WHERE "idempotency_key" IS NOT NULL DO NOTHING
            RETURNING *`,
           [
@@ -69,6 +76,9 @@ export class JobsRepository {
             key,
             input.client_tag ?? null,
             input.retention_days ?? null,
+            input.sample_fps ?? null,
+            input.start_ms ?? null,
+            input.end_ms ?? null,
           ],
         );
       } catch (err) {
@@ -161,7 +171,8 @@ export class JobsRepository {
    * Admission control: an estimate of the frames the jobs that are not yet
    * extracted (pending, or running without frames_total) will still queue for
    * inference. A job the extractor has probed counts its sampled frames
-   * (frame_count / stride, capped by max_frames or `maxFramesPerJob`); a job
+   * (range duration × sample_fps, or its frames in range / stride, capped by
+   * max_frames or `maxFramesPerJob`); a job
    * not yet probed counts the mean frames_total of the jobs completed in the
    * last hour (capped the same way; max_frames, or 0, when there is none).
    * Frames already done or failed are subtracted; frames already queued for
@@ -177,8 +188,10 @@ export class JobsRepository {
             WHERE "status" = 'completed' AND "frames_total" IS NOT NULL AND "finished_at" > now() - interval '1 hour'
          )
          SELECT COALESCE(SUM(GREATEST(0,
-                  CASE WHEN j."frame_count" IS NOT NULL
-                       THEN LEAST(CEIL(j."frame_count"::float8 / j."frame_stride"), COALESCE(j."max_frames", $1))
+                  CASE WHEN j."sample_fps" IS NOT NULL AND j."duration_ms" IS NOT NULL
+                       THEN LEAST(CEIL(${RANGE_MS} / 1000.0 * j."sample_fps"), COALESCE(j."max_frames", $1))
+                       WHEN j."frame_count" IS NOT NULL
+                       THEN LEAST(CEIL(j."frame_count"::float8 * ${RANGE_FRACTION} / j."frame_stride"), COALESCE(j."max_frames", $1))
                        ELSE LEAST(COALESCE(j."max_frames", $1), COALESCE((SELECT "mean" FROM "recent"), j."max_frames", 0))
                   END - j."frames_done" - j."frames_failed")), 0)::float8 AS "frames"
            FROM "jobs" j

@@ -22,6 +22,11 @@ export interface JobRecord {
   input_sha256: string;
   frame_stride: number;
   max_frames: number | null;
+  /** Frames per second of video time (sampling by time); null: by frame_stride. */
+  sample_fps: number | null;
+  /** The range of video time asked for, [start_ms, end_ms) by frame pts; null: from the start / to the end. */
+  start_ms: number | null;
+  end_ms: number | null;
   /** Null until the extractor has probed the video. */
   video: VideoMetadata | null;
   /** Null until extraction has ended. */
@@ -54,6 +59,9 @@ export interface CreateJobInput {
   input_sha256: string;
   frame_stride: number;
   max_frames: number | null;
+  sample_fps?: number | null;
+  start_ms?: number | null;
+  end_ms?: number | null;
   idempotency_key?: string | null;
   client_tag?: string | null;
   retention_days?: number | null;
@@ -188,6 +196,9 @@ export function toJobRecord(row: Row): JobRecord {
     input_sha256: str(row.input_sha256),
     frame_stride: num(row.frame_stride),
     max_frames: numOrNull(row.max_frames),
+    sample_fps: numOrNull(row.sample_fps),
+    start_ms: numOrNull(row.start_ms),
+    end_ms: numOrNull(row.end_ms),
     video:
       row.width === null || row.width === undefined
         ? null

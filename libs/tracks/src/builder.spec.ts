@@ -262,4 +262,9 @@ describe('buildTracksForVideo', () => {
     expect(buildTracksForVideo(ocrFrames([[FRAMEWIRE]]), { video, frameStride: 12 })[0]?.end_ms).toBe(500);
     expect(buildTracksForVideo(ocrFrames([[FRAMEWIRE]]), { video: null, frameStride: 12 })[0]?.end_ms).toBe(0);
   });
+
+  it('takes the interval from sample_fps when the job sampled by time', () => {
+    expect(buildTracksForVideo(ocrFrames([[FRAMEWIRE]]), { video, frameStride: 1, sampleFps: 4 })[0]?.end_ms).toBe(250);
+    expect(buildTracksForVideo(ocrFrames([[FRAMEWIRE]]), { video: null, frameStride: 1, sampleFps: 2 })[0]?.end_ms).toBe(500);
+  });
 });

@@ -231,6 +231,8 @@ export interface SampledVideo {
   video: Pick<VideoMetadata, 'duration_ms' | 'fps' | 'width' | 'height'> | null;
   /** Every how many decoded frames one was sampled: the interval when there is only one sample to go by. */
   frameStride: number;
+  /** Samples per second of video time, when the job sampled by time (it then sets the interval instead of the stride). */
+  sampleFps?: number | null;
 }
 
 /**
@@ -238,10 +240,10 @@ export interface SampledVideo {
  * and the CLI's local analyze call this, so both build the same tracks from
  * the same frames.
  */
-export function buildTracksForVideo(frames: readonly TrackFrame[], { video, frameStride }: SampledVideo): TextTrack[] {
+export function buildTracksForVideo(frames: readonly TrackFrame[], { video, frameStride, sampleFps }: SampledVideo): TextTrack[] {
   return buildTextTracks(frames, {
-    // Between samples: the median gap of the frames' pts; for a single frame, what the stride gives.
-    intervalMs: frames.length < 2 && video?.fps ? (frameStride * 1000) / video.fps : null,
+    // Between samples: the median gap of the frames' pts; for a single frame, what the rate or the stride gives.
+    intervalMs: frames.length >= 2 ? null : sampleFps ? 1000 / sampleFps : video?.fps ? (frameStride * 1000) / video.fps : null,
     durationMs: video?.duration_ms ?? null,
     sourceSize: video ? { width: video.width, height: video.height } : null,
   });

@@ -134,6 +134,9 @@ export class JobsGrpcHandlers {
         max_frames: p.maxFrames === undefined ? undefined : String(p.maxFrames),
         client_tag: p.clientTag,
         retention_days: p.retentionDays === undefined ? undefined : String(p.retentionDays),
+        sample_fps: p.sampleFps === undefined ? undefined : String(p.sampleFps),
+        start_ms: p.startMs === undefined ? undefined : String(p.startMs),
+        end_ms: p.endMs === undefined ? undefined : String(p.endMs),
       };
       const { job } = await this.submitter.submitChunks(fields, chunksOf(messages, cancelled.signal), {
         idempotencyKey: p.idempotencyKey ?? null,

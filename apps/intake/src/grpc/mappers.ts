@@ -62,6 +62,9 @@ export function jobMessage(job: JobRecord): Job {
     updatedAt: job.updated_at,
     metrics: jobMetricsMessage(job),
     retentionDays: job.retention_days ?? undefined,
+    sampleFps: job.sample_fps ?? undefined,
+    startMs: job.start_ms ?? undefined,
+    endMs: job.end_ms ?? undefined,
   };
 }
 
@@ -259,7 +262,14 @@ function eventDetail(event: DomainEvent): JobEvent['detail'] {
     case 'submitted':
       return {
         $case: 'submitted',
-        submitted: { pipelineId: event.pipeline_id, frameStride: event.frame_stride, maxFrames: event.max_frames ?? undefined },
+        submitted: {
+          pipelineId: event.pipeline_id,
+          frameStride: event.frame_stride,
+          maxFrames: event.max_frames ?? undefined,
+          sampleFps: event.sample_fps ?? undefined,
+          startMs: event.start_ms ?? undefined,
+          endMs: event.end_ms ?? undefined,
+        },
       };
     case 'extracting':
       return { $case: 'extracting', extracting: { video: videoMessage(event.video) } };

@@ -31,7 +31,9 @@ export class LegacyVideoController {
   @ApiRoute({
     tag: 'legacy',
     summary: "The original system's submit",
-    description: 'Multipart like POST /v1/jobs; `pipeline_id` defaults to FW_DEFAULT_PIPELINE.',
+    description:
+      'Multipart like POST /v1/jobs; `pipeline_id` defaults to FW_DEFAULT_PIPELINE, and `sample_fps` to FW_DEFAULT_SAMPLE_FPS ' +
+      'when neither `sample_fps` nor `frame_stride` is given.',
     ok: { 200: ['the job id', legacySubmitSchema] },
     errors: [400, 413, 415, 422, 429],
     legacyErrors: true,
@@ -39,7 +41,10 @@ export class LegacyVideoController {
   @ApiSubmitBody()
   async submit(@Req() req: Request) {
     const upload = await this.uploads.receive(req);
-    const { job } = await this.submitter.submitUpload(upload, { defaults: { pipeline_id: this.config.defaultPipeline } });
+    const { job } = await this.submitter.submitUpload(upload, {
+      defaults: { pipeline_id: this.config.defaultPipeline },
+      defaultSampleFps: this.config.defaultSampleFps,
+    });
     return { job_id: job.id };
   }
 

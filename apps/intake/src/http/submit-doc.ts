@@ -17,6 +17,23 @@ export const ApiSubmitBody = (): MethodDecorator =>
           file: { type: 'string', format: 'binary', description: 'the video; checked by content, not by name' },
           pipeline_id: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', description: 'see GET /v1/pipelines' },
           frame_stride: { type: 'integer', minimum: 1, maximum: 100000, default: 1, description: 'keep every n-th decoded frame' },
+          sample_fps: {
+            type: 'number',
+            minimum: 0.001,
+            maximum: 240,
+            description:
+              'sample by time: the first frame at or after each multiple of 1/sample_fps s from start_ms (right on variable frame rate video); not with a frame_stride other than 1',
+          },
+          start_ms: {
+            type: 'integer',
+            minimum: 0,
+            description: 'analyse frames from this pts on (ms); at or past the end of the video: 422 RANGE_OUTSIDE_VIDEO',
+          },
+          end_ms: {
+            type: 'integer',
+            minimum: 1,
+            description: 'analyse frames before this pts (ms, > start_ms); past the end of the video means to its end',
+          },
           max_frames: { type: 'integer', minimum: 1, maximum: 1000000, description: 'stop after this many sampled frames' },
           client_tag: { type: 'string', maxLength: 128 },
           retention_days: {

@@ -29,6 +29,15 @@ describe('submitMessages', () => {
     expect(extractRequestV1.parse(decode(work!.payload))).toMatchObject({ job_id: job.id, input_key: job.input_key, frame_stride: 5 });
   });
 
+  it('carries sampling by time and range in the event and the work message; a message without them reads as none', () => {
+    const timed = jobRecord({ frame_stride: 1, sample_fps: 2.5, start_ms: 1000, end_ms: 9000 });
+    const [ev, w] = submitMessages(timed, 'trace-2');
+    expect(jobEventSchema.parse(decode(ev!.payload))).toMatchObject({ sample_fps: 2.5, start_ms: 1000, end_ms: 9000 });
+    expect(extractRequestV1.parse(decode(w!.payload))).toMatchObject({ frame_stride: 1, sample_fps: 2.5, start_ms: 1000, end_ms: 9000 });
+    const queuedBefore = { v: 1, job_id: job.id, input_key: 'k', pipeline_id: 'ocr', frame_stride: 3, max_frames: null };
+    expect(extractRequestV1.parse(queuedBefore)).toEqual(queuedBefore);
+  });
+
   it('carries the trace and job ids in headers', () => {
     for (const m of [event, work]) expect(m?.headers).toEqual({ 'Fw-Trace-Id': 'trace-1', 'Fw-Job-Id': job.id });
   });

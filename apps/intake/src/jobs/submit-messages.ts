@@ -15,7 +15,14 @@ export function submitMessages(job: JobRecord, traceId: string): OutgoingMessage
     makeEvent(
       'submitted',
       job.id,
-      { pipeline_id: job.pipeline_id, frame_stride: job.frame_stride, max_frames: job.max_frames },
+      {
+        pipeline_id: job.pipeline_id,
+        frame_stride: job.frame_stride,
+        max_frames: job.max_frames,
+        sample_fps: job.sample_fps,
+        start_ms: job.start_ms,
+        end_ms: job.end_ms,
+      },
       job.created_at,
     ),
   );
@@ -26,6 +33,9 @@ export function submitMessages(job: JobRecord, traceId: string): OutgoingMessage
     pipeline_id: job.pipeline_id,
     frame_stride: job.frame_stride,
     max_frames: job.max_frames,
+    sample_fps: job.sample_fps,
+    start_ms: job.start_ms,
+    end_ms: job.end_ms,
   };
   return [
     { subject: eventSubject(job.id, event.type), msg_id: msgIds.event(job.id, event.type), payload: json(event), headers },

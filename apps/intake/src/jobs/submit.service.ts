@@ -11,7 +11,7 @@ import type { PipelineCatalog } from './pipeline-catalog';
 import type { ReceivedUpload } from '../upload/multipart';
 import { AdmissionService } from '../admission/admission.service';
 import { receiveChunks } from '../upload/stream';
-import { checkVideoLimits, MediaToolkit } from '@framewire/media';
+import { checkVideoLimits, MediaToolkit, type SamplingRequest } from '@framewire/media';
 import { OutboxRelay } from './outbox-relay';
 import { submitMessages } from './submit-messages';
 
@@ -49,10 +49,10 @@ export class SubmitService {
    */
   async submitUpload(
     upload: ReceivedUpload,
-    opts: { defaults?: Partial<Record<string, string>>; idempotencyKey?: string | null },
+    opts: { defaults?: Partial<Record<string, string>>; defaultSampleFps?: number | null; idempotencyKey?: string | null },
   ): Promise<SubmitOutcome> {
     try {
-      const params = this.parseParams({ ...opts.defaults, ...upload.fields });
+      const params = this.parseParams(withDefaults(upload.fields, opts.defaults ?? {}, opts.defaultSampleFps ?? null));
       const file = await this.checkVideo(upload, params);
       return await this.createJob(params, file, opts.idempotencyKey ?? null);
     } finally {
@@ -99,6 +99,9 @@ export class SubmitService {
       max_frames: fields.max_frames,
       client_tag: fields.client_tag,
       retention_days: fields.retention_days,
+      sample_fps: fields.sample_fps,
+      start_ms: fields.start_ms,
+      end_ms: fields.end_ms,
     });
     if (!parsed.success) {
       const errors = parsed.error.issues.map(
@@ -131,7 +134,7 @@ export class SubmitService {
     }
     // ffprobe reads headers only: it catches audio-only and truncated files, and videos over a cap, before anything is queued.
     const video = await this.admission.probe(() => this.media.probeVideo(file.path));
-    checkVideoLimits(video, { frameStride: params.frame_stride, maxFrames: params.max_frames }, this.config);
+    checkVideoLimits(video, samplingRequest(params), this.config);
     return file;
   }
 
@@ -168,6 +171,9 @@ export class SubmitService {
           idempotency_key: idempotencyKey,
           client_tag: params.client_tag,
           retention_days: params.retention_days,
+          sample_fps: params.sample_fps,
+          start_ms: params.start_ms,
+          end_ms: params.end_ms,
         },
         (job) => submitMessages(job, traceId),
       );
@@ -192,7 +198,37 @@ export class SubmitService {
   }
 }
 
-const KNOWN_FIELDS = new Set(['pipeline_id', 'frame_stride', 'max_frames', 'client_tag', 'retention_days']);
+const KNOWN_FIELDS = new Set([
+  'pipeline_id',
+  'frame_stride',
+  'max_frames',
+  'client_tag',
+  'retention_days',
+  'sample_fps',
+  'start_ms',
+  'end_ms',
+]);
+
+/**
+ * The upload's fields over `defaults`; a deployment's default rate applies to
+ * a submission that chose no sampling of its own (neither stride nor rate).
+ */
+export function withDefaults(
+  fields: Record<string, string>,
+  defaults: Partial<Record<string, string>>,
+  defaultSampleFps: number | null,
+): Record<string, string | undefined> {
+  const merged: Record<string, string | undefined> = { ...defaults, ...fields };
+  if (defaultSampleFps !== null && merged.frame_stride === undefined && merged.sample_fps === undefined) {
+    merged.sample_fps = String(defaultSampleFps);
+  }
+  return merged;
+}
+
+/** The sampling the limits check (and the extractor decodes). */
+export function samplingRequest(p: SubmitParams): SamplingRequest {
+  return { frameStride: p.frame_stride, maxFrames: p.max_frames, sampleFps: p.sample_fps, startMs: p.start_ms, endMs: p.end_ms };
+}
 
 /** An Idempotency-Key (HTTP header, gRPC field): 1-128 printable ASCII characters, or none. */
 export function checkIdempotencyKey(key: string | undefined): string | null {
@@ -210,6 +246,9 @@ export function sameRequestOrConflict(job: JobRecord, params: SubmitParams, sha2
   if (job.max_frames !== params.max_frames) differs.push('max_frames');
   if (job.client_tag !== params.client_tag) differs.push('client_tag');
   if (job.retention_days !== params.retention_days) differs.push('retention_days');
+  if (job.sample_fps !== params.sample_fps) differs.push('sample_fps');
+  if (job.start_ms !== params.start_ms) differs.push('start_ms');
+  if (job.end_ms !== params.end_ms) differs.push('end_ms');
   if (job.input_sha256 !== sha256) differs.push('file');
   if (differs.length > 0) {
     throw new DomainError('CONFLICT', `Idempotency-Key was already used for a different request (differs in: ${differs.join(', ')})`);

@@ -8,7 +8,14 @@ export function jobView(job: JobRecord) {
     job_id: job.id,
     status: job.status,
     pipeline: { id: job.pipeline_id, version: job.pipeline_version, models: job.models ?? [] },
-    params: { frame_stride: job.frame_stride, max_frames: job.max_frames, retention_days: job.retention_days },
+    params: {
+      frame_stride: job.frame_stride,
+      max_frames: job.max_frames,
+      retention_days: job.retention_days,
+      sample_fps: job.sample_fps,
+      start_ms: job.start_ms,
+      end_ms: job.end_ms,
+    },
     input: { size: job.input_size, sha256: job.input_sha256 },
     video: job.video,
     progress: {

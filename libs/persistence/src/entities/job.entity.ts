@@ -16,6 +16,10 @@ import { bigintToNumber } from './transformers';
 @Index('IDX_jobs_created_at_id', ['createdAt', 'id'])
 @Index('IDX_jobs_status', ['status'])
 @Check('CHK_jobs_retention_days', `"retention_days" IS NULL OR "retention_days" >= 0`)
+@Check(
+  'CHK_jobs_sampling',
+  `("sample_fps" IS NULL OR "sample_fps" > 0) AND ("start_ms" IS NULL OR "start_ms" >= 0) AND ("end_ms" IS NULL OR "end_ms" > COALESCE("start_ms", 0))`,
+)
 @Index('IDX_jobs_finished_terminal', ['finishedAt'], { where: `"status" IN ('completed', 'failed', 'cancelled')` })
 @Index('UQ_jobs_idempotency_key', ['idempotencyKey'], { unique: true, where: `"idempotency_key" IS NOT NULL` })
 export class JobEntity {
@@ -48,6 +52,15 @@ export class JobEntity {
 
   @Column({ name: 'max_frames', type: 'integer', nullable: true })
   maxFrames!: number | null;
+
+  @Column({ name: 'sample_fps', type: 'double precision', nullable: true })
+  sampleFps!: number | null;
+
+  @Column({ name: 'start_ms', type: 'integer', nullable: true })
+  startMs!: number | null;
+
+  @Column({ name: 'end_ms', type: 'integer', nullable: true })
+  endMs!: number | null;
 
   @Column({ name: 'duration_ms', type: 'double precision', nullable: true })
   durationMs!: number | null;

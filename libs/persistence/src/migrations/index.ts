@@ -5,6 +5,7 @@ import { Outbox1796000000000 } from './1796000000000-Outbox';
 import { JobRetention1796188600000 } from './1796188600000-JobRetention';
 import { FrameGeometry1796200000000 } from './1796200000000-FrameGeometry';
 import { TextTracks1796400000000 } from './1796400000000-TextTracks';
+import { JobSampling1796500000000 } from './1796500000000-JobSampling';
 
 /** Committed migrations, oldest first. Add new ones at the end; never edit one that has shipped. */
 export const MIGRATIONS: readonly (new () => MigrationInterface)[] = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly (new () => MigrationInterface)[] = [
   JobRetention1796188600000,
   FrameGeometry1796200000000,
   TextTracks1796400000000,
+  JobSampling1796500000000,
 ];

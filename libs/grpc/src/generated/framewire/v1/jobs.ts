@@ -29,11 +29,13 @@ import { Timestamp } from "../../google/protobuf/timestamp";
  * The gRPC face of the jobs API (intake, port FW_GRPC_PORT, default 50051).
  *
  * It mirrors HTTP /v1: the same validation, the same limits (FW_MAX_UPLOAD_BYTES,
- * frame_stride 1..100000, max_frames 1..1000000) and the same error messages.
+ * frame_stride 1..100000, max_frames 1..1000000, sample_fps 0.001..240) and the
+ * same error messages.
  * Errors map to gRPC status codes, and the stable Framewire error code travels
  * in the trailing metadata `fw-error-code` (the `code` of the HTTP problem body):
  *
- *   INVALID_ARGUMENT     INVALID_ARGUMENT, UNSUPPORTED_MEDIA, INVALID_VIDEO, UNKNOWN_PIPELINE
+ *   INVALID_ARGUMENT     INVALID_ARGUMENT, UNSUPPORTED_MEDIA, INVALID_VIDEO, UNKNOWN_PIPELINE,
+ *                        VIDEO_TOO_LARGE, VIDEO_TOO_LONG, TOO_MANY_FRAMES, RANGE_OUTSIDE_VIDEO
  *   NOT_FOUND            NOT_FOUND
  *   FAILED_PRECONDITION  CONFLICT (e.g. cancelling a finished job)
  *   RESOURCE_EXHAUSTED   PAYLOAD_TOO_LARGE
@@ -176,7 +178,24 @@ export interface SubmitParams {
    * Days the job is kept once finished (0: removed at the next retention
    * sweep); absent: the server's FW_RETENTION_DAYS.
    */
-  retentionDays?: number | undefined;
+  retentionDays?:
+    | number
+    | undefined;
+  /**
+   * Sample by time: the first frame at or after each multiple of 1/sample_fps
+   * seconds from start_ms (by pts, right on variable frame rate video); not
+   * with a frame_stride other than 1. Absent: sample by frame_stride.
+   */
+  sampleFps?:
+    | number
+    | undefined;
+  /**
+   * Analyse only frames whose pts is in [start_ms, end_ms) (milliseconds).
+   * start_ms at or past the end of the video: RANGE_OUTSIDE_VIDEO; an end_ms
+   * past it means to the end.
+   */
+  startMs?: number | undefined;
+  endMs?: number | undefined;
 }
 
 export interface VideoMetadata {
@@ -226,7 +245,13 @@ export interface Job {
     | JobMetrics
     | undefined;
   /** Days the job is kept once finished; absent: the server's FW_RETENTION_DAYS. */
-  retentionDays?: number | undefined;
+  retentionDays?:
+    | number
+    | undefined;
+  /** Sampling by time and range, as asked (see SubmitParams); absent: not asked. */
+  sampleFps?: number | undefined;
+  startMs?: number | undefined;
+  endMs?: number | undefined;
 }
 
 /** Durations in milliseconds; each is absent until both of its ends are known. */
@@ -576,6 +601,9 @@ export interface SubmittedEvent {
   pipelineId: string;
   frameStride: number;
   maxFrames?: number | undefined;
+  sampleFps?: number | undefined;
+  startMs?: number | undefined;
+  endMs?: number | undefined;
 }
 
 /** Extraction started: the video was probed. */
@@ -825,6 +853,9 @@ function createBaseSubmitParams(): SubmitParams {
     idempotencyKey: undefined,
     filename: undefined,
     retentionDays: undefined,
+    sampleFps: undefined,
+    startMs: undefined,
+    endMs: undefined,
   };
 }
 
@@ -850,6 +881,15 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     }
     if (message.retentionDays !== undefined) {
       writer.uint32(56).uint32(message.retentionDays);
+    }
+    if (message.sampleFps !== undefined) {
+      writer.uint32(65).double(message.sampleFps);
+    }
+    if (message.startMs !== undefined) {
+      writer.uint32(72).uint32(message.startMs);
+    }
+    if (message.endMs !== undefined) {
+      writer.uint32(80).uint32(message.endMs);
     }
     return writer;
   },
@@ -923,6 +963,30 @@ export const SubmitParams: MessageFns<SubmitParams> = {
             message.retentionDays = reader.uint32();
             continue;
           }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.sampleFps = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.startMs = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.endMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -968,6 +1032,21 @@ export const SubmitParams: MessageFns<SubmitParams> = {
         : isSet(object.retention_days)
         ? globalThis.Number(object.retention_days)
         : undefined,
+      sampleFps: isSet(object.sampleFps)
+        ? globalThis.Number(object.sampleFps)
+        : isSet(object.sample_fps)
+        ? globalThis.Number(object.sample_fps)
+        : undefined,
+      startMs: isSet(object.startMs)
+        ? globalThis.Number(object.startMs)
+        : isSet(object.start_ms)
+        ? globalThis.Number(object.start_ms)
+        : undefined,
+      endMs: isSet(object.endMs)
+        ? globalThis.Number(object.endMs)
+        : isSet(object.end_ms)
+        ? globalThis.Number(object.end_ms)
+        : undefined,
     };
   },
 
@@ -994,6 +1073,15 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     if (message.retentionDays !== undefined) {
       obj.retentionDays = Math.round(message.retentionDays);
     }
+    if (message.sampleFps !== undefined) {
+      obj.sampleFps = floatToJson(message.sampleFps);
+    }
+    if (message.startMs !== undefined) {
+      obj.startMs = Math.round(message.startMs);
+    }
+    if (message.endMs !== undefined) {
+      obj.endMs = Math.round(message.endMs);
+    }
     return obj;
   },
 
@@ -1009,6 +1097,9 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     message.idempotencyKey = object.idempotencyKey ?? undefined;
     message.filename = object.filename ?? undefined;
     message.retentionDays = object.retentionDays ?? undefined;
+    message.sampleFps = object.sampleFps ?? undefined;
+    message.startMs = object.startMs ?? undefined;
+    message.endMs = object.endMs ?? undefined;
     return message;
   },
 };
@@ -1281,6 +1372,9 @@ function createBaseJob(): Job {
     extractedAt: undefined,
     metrics: undefined,
     retentionDays: undefined,
+    sampleFps: undefined,
+    startMs: undefined,
+    endMs: undefined,
   };
 }
 
@@ -1357,6 +1451,15 @@ export const Job: MessageFns<Job> = {
     }
     if (message.retentionDays !== undefined) {
       writer.uint32(192).uint32(message.retentionDays);
+    }
+    if (message.sampleFps !== undefined) {
+      writer.uint32(201).double(message.sampleFps);
+    }
+    if (message.startMs !== undefined) {
+      writer.uint32(208).uint32(message.startMs);
+    }
+    if (message.endMs !== undefined) {
+      writer.uint32(216).uint32(message.endMs);
     }
     return writer;
   },
@@ -1566,6 +1669,30 @@ export const Job: MessageFns<Job> = {
             message.retentionDays = reader.uint32();
             continue;
           }
+          case 25: {
+            if (tag !== 201) {
+              break;
+            }
+
+            message.sampleFps = reader.double();
+            continue;
+          }
+          case 26: {
+            if (tag !== 208) {
+              break;
+            }
+
+            message.startMs = reader.uint32();
+            continue;
+          }
+          case 27: {
+            if (tag !== 216) {
+              break;
+            }
+
+            message.endMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1680,6 +1807,21 @@ export const Job: MessageFns<Job> = {
         : isSet(object.retention_days)
         ? globalThis.Number(object.retention_days)
         : undefined,
+      sampleFps: isSet(object.sampleFps)
+        ? globalThis.Number(object.sampleFps)
+        : isSet(object.sample_fps)
+        ? globalThis.Number(object.sample_fps)
+        : undefined,
+      startMs: isSet(object.startMs)
+        ? globalThis.Number(object.startMs)
+        : isSet(object.start_ms)
+        ? globalThis.Number(object.start_ms)
+        : undefined,
+      endMs: isSet(object.endMs)
+        ? globalThis.Number(object.endMs)
+        : isSet(object.end_ms)
+        ? globalThis.Number(object.end_ms)
+        : undefined,
     };
   },
 
@@ -1757,6 +1899,15 @@ export const Job: MessageFns<Job> = {
     if (message.retentionDays !== undefined) {
       obj.retentionDays = Math.round(message.retentionDays);
     }
+    if (message.sampleFps !== undefined) {
+      obj.sampleFps = floatToJson(message.sampleFps);
+    }
+    if (message.startMs !== undefined) {
+      obj.startMs = Math.round(message.startMs);
+    }
+    if (message.endMs !== undefined) {
+      obj.endMs = Math.round(message.endMs);
+    }
     return obj;
   },
 
@@ -1793,6 +1944,9 @@ export const Job: MessageFns<Job> = {
       ? JobMetrics.fromPartial(object.metrics)
       : undefined;
     message.retentionDays = object.retentionDays ?? undefined;
+    message.sampleFps = object.sampleFps ?? undefined;
+    message.startMs = object.startMs ?? undefined;
+    message.endMs = object.endMs ?? undefined;
     return message;
   },
 };
@@ -5592,7 +5746,14 @@ export const JobEvent: MessageFns<JobEvent> = {
 };
 
 function createBaseSubmittedEvent(): SubmittedEvent {
-  return { pipelineId: "", frameStride: 0, maxFrames: undefined };
+  return {
+    pipelineId: "",
+    frameStride: 0,
+    maxFrames: undefined,
+    sampleFps: undefined,
+    startMs: undefined,
+    endMs: undefined,
+  };
 }
 
 export const SubmittedEvent: MessageFns<SubmittedEvent> = {
@@ -5605,6 +5766,15 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
     }
     if (message.maxFrames !== undefined) {
       writer.uint32(24).uint32(message.maxFrames);
+    }
+    if (message.sampleFps !== undefined) {
+      writer.uint32(33).double(message.sampleFps);
+    }
+    if (message.startMs !== undefined) {
+      writer.uint32(40).uint32(message.startMs);
+    }
+    if (message.endMs !== undefined) {
+      writer.uint32(48).uint32(message.endMs);
     }
     return writer;
   },
@@ -5646,6 +5816,30 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
             message.maxFrames = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.sampleFps = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.startMs = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.endMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5675,6 +5869,21 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
         : isSet(object.max_frames)
         ? globalThis.Number(object.max_frames)
         : undefined,
+      sampleFps: isSet(object.sampleFps)
+        ? globalThis.Number(object.sampleFps)
+        : isSet(object.sample_fps)
+        ? globalThis.Number(object.sample_fps)
+        : undefined,
+      startMs: isSet(object.startMs)
+        ? globalThis.Number(object.startMs)
+        : isSet(object.start_ms)
+        ? globalThis.Number(object.start_ms)
+        : undefined,
+      endMs: isSet(object.endMs)
+        ? globalThis.Number(object.endMs)
+        : isSet(object.end_ms)
+        ? globalThis.Number(object.end_ms)
+        : undefined,
     };
   },
 
@@ -5689,6 +5898,15 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
     if (message.maxFrames !== undefined) {
       obj.maxFrames = Math.round(message.maxFrames);
     }
+    if (message.sampleFps !== undefined) {
+      obj.sampleFps = floatToJson(message.sampleFps);
+    }
+    if (message.startMs !== undefined) {
+      obj.startMs = Math.round(message.startMs);
+    }
+    if (message.endMs !== undefined) {
+      obj.endMs = Math.round(message.endMs);
+    }
     return obj;
   },
 
@@ -5700,6 +5918,9 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
     message.pipelineId = object.pipelineId ?? "";
     message.frameStride = object.frameStride ?? 0;
     message.maxFrames = object.maxFrames ?? undefined;
+    message.sampleFps = object.sampleFps ?? undefined;
+    message.startMs = object.startMs ?? undefined;
+    message.endMs = object.endMs ?? undefined;
     return message;
   },
 };
