@@ -278,14 +278,14 @@ describe('deploy check', () => {
     it('rejects a Stream whose subjects differ from the topology the apps provision', async () => {
       const problems = await problemsOf({
         'deploy/k8s/streams.yaml': [
-          ['subjects: [fw.work.extract, fw.work.infer, fw.work.persist]', 'subjects: [fw.work.extract, fw.work.infer]'],
+          ['subjects: [fw.work.extract, fw.work.infer, fw.work.persist, fw.work.webhook]', 'subjects: [fw.work.extract, fw.work.infer]'],
         ],
       });
       expect(problems).toContainEqual({
         file: 'deploy/k8s/streams.yaml',
         object: 'Stream/fw-work',
         path: 'spec.subjects',
-        message: `["fw.work.extract","fw.work.infer"] differs from the topology's subjects ["fw.work.extract","fw.work.infer","fw.work.persist"]`,
+        message: `["fw.work.extract","fw.work.infer"] differs from the topology's subjects ["fw.work.extract","fw.work.infer","fw.work.persist","fw.work.webhook"]`,
       });
     });
 

@@ -61,7 +61,7 @@ async function expectDomainError(promise: Promise<unknown>, code: string): Promi
 }
 
 /** Every committed migration, oldest first. */
-const ALL_MIGRATIONS = ['InitialSchema1795971600000', 'JobInferenceTime1795982400000', 'Outbox1796000000000', 'JobRetention1796188600000'];
+const ALL_MIGRATIONS = ['InitialSchema1795971600000', 'JobInferenceTime1795982400000', 'Outbox1796000000000', 'JobRetention1796188600000', 'Webhooks1796205000000'];
 
 describe('migrations', () => {
   let db: TestDatabase;
@@ -112,6 +112,7 @@ describe('migrations', () => {
       { conname: 'FK_frame_results_job_id', confdeltype: 'c' },
       { conname: 'FK_job_events_job_id', confdeltype: 'c' },
       { conname: 'FK_outbox_job_id', confdeltype: 'c' },
+      { conname: 'FK_webhook_deliveries_job_id', confdeltype: 'c' },
     ]);
     await expect(
       ds.query(

@@ -26,7 +26,7 @@ import {
   workConsumerConfig,
   type TopologySettings,
 } from '@framewire/messaging';
-import { FrameResultsRepository, JobsRepository } from '@framewire/persistence';
+import { FrameResultsRepository, JobsRepository, WebhookDeliveriesRepository } from '@framewire/persistence';
 import { createTestDatabase, type TestDatabase } from '@framewire/persistence/testing';
 import { FsObjectStore, objectKeys, removeStaleTemp } from '@framewire/storage';
 import pino from 'pino';
@@ -69,7 +69,7 @@ describe('retention: deleting jobs, the sweep, dead letters by reference', () =>
     objectsDir = await mkdtemp(path.join(tmpdir(), 'fw-retention-objects-'));
     store = new FsObjectStore(objectsDir, { fsync: false });
     jobs = new JobsRepository(db.dataSource);
-    const queries = new QueryService(jobs, new FrameResultsRepository(db.dataSource));
+    const queries = new QueryService(jobs, new FrameResultsRepository(db.dataSource), new WebhookDeliveriesRepository(db.dataSource));
     deleter = new DeleteService(queries, jobs, broker, store, logger);
   });
 
@@ -240,7 +240,7 @@ describe('retention: deleting jobs, the sweep, dead letters by reference', () =>
       const id = await seedJob('completed', { finishedDaysAgo: 100 });
       const broken = Object.create(store) as FsObjectStore;
       broken.deletePrefix = () => Promise.reject(new DomainError('STORAGE_UNAVAILABLE', 'object store down'));
-      const flaky = new DeleteService(new QueryService(jobs, new FrameResultsRepository(db.dataSource)), jobs, broker, broken, logger);
+      const flaky = new DeleteService(new QueryService(jobs, new FrameResultsRepository(db.dataSource), new WebhookDeliveriesRepository(db.dataSource)), jobs, broker, broken, logger);
       const config = { retentionDays: 30, retentionSweepIntervalMs: null, retentionSweepBatch: 10 } as unknown as IntakeConfig;
       expect(await new RetentionService(config, jobs, flaky, logger).sweep()).toEqual({ ran: true, deleted: 0, failed: 1 });
       expect((await footprint(id)).jobs).toBe(1);

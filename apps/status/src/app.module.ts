@@ -7,14 +7,16 @@ import { ProjectionStore } from './projection-store';
 import { ProjectorService } from './projector.service';
 import { AdvisoriesService } from './advisories.service';
 import { ClusterGauges } from './cluster-gauges';
+import { WebhookSender } from './webhooks/webhook-sender';
+import { WebhookService } from './webhooks/webhook.service';
 
-/** Status: the shared stage wiring, its database, the projection, and the `events` and `advisories` handlers. */
+/** Status: the shared stage wiring, its database, the projection, and the `events`, `advisories` and `webhook` handlers. */
 export function statusModule(config: StatusConfig, logger: Logger, workerId: string): DynamicModule {
   return WorkerAppModule.forStage('status', {
     config,
     logger,
     workerId,
     imports: [PersistenceModule.forApp(config, workerId)],
-    providers: [ProjectionStore, ProjectorService, AdvisoriesService, ClusterGauges],
+    providers: [ProjectionStore, ProjectorService, AdvisoriesService, ClusterGauges, WebhookSender, WebhookService],
   });
 }

@@ -35,6 +35,29 @@ export const SUBMIT_LIMITS = {
   maxRetentionDays: 36_500,
 } as const;
 
+/** Why `raw` is no usable callback_url (an absolute http(s) URL with a host and no credentials), or null. */
+export function callbackUrlProblem(raw: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'callback_url must be an absolute http or https URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'callback_url must be an http or https URL';
+  if (url.hostname === '') return 'callback_url must name a host';
+  if (url.username !== '' || url.password !== '')
+    return 'callback_url must not carry credentials (they would show on the job); verify the Framewire-Signature header instead';
+  return null;
+}
+
+export const callbackUrlSchema = z
+  .string()
+  .max(2048, 'callback_url must be at most 2048 characters')
+  .superRefine((raw, ctx) => {
+    const problem = callbackUrlProblem(raw);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 export const submitParamsSchema = z.object({
   pipeline_id: pipelineIdSchema,
   frame_stride: z.coerce
@@ -59,5 +82,7 @@ export const submitParamsSchema = z.object({
     .max(SUBMIT_LIMITS.maxRetentionDays, `retention_days must be <= ${SUBMIT_LIMITS.maxRetentionDays}`)
     .nullable()
     .default(null),
+  /** Where the job's terminal states are POSTed (webhooks); null: none. */
+  callback_url: callbackUrlSchema.nullable().default(null),
 });
 export type SubmitParams = z.infer<typeof submitParamsSchema>;

@@ -12,6 +12,7 @@ export { JobsRepository, MAX_LIST_LIMIT } from './jobs.repository';
 export { FrameResultsRepository, MAX_RESULTS_PAGE, UPSERT_CHUNK_ROWS, type JobProgress } from './frame-results.repository';
 export { JobEventsRepository } from './job-events.repository';
 export { OutboxRepository } from './outbox.repository';
+export { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 export type { RelayOptions, RelayPass } from './outbox.repository';
 export type { JobPatch, JobProjectionState, LockedJob } from './locked-job';
 
@@ -30,6 +31,9 @@ export type {
   ModelRef,
   OutboxMessage,
   OutgoingMessage,
+  WebhookDeliveryInput,
+  WebhookDeliveryRecord,
+  WebhookOutcome,
 } from './records';
 
 export { isDatabaseUnavailable, toDatabaseError, withDatabaseErrors } from './errors';

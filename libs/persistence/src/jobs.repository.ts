@@ -52,8 +52,9 @@ export class JobsRepository {
       try {
         inserted = await sql.query(
           `INSERT INTO "jobs" ("id", "status", "pipeline_id", "pipeline_version", "models", "input_key",
-             "input_size", "input_sha256", "frame_stride", "max_frames", "idempotency_key", "client_tag", "retention_days")
-           VALUES ($1, 'pending', $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12)
+             "input_size", "input_sha256", "frame_stride", "max_frames", "idempotency_key", "client_tag", "retention_days",
+             "callback_url")
+           VALUES ($1, 'pending', $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13)
            ON CONFLICT ("idempotency_key") WHERE "idempotency_key" IS NOT NULL DO NOTHING
            RETURNING *`,
           [
@@ -69,6 +70,7 @@ export class JobsRepository {
             key,
             input.client_tag ?? null,
             input.retention_days ?? null,
+            input.callback_url ?? null,
           ],
         );
       } catch (err) {

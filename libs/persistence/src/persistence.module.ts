@@ -9,6 +9,7 @@ import { FrameResultsRepository } from './frame-results.repository';
 import { JobEventsRepository } from './job-events.repository';
 import { JobsRepository } from './jobs.repository';
 import { OutboxRepository } from './outbox.repository';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 
 export interface PersistenceModuleOptions {
   url: string;
@@ -84,9 +85,10 @@ export class PersistenceModule {
         { provide: FrameResultsRepository, useFactory: (ds: DataSource) => new FrameResultsRepository(ds), inject: [DataSource] },
         { provide: JobEventsRepository, useFactory: (ds: DataSource) => new JobEventsRepository(ds), inject: [DataSource] },
         { provide: OutboxRepository, useFactory: (ds: DataSource) => new OutboxRepository(ds), inject: [DataSource] },
+        { provide: WebhookDeliveriesRepository, useFactory: (ds: DataSource) => new WebhookDeliveriesRepository(ds), inject: [DataSource] },
         DataSourceLifecycle,
       ],
-      exports: [DataSource, JobsRepository, FrameResultsRepository, JobEventsRepository, OutboxRepository],
+      exports: [DataSource, JobsRepository, FrameResultsRepository, JobEventsRepository, OutboxRepository, WebhookDeliveriesRepository],
     };
   }
 }

@@ -129,6 +129,7 @@ export class JobsGrpcHandlers {
         max_frames: p.maxFrames === undefined ? undefined : String(p.maxFrames),
         client_tag: p.clientTag,
         retention_days: p.retentionDays === undefined ? undefined : String(p.retentionDays),
+        callback_url: p.callbackUrl,
       };
       const { job } = await this.submitter.submitChunks(fields, chunksOf(messages, cancelled.signal), {
         idempotencyKey: p.idempotencyKey ?? null,

@@ -41,6 +41,7 @@ export function jobMessage(job: JobRecord): Job {
     updatedAt: job.updated_at,
     metrics: jobMetricsMessage(job),
     retentionDays: job.retention_days ?? undefined,
+    callbackUrl: job.callback_url ?? undefined,
   };
 }
 

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, UUID } from '@framewire/contracts';
-import { FrameResultsRepository, JobsRepository, type FrameResultRecord, type JobRecord } from '@framewire/persistence';
+import {
+  FrameResultsRepository,
+  JobsRepository,
+  WebhookDeliveriesRepository,
+  type FrameResultRecord,
+  type JobRecord,
+  type WebhookDeliveryRecord,
+} from '@framewire/persistence';
 import type { ListJobsQuery, ResultsQuery } from './queries';
 
 /** Reads for the API: jobs, job lists and result pages, straight from Postgres. */
@@ -9,6 +16,7 @@ export class QueryService {
   constructor(
     private readonly jobs: JobsRepository,
     private readonly results: FrameResultsRepository,
+    private readonly webhookDeliveries: WebhookDeliveriesRepository,
   ) {}
 
   async getJob(id: string): Promise<JobRecord> {
@@ -16,6 +24,12 @@ export class QueryService {
     const job = await this.jobs.get(id);
     if (!job) throw new DomainError('NOT_FOUND', `job ${id} not found`);
     return job;
+  }
+
+  /** The job and, when it has a callback_url, its webhook's delivery attempts. */
+  async getJobDetail(id: string): Promise<{ job: JobRecord; deliveries: WebhookDeliveryRecord[] }> {
+    const job = await this.getJob(id);
+    return { job, deliveries: job.callback_url === null ? [] : await this.webhookDeliveries.list(job.id) };
   }
 
   /** The query is parsed at the edge (queries.ts). */

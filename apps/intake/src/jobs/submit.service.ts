@@ -12,6 +12,7 @@ import type { ReceivedUpload } from '../upload/multipart';
 import { AdmissionService } from '../admission/admission.service';
 import { receiveChunks } from '../upload/stream';
 import { checkVideoLimits, MediaToolkit } from '@framewire/media';
+import { resolveWebhookTarget } from '@framewire/webhooks';
 import { OutboxRelay } from './outbox-relay';
 import { submitMessages } from './submit-messages';
 
@@ -53,6 +54,7 @@ export class SubmitService {
   ): Promise<SubmitOutcome> {
     try {
       const params = this.parseParams({ ...opts.defaults, ...upload.fields });
+      await this.checkCallbackUrl(params);
       const file = await this.checkVideo(upload, params);
       return await this.createJob(params, file, opts.idempotencyKey ?? null);
     } finally {
@@ -73,6 +75,7 @@ export class SubmitService {
     this.admission.admit();
     const idempotencyKey = checkIdempotencyKey(opts.idempotencyKey ?? undefined);
     const params = this.parseParams(fields);
+    await this.checkCallbackUrl(params);
     const upload = await receiveChunks(chunks, this.config.uploadTmpDir, { maxFileBytes: this.config.maxUploadBytes, headBytes: 4096 });
     try {
       if (!upload.file)
@@ -99,6 +102,7 @@ export class SubmitService {
       max_frames: fields.max_frames,
       client_tag: fields.client_tag,
       retention_days: fields.retention_days,
+      callback_url: fields.callback_url,
     });
     if (!parsed.success) {
       const errors = parsed.error.issues.map(
@@ -117,6 +121,17 @@ export class SubmitService {
       );
     }
     return parsed.data;
+  }
+
+  /**
+   * A callback_url must reach a public address (FW_WEBHOOK_ALLOW_PRIVATE=1
+   * allows private ones): a literal private, loopback or link-local address, or
+   * a host that resolves only to such, is 422 CALLBACK_URL_REFUSED. The status
+   * service checks again at each delivery (DNS can change).
+   */
+  private async checkCallbackUrl(params: SubmitParams): Promise<void> {
+    if (params.callback_url === null) return;
+    await resolveWebhookTarget(params.callback_url, { allowPrivate: this.config.webhookAllowPrivate });
   }
 
   private async checkVideo(upload: ReceivedUpload, params: SubmitParams): Promise<NonNullable<ReceivedUpload['file']>> {
@@ -168,6 +183,7 @@ export class SubmitService {
           idempotency_key: idempotencyKey,
           client_tag: params.client_tag,
           retention_days: params.retention_days,
+          callback_url: params.callback_url,
         },
         (job) => submitMessages(job, traceId),
       );
@@ -192,7 +208,7 @@ export class SubmitService {
   }
 }
 
-const KNOWN_FIELDS = new Set(['pipeline_id', 'frame_stride', 'max_frames', 'client_tag', 'retention_days']);
+const KNOWN_FIELDS = new Set(['pipeline_id', 'frame_stride', 'max_frames', 'client_tag', 'retention_days', 'callback_url']);
 
 /** An Idempotency-Key (HTTP header, gRPC field): 1-128 printable ASCII characters, or none. */
 export function checkIdempotencyKey(key: string | undefined): string | null {
@@ -210,6 +226,7 @@ export function sameRequestOrConflict(job: JobRecord, params: SubmitParams, sha2
   if (job.max_frames !== params.max_frames) differs.push('max_frames');
   if (job.client_tag !== params.client_tag) differs.push('client_tag');
   if (job.retention_days !== params.retention_days) differs.push('retention_days');
+  if (job.callback_url !== params.callback_url) differs.push('callback_url');
   if (job.input_sha256 !== sha256) differs.push('file');
   if (differs.length > 0) {
     throw new DomainError('CONFLICT', `Idempotency-Key was already used for a different request (differs in: ${differs.join(', ')})`);

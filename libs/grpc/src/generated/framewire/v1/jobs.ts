@@ -135,7 +135,14 @@ export interface SubmitParams {
    * Days the job is kept once finished (0: removed at the next retention
    * sweep); absent: the server's FW_RETENTION_DAYS.
    */
-  retentionDays?: number | undefined;
+  retentionDays?:
+    | number
+    | undefined;
+  /**
+   * Where the job's terminal states are POSTed (webhooks, signed with
+   * Framewire-Signature): an http or https URL of a public host.
+   */
+  callbackUrl?: string | undefined;
 }
 
 export interface VideoMetadata {
@@ -185,7 +192,11 @@ export interface Job {
     | JobMetrics
     | undefined;
   /** Days the job is kept once finished; absent: the server's FW_RETENTION_DAYS. */
-  retentionDays?: number | undefined;
+  retentionDays?:
+    | number
+    | undefined;
+  /** The job's webhook URL (SubmitParams.callback_url); the attempts are on the HTTP job view. */
+  callbackUrl?: string | undefined;
 }
 
 /** Durations in milliseconds; each is absent until both of its ends are known. */
@@ -544,6 +555,7 @@ function createBaseSubmitParams(): SubmitParams {
     idempotencyKey: undefined,
     filename: undefined,
     retentionDays: undefined,
+    callbackUrl: undefined,
   };
 }
 
@@ -569,6 +581,9 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     }
     if (message.retentionDays !== undefined) {
       writer.uint32(56).uint32(message.retentionDays);
+    }
+    if (message.callbackUrl !== undefined) {
+      writer.uint32(162).string(message.callbackUrl);
     }
     return writer;
   },
@@ -642,6 +657,14 @@ export const SubmitParams: MessageFns<SubmitParams> = {
             message.retentionDays = reader.uint32();
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.callbackUrl = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -687,6 +710,11 @@ export const SubmitParams: MessageFns<SubmitParams> = {
         : isSet(object.retention_days)
         ? globalThis.Number(object.retention_days)
         : undefined,
+      callbackUrl: isSet(object.callbackUrl)
+        ? globalThis.String(object.callbackUrl)
+        : isSet(object.callback_url)
+        ? globalThis.String(object.callback_url)
+        : undefined,
     };
   },
 
@@ -713,6 +741,9 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     if (message.retentionDays !== undefined) {
       obj.retentionDays = Math.round(message.retentionDays);
     }
+    if (message.callbackUrl !== undefined) {
+      obj.callbackUrl = message.callbackUrl;
+    }
     return obj;
   },
 
@@ -728,6 +759,7 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     message.idempotencyKey = object.idempotencyKey ?? undefined;
     message.filename = object.filename ?? undefined;
     message.retentionDays = object.retentionDays ?? undefined;
+    message.callbackUrl = object.callbackUrl ?? undefined;
     return message;
   },
 };
@@ -1000,6 +1032,7 @@ function createBaseJob(): Job {
     extractedAt: undefined,
     metrics: undefined,
     retentionDays: undefined,
+    callbackUrl: undefined,
   };
 }
 
@@ -1076,6 +1109,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.retentionDays !== undefined) {
       writer.uint32(192).uint32(message.retentionDays);
+    }
+    if (message.callbackUrl !== undefined) {
+      writer.uint32(322).string(message.callbackUrl);
     }
     return writer;
   },
@@ -1285,6 +1321,14 @@ export const Job: MessageFns<Job> = {
             message.retentionDays = reader.uint32();
             continue;
           }
+          case 40: {
+            if (tag !== 322) {
+              break;
+            }
+
+            message.callbackUrl = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1399,6 +1443,11 @@ export const Job: MessageFns<Job> = {
         : isSet(object.retention_days)
         ? globalThis.Number(object.retention_days)
         : undefined,
+      callbackUrl: isSet(object.callbackUrl)
+        ? globalThis.String(object.callbackUrl)
+        : isSet(object.callback_url)
+        ? globalThis.String(object.callback_url)
+        : undefined,
     };
   },
 
@@ -1476,6 +1525,9 @@ export const Job: MessageFns<Job> = {
     if (message.retentionDays !== undefined) {
       obj.retentionDays = Math.round(message.retentionDays);
     }
+    if (message.callbackUrl !== undefined) {
+      obj.callbackUrl = message.callbackUrl;
+    }
     return obj;
   },
 
@@ -1512,6 +1564,7 @@ export const Job: MessageFns<Job> = {
       ? JobMetrics.fromPartial(object.metrics)
       : undefined;
     message.retentionDays = object.retentionDays ?? undefined;
+    message.callbackUrl = object.callbackUrl ?? undefined;
     return message;
   },
 };
