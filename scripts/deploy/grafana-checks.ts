@@ -22,7 +22,7 @@ export function registeredMetrics(sourceRoot: string): Set<string> {
   const names = new Set<string>();
   for (const dir of ['apps', 'libs']) {
     for (const file of tsFiles(join(sourceRoot, dir))) {
-      for (const m of readFileSync(file, 'utf8').matchAll(METRIC_LITERAL)) names.add(m[1]!);
+      for (const m of readFileSync(file, 'utf8').matchAll(METRIC_LITERAL)) names.add(m[1]);
     }
   }
   return names;

@@ -61,7 +61,13 @@ async function expectDomainError(promise: Promise<unknown>, code: string): Promi
 }
 
 /** Every committed migration, oldest first. */
-const ALL_MIGRATIONS = ['InitialSchema1795971600000', 'JobInferenceTime1795982400000', 'Outbox1796000000000', 'JobRetention1796188600000', 'Webhooks1796205000000'];
+const ALL_MIGRATIONS = [
+  'InitialSchema1795971600000',
+  'JobInferenceTime1795982400000',
+  'Outbox1796000000000',
+  'JobRetention1796188600000',
+  'Webhooks1796205000000',
+];
 
 describe('migrations', () => {
   let db: TestDatabase;

@@ -240,7 +240,13 @@ describe('retention: deleting jobs, the sweep, dead letters by reference', () =>
       const id = await seedJob('completed', { finishedDaysAgo: 100 });
       const broken = Object.create(store) as FsObjectStore;
       broken.deletePrefix = () => Promise.reject(new DomainError('STORAGE_UNAVAILABLE', 'object store down'));
-      const flaky = new DeleteService(new QueryService(jobs, new FrameResultsRepository(db.dataSource), new WebhookDeliveriesRepository(db.dataSource)), jobs, broker, broken, logger);
+      const flaky = new DeleteService(
+        new QueryService(jobs, new FrameResultsRepository(db.dataSource), new WebhookDeliveriesRepository(db.dataSource)),
+        jobs,
+        broker,
+        broken,
+        logger,
+      );
       const config = { retentionDays: 30, retentionSweepIntervalMs: null, retentionSweepBatch: 10 } as unknown as IntakeConfig;
       expect(await new RetentionService(config, jobs, flaky, logger).sweep()).toEqual({ ran: true, deleted: 0, failed: 1 });
       expect((await footprint(id)).jobs).toBe(1);

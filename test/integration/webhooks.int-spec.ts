@@ -73,7 +73,14 @@ describe('webhooks: the status service delivers and records each attempt', () =>
       FW_WEBHOOK_TIMEOUT_MS: '2000',
       ...env,
     }) as unknown as StatusConfig;
-    const s = new WebhookService(jobs, deliveries, new WebhookSender(config), new Metrics('status', { defaultMetrics: false }), config, logger);
+    const s = new WebhookService(
+      jobs,
+      deliveries,
+      new WebhookSender(config),
+      new Metrics('status', { defaultMetrics: false }),
+      config,
+      logger,
+    );
     s.onModuleInit();
     return s;
   }

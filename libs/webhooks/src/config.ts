@@ -6,7 +6,7 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 /** `500ms`, `90s`, `30m`, `24h`, `3d`, or a bare number of milliseconds. */
 export function parseDurationMs(raw: string): number | null {
   const m = /^(\d+)(ms|s|m|h|d)?$/.exec(raw.trim());
-  return m ? Number(m[1]) * UNIT_MS[m[2] ?? 'ms']! : null;
+  return m ? Number(m[1]) * UNIT_MS[m[2] ?? 'ms'] : null;
 }
 
 const duration = (def: string, minMs: number, maxMs: number) =>
@@ -16,7 +16,10 @@ const duration = (def: string, minMs: number, maxMs: number) =>
     .transform((v, ctx) => {
       const ms = parseDurationMs(v);
       if (ms === null || ms < minMs || ms > maxMs) {
-        ctx.addIssue({ code: 'custom', message: `must be a duration (500ms, 90s, 30m, 24h, 3d) from ${minMs} ms to ${maxMs / 86_400_000} d` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a duration (500ms, 90s, 30m, 24h, 3d) from ${minMs} ms to ${maxMs / 86_400_000} d`,
+        });
         return z.NEVER;
       }
       return ms;

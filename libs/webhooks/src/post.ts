@@ -17,7 +17,12 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
  * followed. Resolves with the status of any response; rejects on a connection
  * error or when `timeoutMs` passes before the response has been read.
  */
-export function postWebhook(target: WebhookTarget, body: string, headers: Record<string, string>, timeoutMs: number): Promise<WebhookResponse> {
+export function postWebhook(
+  target: WebhookTarget,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<WebhookResponse> {
   const t0 = performance.now();
   const pinned = ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
     if (options.all) callback(null, [{ address: target.address, family: target.family }]);

@@ -20,10 +20,7 @@ const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, 
  * URL that is malformed, does not resolve, or names (or resolves only to)
  * private, loopback or link-local addresses is DomainError('CALLBACK_URL_REFUSED').
  */
-export async function resolveWebhookTarget(
-  raw: string,
-  opts: { allowPrivate: boolean; resolve?: Resolver },
-): Promise<WebhookTarget> {
+export async function resolveWebhookTarget(raw: string, opts: { allowPrivate: boolean; resolve?: Resolver }): Promise<WebhookTarget> {
   const problem = callbackUrlProblem(raw);
   if (problem) throw refused(problem);
   const url = new URL(raw);
@@ -40,8 +37,11 @@ export async function resolveWebhookTarget(
   if (addresses.length === 0) throw refused(`callback_url host ${host} does not resolve`);
   const pick = opts.allowPrivate ? addresses[0] : addresses.find((a) => blockedAddressReason(a.address) === null);
   if (!pick) {
-    const why = blockedAddressReason(addresses[0]!.address);
-    const named = isIP(host) !== 0 ? `callback_url names a ${why} address` : `callback_url host ${host} resolves only to non-public addresses (${addresses[0]!.address}: ${why})`;
+    const why = blockedAddressReason(addresses[0].address);
+    const named =
+      isIP(host) !== 0
+        ? `callback_url names a ${why} address`
+        : `callback_url host ${host} resolves only to non-public addresses (${addresses[0].address}: ${why})`;
     throw refused(`${named}; webhooks go to public addresses only (FW_WEBHOOK_ALLOW_PRIVATE=1 allows private ones)`);
   }
   return { url, address: pick.address, family: pick.family === 6 ? 6 : 4 };

@@ -54,7 +54,15 @@ describe('OpenAPI schemas', () => {
     expect(detail.webhook).toEqual({
       url: 'https://hooks.example.com/fw',
       deliveries: [
-        { event: 'completed', attempt: 1, at: '2026-01-01T00:00:04.000Z', outcome: 'failed', http_status: 500, error: 'HTTP 500', duration_ms: 12 },
+        {
+          event: 'completed',
+          attempt: 1,
+          at: '2026-01-01T00:00:04.000Z',
+          outcome: 'failed',
+          http_status: 500,
+          error: 'HTTP 500',
+          duration_ms: 12,
+        },
       ],
     });
     expect(jobDetailView(job, []).webhook).toBeNull();

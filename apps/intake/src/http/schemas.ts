@@ -100,10 +100,7 @@ export const jobSchema = z
     webhook: z
       .object({
         url: z.string(),
-        deliveries: z
-          .array(webhookDeliverySchema)
-          .optional()
-          .describe('every attempt, oldest first; on GET /v1/jobs/{id} only'),
+        deliveries: z.array(webhookDeliverySchema).optional().describe('every attempt, oldest first; on GET /v1/jobs/{id} only'),
       })
       .nullable()
       .describe('the callback_url and its delivery attempts; null: no webhook'),
