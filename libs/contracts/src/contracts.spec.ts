@@ -33,10 +33,20 @@ describe('contracts', () => {
   });
 
   it.each([
-    [{ pipeline_id: 'ocr' }, { pipeline_id: 'ocr', frame_stride: 1, max_frames: null, client_tag: null, retention_days: null }],
     [
-      { pipeline_id: 'ocr', frame_stride: '7', max_frames: '5', retention_days: '0' },
-      { pipeline_id: 'ocr', frame_stride: 7, max_frames: 5, client_tag: null, retention_days: 0 },
+      { pipeline_id: 'ocr' },
+      { pipeline_id: 'ocr', frame_stride: 1, max_frames: null, client_tag: null, retention_days: null, callback_url: null },
+    ],
+    [
+      { pipeline_id: 'ocr', frame_stride: '7', max_frames: '5', retention_days: '0', callback_url: 'https://hooks.example.com/fw?k=1' },
+      {
+        pipeline_id: 'ocr',
+        frame_stride: 7,
+        max_frames: 5,
+        client_tag: null,
+        retention_days: 0,
+        callback_url: 'https://hooks.example.com/fw?k=1',
+      },
     ],
   ])('parses submit parameters %j', (input, expected) => {
     expect(submitParamsSchema.parse(input)).toEqual(expected);
@@ -51,6 +61,10 @@ describe('contracts', () => {
     [{ pipeline_id: 'ocr', max_frames: '99999999999' }, /max_frames must be <=/],
     [{ pipeline_id: 'ocr', retention_days: '-1' }, /retention_days must be >= 0/],
     [{ pipeline_id: 'ocr', retention_days: '36501' }, /retention_days must be <=/],
+    [{ pipeline_id: 'ocr', callback_url: 'not a url' }, /callback_url must be an absolute http or https URL/],
+    [{ pipeline_id: 'ocr', callback_url: 'file:///etc/passwd' }, /callback_url must be an http or https URL/],
+    [{ pipeline_id: 'ocr', callback_url: 'https://u:p@hooks.example.com/' }, /must not carry credentials/],
+    [{ pipeline_id: 'ocr', callback_url: `https://hooks.example.com/${'x'.repeat(2048)}` }, /at most 2048/],
   ])('refuses submit parameters %j', (input, message) => {
     const r = submitParamsSchema.safeParse(input);
     expect(r.success).toBe(false);
