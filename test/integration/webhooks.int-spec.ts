@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WEBHOOK_HEADERS, webhookBodyV1, type WebhookRequestV1 } from '@framewire/contracts';
+import { DomainError, WEBHOOK_HEADERS, webhookBodyV1, type WebhookRequestV1 } from '@framewire/contracts';
 import type { HandlerContext } from '@framewire/messaging';
 import { Metrics } from '@framewire/observability';
 import { JobsRepository, WebhookDeliveriesRepository } from '@framewire/persistence';
@@ -66,21 +66,14 @@ describe('webhooks: the status service delivers and records each attempt', () =>
     answers = [];
   });
 
-  function service(env: Record<string, string> = {}): WebhookService {
+  function service(env: Record<string, string> = {}, repo: WebhookDeliveriesRepository = deliveries): WebhookService {
     const config = loadConfig(WEBHOOK_DELIVERY_CONFIG, {
       FW_WEBHOOK_SECRET: SECRET,
       FW_WEBHOOK_ALLOW_PRIVATE: '1',
       FW_WEBHOOK_TIMEOUT_MS: '2000',
       ...env,
     }) as unknown as StatusConfig;
-    const s = new WebhookService(
-      jobs,
-      deliveries,
-      new WebhookSender(config),
-      new Metrics('status', { defaultMetrics: false }),
-      config,
-      logger,
-    );
+    const s = new WebhookService(jobs, repo, new WebhookSender(config), new Metrics('status', { defaultMetrics: false }), config, logger);
     s.onModuleInit();
     return s;
   }
@@ -167,6 +160,19 @@ describe('webhooks: the status service delivers and records each attempt', () =>
     const id = await job();
     await expect(service({ FW_WEBHOOK_SECRET: '' }).deliver(request(id), ctx(id))).rejects.toThrow(/FW_WEBHOOK_SECRET is not set/);
     expect(received).toEqual([]);
+  });
+
+  it('records a delivery the database could not take yet on the retry, without POSTing it again', async () => {
+    const id = await job();
+    let down = true;
+    const flaky = Object.create(deliveries) as WebhookDeliveriesRepository;
+    flaky.record = (d) => (down ? Promise.reject(new DomainError('DATABASE_UNAVAILABLE', 'database down')) : deliveries.record(d));
+    const s = service({}, flaky);
+    await expect(s.deliver(request(id), ctx(id))).rejects.toThrow(/database down/);
+    down = false;
+    await s.deliver(request(id), ctx(id));
+    expect(received).toHaveLength(1);
+    expect(await deliveries.list(id)).toEqual([expect.objectContaining({ attempt: 1, outcome: 'delivered', http_status: 200 })]);
   });
 
   it('does nothing for a job without a callback_url, or one deleted meanwhile', async () => {
