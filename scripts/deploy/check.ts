@@ -5,6 +5,7 @@ import { deployableApps } from './apps';
 import { composeServices, validateComposeSchema } from './compose';
 import { checkComposeConventions } from './compose-checks';
 import { readDocumentedVariables } from './env-reference';
+import { checkGrafana, GRAFANA_DIR } from './grafana-checks';
 import { checkK8sConventions } from './k8s-checks';
 import { KINDS, kindKey, unknownFields, validateWithModels } from './kubernetes';
 import { objectName, renderKustomization, type Rendering } from './kustomize';
@@ -31,7 +32,8 @@ export interface CheckReport {
  * Specification and the project's conventions; every kustomization under
  * deploy/ rendered and each object validated (kubernetes-models, KEDA models,
  * NACK Streams against the topology the code provisions), then checked across
- * objects; every variable set anywhere documented and accepted by its app.
+ * objects; every variable set anywhere documented and accepted by its app;
+ * the Grafana dashboards under deploy/grafana against the metrics the code registers.
  */
 export async function checkDeploy(root: string, opts: CheckOptions = {}): Promise<CheckReport> {
   const problems: Problem[] = [];
@@ -57,6 +59,12 @@ export async function checkDeploy(root: string, opts: CheckOptions = {}): Promis
       checked.push(`${COMPOSE_FILE} (${services.length} services)`);
     }
   }
+
+  // The dashboards query the metrics of the code beside them (this repository's when `root` holds only deployment files).
+  const sourceRoot = existsSync(join(root, 'libs', 'observability')) ? root : join(__dirname, '..', '..');
+  const grafana = checkGrafana(root, sourceRoot);
+  problems.push(...grafana.problems);
+  if (grafana.dashboards > 0) checked.push(`${GRAFANA_DIR} (${grafana.dashboards} dashboard${grafana.dashboards === 1 ? '' : 's'})`);
 
   const dirs = kustomizationDirs(root);
   if (!dirs.includes('deploy/k8s'))

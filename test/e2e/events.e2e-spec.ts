@@ -1,11 +1,16 @@
 /**
  * Job events end to end: the SSE route (replay then live, resumable with
  * Last-Event-ID), the NATS helper (@framewire/events) seeing the same
- * sequence, progress throttled at the source, and the OpenAPI document.
+ * sequence, progress throttled at the source, the OpenAPI document, and
+ * webhooks (a job's terminal state POSTed to a local receiver that answers
+ * 500 once, then 200; FW_WEBHOOK_ALLOW_PRIVATE=1 lets it be on 127.0.0.1).
  */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { jobEventSchema, type JobEvent } from '@framewire/contracts';
+import { jobEventSchema, WEBHOOK_HEADERS, webhookBodyV1, type JobEvent } from '@framewire/contracts';
+import { verifySignature } from '@framewire/webhooks';
 import { JobEventsClient, type ReceivedJobEvent } from '@framewire/events';
 import { makeFixtureDir, makeVideo, removeFixtureDir } from '../support/fixtures';
 import {
@@ -25,6 +30,7 @@ jest.setTimeout(180_000);
 const FRAMES = 90;
 /** The persister's progress throttle in this suite (FW_PROGRESS_INTERVAL_MS). */
 const PROGRESS_INTERVAL_MS = 500;
+const WEBHOOK_SECRET = 'e2e-webhook-secret-0123456789';
 
 describe('job events: SSE and NATS', () => {
   let sys: TestSystem;
@@ -41,7 +47,15 @@ describe('job events: SSE and NATS', () => {
       frames: FRAMES,
       texts: [{ text: 'EVENTS', fromFrame: 20, toFrame: 40, x: 30, y: 90, fontSize: 40 }],
     });
-    sys = await startSystem({ env: { FW_PROGRESS_INTERVAL_MS: String(PROGRESS_INTERVAL_MS) } });
+    sys = await startSystem({
+      env: {
+        FW_PROGRESS_INTERVAL_MS: String(PROGRESS_INTERVAL_MS),
+        FW_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        FW_WEBHOOK_ALLOW_PRIVATE: '1',
+        FW_WEBHOOK_RETRY_BASE_MS: '200',
+        FW_WEBHOOK_RETRY_MAX_MS: '1000',
+      },
+    });
     events = await JobEventsClient.connect({ servers: sys.nats.url });
   });
 
@@ -222,5 +236,89 @@ describe('job events: SSE and NATS', () => {
       pipelineSchema.strict().parse(await get(`/v1/pipelines/${p.id}`));
     }
     await eventually(async () => !/routes without an entry/.test(sys.logsOf('intake')), 1000, 'no undocumented-route warning');
+  });
+
+  describe('webhooks', () => {
+    let server: Server;
+    let hookUrl: string;
+    const received: Array<{ headers: IncomingHttpHeaders; body: string; answered: number }> = [];
+    /** The receiver fails the first POST of each delivery id with a 500. */
+    const failedOnce = new Set<string>();
+
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        let body = '';
+        req.setEncoding('utf8');
+        req.on('data', (c: string) => (body += c));
+        req.on('end', () => {
+          const id = String(req.headers[WEBHOOK_HEADERS.delivery.toLowerCase()]);
+          const answered = failedOnce.has(id) ? 200 : 500;
+          failedOnce.add(id);
+          received.push({ headers: req.headers, body, answered });
+          res.writeHead(answered).end();
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      hookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/framewire`;
+    });
+
+    afterAll(async () => {
+      server?.closeAllConnections();
+      await new Promise((resolve) => server?.close(resolve));
+    });
+
+    async function post(fields: Record<string, string>): Promise<Response> {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(fields)) form.append(k, v);
+      form.append('file', new Blob([await readFile(video)]), 'events.mp4');
+      return fetch(`${sys.baseUrl}/v1/jobs`, { method: 'POST', body: form });
+    }
+
+    it('refuses a callback_url that is no http(s) URL with 400', async () => {
+      const res = await post({ pipeline_id: 'text_regions', callback_url: 'ftp://example.com/hook' });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        errors: ['callback_url: callback_url must be an http or https URL'],
+      });
+    });
+
+    it('POSTs the completed state, signed, retried after a 500, delivered exactly once, attempts on the job', async () => {
+      const res = await post({ pipeline_id: 'text_regions', callback_url: hookUrl, client_tag: 'hooked' });
+      expect(res.status).toBe(202);
+      const jobId = ((await res.json()) as { job_id: string }).job_id;
+
+      const job = await eventually(
+        async () => {
+          const r = await fetch(`${sys.baseUrl}/v1/jobs/${jobId}`);
+          const j = (await r.json()) as { status: string; webhook: { url: string; deliveries: Array<Record<string, unknown>> } };
+          return j.webhook.deliveries.some((d) => d.outcome === 'delivered') ? j : null;
+        },
+        60_000,
+        'the webhook delivered',
+      );
+      expect(job.status).toBe('completed');
+      expect(job.webhook.url).toBe(hookUrl);
+      expect(job.webhook.deliveries).toEqual([
+        expect.objectContaining({ event: 'completed', attempt: 1, outcome: 'failed', http_status: 500, error: 'HTTP 500' }),
+        expect.objectContaining({ event: 'completed', attempt: 2, outcome: 'delivered', http_status: 200, error: null }),
+      ]);
+
+      expect(received.map((r) => r.answered)).toEqual([500, 200]);
+      for (const r of received) {
+        expect(verifySignature(WEBHOOK_SECRET, r.headers[WEBHOOK_HEADERS.signature.toLowerCase()] as string, r.body)).toBe(true);
+        expect(verifySignature('not-the-secret-0123456789', r.headers[WEBHOOK_HEADERS.signature.toLowerCase()] as string, r.body)).toBe(
+          false,
+        );
+        expect(r.headers[WEBHOOK_HEADERS.delivery.toLowerCase()]).toBe(`${jobId}:completed`);
+      }
+      const body = webhookBodyV1.parse(JSON.parse(received[1]!.body));
+      expect(body).toMatchObject({ event: 'job.completed', job_id: jobId, status: 'completed', client_tag: 'hooked', error: null });
+      expect(body.counts.frames_done).toBeGreaterThan(0);
+
+      // Nothing more arrives: the redelivered `completed` event and the stream's copy make no second delivery.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(received).toHaveLength(2);
+    });
   });
 });

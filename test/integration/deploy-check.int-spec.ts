@@ -61,6 +61,7 @@ describe('deploy check', () => {
     expect(problems.map(formatProblem)).toEqual([]);
     expect(checked).toEqual([
       expect.stringMatching(/^docker-compose\.yml/),
+      expect.stringMatching(/^deploy\/grafana \(1 dashboard\)/),
       expect.stringMatching(/^deploy\/k8s \(/),
       expect.stringMatching(/^deploy\/k8s-dev \(/),
     ]);
@@ -277,14 +278,14 @@ describe('deploy check', () => {
     it('rejects a Stream whose subjects differ from the topology the apps provision', async () => {
       const problems = await problemsOf({
         'deploy/k8s/streams.yaml': [
-          ['subjects: [fw.work.extract, fw.work.infer, fw.work.persist]', 'subjects: [fw.work.extract, fw.work.infer]'],
+          ['subjects: [fw.work.extract, fw.work.infer, fw.work.persist, fw.work.webhook]', 'subjects: [fw.work.extract, fw.work.infer]'],
         ],
       });
       expect(problems).toContainEqual({
         file: 'deploy/k8s/streams.yaml',
         object: 'Stream/fw-work',
         path: 'spec.subjects',
-        message: `["fw.work.extract","fw.work.infer"] differs from the topology's subjects ["fw.work.extract","fw.work.infer","fw.work.persist"]`,
+        message: `["fw.work.extract","fw.work.infer"] differs from the topology's subjects ["fw.work.extract","fw.work.infer","fw.work.persist","fw.work.webhook"]`,
       });
     });
 
@@ -445,6 +446,38 @@ describe('deploy check', () => {
         expect(problems).toEqual([]);
         expect(mine).toEqual(theirs);
       }
+    });
+  });
+
+  describe('deploy/grafana', () => {
+    const DASHBOARD = 'deploy/grafana/dashboards/framewire.json';
+
+    it('rejects a query of a metric the code does not register, with a hint', async () => {
+      const problems = await problemsOf({ [DASHBOARD]: [['max(framewire_dlq_messages)', 'max(framewire_dlq_mesages)']] });
+      expect(problems).toContainEqual({
+        file: DASHBOARD,
+        object: 'panel Dead letters (FW_DLQ)',
+        path: 'targets[0].expr',
+        message: 'no metric framewire_dlq_mesages in the code (apps/, libs/); did you mean framewire_dlq_messages?',
+      });
+    });
+
+    it('rejects a dashboard that is not JSON', async () => {
+      const problems = await problemsOf({ [DASHBOARD]: [[/^\{/, '{,']] });
+      expect(problems).toEqual([{ file: DASHBOARD, message: expect.stringMatching(/^not JSON: /) }]);
+    });
+
+    it('rejects a datasource uid that is not provisioned', async () => {
+      const problems = await problemsOf({
+        'deploy/grafana/provisioning/datasources/prometheus.yml': [['uid: framewire-prometheus', 'uid: prom']],
+      });
+      expect(problems).toContainEqual(
+        expect.objectContaining({
+          file: DASHBOARD,
+          path: 'datasource.uid',
+          message: 'no provisioned datasource framewire-prometheus in deploy/grafana/provisioning/datasources',
+        }),
+      );
     });
   });
 

@@ -69,6 +69,7 @@ const ALL_MIGRATIONS = [
   'FrameGeometry1796200000000',
   'TextTracks1796400000000',
   'JobSampling1796500000000',
+  'Webhooks1796600000000',
 ];
 
 describe('migrations', () => {
@@ -122,6 +123,7 @@ describe('migrations', () => {
       { conname: 'FK_outbox_job_id', confdeltype: 'c' },
       { conname: 'FK_text_track_builds_job_id', confdeltype: 'c' },
       { conname: 'FK_text_tracks_job_id', confdeltype: 'c' },
+      { conname: 'FK_webhook_deliveries_job_id', confdeltype: 'c' },
     ]);
     await expect(
       ds.query(

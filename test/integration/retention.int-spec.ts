@@ -26,7 +26,7 @@ import {
   workConsumerConfig,
   type TopologySettings,
 } from '@framewire/messaging';
-import { FrameResultsRepository, JobsRepository, TracksRepository } from '@framewire/persistence';
+import { FrameResultsRepository, JobsRepository, TracksRepository, WebhookDeliveriesRepository } from '@framewire/persistence';
 import { createTestDatabase, type TestDatabase } from '@framewire/persistence/testing';
 import { FsObjectStore, objectKeys, removeStaleTemp } from '@framewire/storage';
 import pino from 'pino';
@@ -69,7 +69,12 @@ describe('retention: deleting jobs, the sweep, dead letters by reference', () =>
     objectsDir = await mkdtemp(path.join(tmpdir(), 'fw-retention-objects-'));
     store = new FsObjectStore(objectsDir, { fsync: false });
     jobs = new JobsRepository(db.dataSource);
-    const queries = new QueryService(jobs, new FrameResultsRepository(db.dataSource), new TracksRepository(db.dataSource));
+    const queries = new QueryService(
+      jobs,
+      new FrameResultsRepository(db.dataSource),
+      new TracksRepository(db.dataSource),
+      new WebhookDeliveriesRepository(db.dataSource),
+    );
     deleter = new DeleteService(queries, jobs, broker, store, logger);
   });
 
@@ -241,7 +246,12 @@ describe('retention: deleting jobs, the sweep, dead letters by reference', () =>
       const broken = Object.create(store) as FsObjectStore;
       broken.deletePrefix = () => Promise.reject(new DomainError('STORAGE_UNAVAILABLE', 'object store down'));
       const flaky = new DeleteService(
-        new QueryService(jobs, new FrameResultsRepository(db.dataSource), new TracksRepository(db.dataSource)),
+        new QueryService(
+          jobs,
+          new FrameResultsRepository(db.dataSource),
+          new TracksRepository(db.dataSource),
+          new WebhookDeliveriesRepository(db.dataSource),
+        ),
         jobs,
         broker,
         broken,

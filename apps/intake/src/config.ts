@@ -4,6 +4,7 @@ import { parseApiKeyEntries, SUBMIT_LIMITS, type ApiKeyEntry } from '@framewire/
 import { DECODER_CONFIG, VIDEO_LIMITS_CONFIG } from '@framewire/media';
 import { PIPELINE_CONFIG } from '@framewire/pipelines';
 import { storageConfigFromEnv, type StorageConfig } from '@framewire/storage';
+import { WEBHOOK_ALLOW_PRIVATE_CONFIG } from '@framewire/webhooks';
 
 export const INTAKE_CONFIG_SPEC = {
   ...COMMON_CONFIG,
@@ -12,6 +13,7 @@ export const INTAKE_CONFIG_SPEC = {
   ...DECODER_CONFIG,
   // The inference stage's pipelines and plugins, described and pinned here, never run: set them like inference.
   ...PIPELINE_CONFIG,
+  ...WEBHOOK_ALLOW_PRIVATE_CONFIG,
   httpPort: { env: 'FW_HTTP_PORT', schema: env.port(3000), doc: 'HTTP port of the API' },
   maxUploadBytes: { env: 'FW_MAX_UPLOAD_BYTES', schema: env.int(2 * 1024 ** 3, 1024, 1024 ** 4), doc: 'largest accepted video, in bytes' },
   uploadTmpDir: {

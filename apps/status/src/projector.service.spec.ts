@@ -12,10 +12,17 @@ const ctx = { msgId: 'm1' } as HandlerContext;
 function projector(result: ApplyEventResult, final: () => Promise<TracksBuilt> = () => Promise.resolve(BUILT)) {
   const marked: Array<[string, string | null]> = [];
   const published: JobEvent[] = [];
+  const queued: Array<{ subject: string; payload: unknown; msgId: string }> = [];
   const running: string[] = [];
   const stopped = { markFailed: (id: string, reason: string | null) => Promise.resolve(void marked.push([id, reason])) };
   const store = { applyEvent: () => Promise.resolve(result) } as unknown as ProjectionStore;
-  const broker = { publishEvent: (e: JobEvent) => Promise.resolve(void published.push(e)) } as unknown as Broker;
+  const broker = {
+    publishEvent: (e: JobEvent) => Promise.resolve(void published.push(e)),
+    publishJson: (subject: string, payload: unknown, opts: { msgId: string }) => {
+      queued.push({ subject, payload, msgId: opts.msgId });
+      return Promise.resolve({});
+    },
+  } as unknown as Broker;
   const tracks = {
     buildFinal: final,
     buildRunning: (job: JobRecord) => void running.push(job.id),
@@ -28,7 +35,7 @@ function projector(result: ApplyEventResult, final: () => Promise<TracksBuilt> =
     pino({ level: 'silent' }),
     'status-1',
   );
-  return { service, marked, published, running };
+  return { service, marked, published, queued, running };
 }
 
 const BUILT: TracksBuilt = { stored: true, tracks: 3, text_tracks: 2, region_tracks: 1, frames: 10 };
@@ -100,5 +107,38 @@ describe('ProjectorService: text tracks', () => {
     });
     await b.service.onEvent(frames, ctx);
     expect(b.running).toEqual([]);
+  });
+});
+
+describe('ProjectorService: a terminal job with a callback_url queues its webhook', () => {
+  const finished = new Date('2026-01-01T00:00:05Z');
+  const hooked = { ...failedJob, callback_url: 'https://hooks.example/fw', finished_at: finished } as JobRecord;
+  const webhook = {
+    subject: 'fw.work.webhook',
+    payload: { v: 1, job_id: JOB, event: 'failed', at: finished.toISOString() },
+    msgId: `${JOB}:webhook:failed`,
+  };
+
+  it('once the event moves the job into a terminal state, keyed by job and status', async () => {
+    const { service, queued } = projector({ outcome: 'applied', job: hooked, changed: true, becameTerminal: 'failed' });
+    await service.onEvent(failed, ctx);
+    expect(queued).toEqual([webhook]);
+  });
+
+  it('again on a redelivery (the same message id: the stream drops the copy)', async () => {
+    const { service, queued } = projector({ outcome: 'duplicate', job: hooked });
+    await service.onEvent(failed, ctx);
+    expect(queued).toEqual([webhook]);
+  });
+
+  it('not for a job without a callback_url, nor for one still running', async () => {
+    const none = projector({ outcome: 'applied', job: { ...hooked, callback_url: null }, changed: true, becameTerminal: 'failed' });
+    await none.service.onEvent(failed, ctx);
+    const running = { ...hooked, status: 'running' } as JobRecord;
+    const notYet = projector({ outcome: 'applied', job: running, changed: true, becameTerminal: null });
+    await notYet.service.onEvent(makeEvent('extracted', JOB, { frames_total: 3, frames_decoded: 3 }), ctx);
+    const dup = projector({ outcome: 'duplicate', job: running });
+    await dup.service.onEvent(makeEvent('extracted', JOB, { frames_total: 3, frames_decoded: 3 }), ctx);
+    expect([...none.queued, ...notYet.queued, ...dup.queued]).toEqual([]);
   });
 });

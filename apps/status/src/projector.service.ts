@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, makeEvent, type JobEvent } from '@framewire/contracts';
+import { DomainError, makeEvent, msgIds, WORK_SUBJECTS, type JobEvent, type WebhookRequestV1 } from '@framewire/contracts';
 import { Broker, CancellationRegistry, Consume, type HandlerContext } from '@framewire/messaging';
 import type { JobRecord } from '@framewire/persistence';
 import { LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
@@ -35,6 +35,7 @@ export class ProjectorService {
         // A redelivery after the projection committed but before what follows it was published or recorded: do it now (idempotent).
         if (res.job.status === 'completed' && event.type !== 'completed') await this.announceCompleted(res.job);
         if (res.job.status === 'failed') await this.stoppedJobs.markFailed(res.job.id, res.job.error_message);
+        await this.queueWebhook(res.job);
         return;
       case 'applied':
         // Frames came in: the running job's tracks so far (throttled, in the background).
@@ -46,8 +47,26 @@ export class ProjectorService {
           if (res.becameTerminal === 'failed') await this.stoppedJobs.markFailed(res.job.id, res.job.error_message);
           this.logger.info({ status: res.becameTerminal, error: res.job.error_message }, `job ${res.becameTerminal}`);
         }
+        if (res.becameTerminal) await this.queueWebhook(res.job);
         return;
     }
+  }
+
+  /**
+   * A terminal job with a callback_url: queue its webhook on fw.work.webhook
+   * (the webhook consumer POSTs it). The message id is the job and status, so
+   * a redelivered event queues it once; the consumer also skips a webhook
+   * already delivered or given up.
+   */
+  private async queueWebhook(job: JobRecord): Promise<void> {
+    if (!job.callback_url || job.status === 'pending' || job.status === 'running') return;
+    const request: WebhookRequestV1 = {
+      v: 1,
+      job_id: job.id,
+      event: job.status,
+      at: (job.finished_at ?? job.updated_at).toISOString(),
+    };
+    await this.broker.publishJson(WORK_SUBJECTS.webhook, request, { msgId: msgIds.webhook(job.id, job.status), jobId: job.id });
   }
 
   /**

@@ -44,10 +44,11 @@ describe('contracts', () => {
         sample_fps: null,
         start_ms: null,
         end_ms: null,
+        callback_url: null,
       },
     ],
     [
-      { pipeline_id: 'ocr', frame_stride: '7', max_frames: '5', retention_days: '0' },
+      { pipeline_id: 'ocr', frame_stride: '7', max_frames: '5', retention_days: '0', callback_url: 'https://hooks.example.com/fw?k=1' },
       {
         pipeline_id: 'ocr',
         frame_stride: 7,
@@ -57,6 +58,7 @@ describe('contracts', () => {
         sample_fps: null,
         start_ms: null,
         end_ms: null,
+        callback_url: 'https://hooks.example.com/fw?k=1',
       },
     ],
     [
@@ -70,6 +72,7 @@ describe('contracts', () => {
         sample_fps: 29.97,
         start_ms: 0,
         end_ms: 1500,
+        callback_url: null,
       },
     ],
     [
@@ -83,6 +86,7 @@ describe('contracts', () => {
         sample_fps: 0.5,
         start_ms: 60000,
         end_ms: null,
+        callback_url: null,
       },
     ],
   ])('parses submit parameters %j', (input, expected) => {
@@ -108,6 +112,10 @@ describe('contracts', () => {
     [{ pipeline_id: 'ocr', end_ms: '0' }, /end_ms must be > start_ms \(0\)/],
     [{ pipeline_id: 'ocr', start_ms: '2000', end_ms: '2000' }, /end_ms must be > start_ms \(2000\)/],
     [{ pipeline_id: 'ocr', end_ms: String(8 * 24 * 3_600_000) }, /end_ms must be <=/],
+    [{ pipeline_id: 'ocr', callback_url: 'not a url' }, /callback_url must be an absolute http or https URL/],
+    [{ pipeline_id: 'ocr', callback_url: 'file:///etc/passwd' }, /callback_url must be an http or https URL/],
+    [{ pipeline_id: 'ocr', callback_url: 'https://u:p@hooks.example.com/' }, /must not carry credentials/],
+    [{ pipeline_id: 'ocr', callback_url: `https://hooks.example.com/${'x'.repeat(2048)}` }, /at most 2048/],
   ])('refuses submit parameters %j', (input, message) => {
     const r = submitParamsSchema.safeParse(input);
     expect(r.success).toBe(false);

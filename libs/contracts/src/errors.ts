@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'UNSUPPORTED_MEDIA',
   'INVALID_VIDEO',
   'UNKNOWN_PIPELINE',
+  /** A callback_url that names (or resolves only to) a private, loopback or link-local address; FW_WEBHOOK_ALLOW_PRIVATE=1 allows them. */
+  'CALLBACK_URL_REFUSED',
   /** A frame has more pixels than FW_MAX_FRAME_PIXELS allows. */
   'VIDEO_TOO_LARGE',
   /** The video lasts longer than FW_MAX_DURATION_MS allows. */

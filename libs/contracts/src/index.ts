@@ -8,3 +8,4 @@ export * from './api-keys';
 export * from './stages';
 export * from './network';
 export * from './results';
+export * from './webhooks';

@@ -41,6 +41,29 @@ export const SUBMIT_LIMITS = {
   maxRangeMs: 7 * 24 * 3_600_000,
 } as const;
 
+/** Why `raw` is no usable callback_url (an absolute http(s) URL with a host and no credentials), or null. */
+export function callbackUrlProblem(raw: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'callback_url must be an absolute http or https URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'callback_url must be an http or https URL';
+  if (url.hostname === '') return 'callback_url must name a host';
+  if (url.username !== '' || url.password !== '')
+    return 'callback_url must not carry credentials (they would show on the job); verify the Framewire-Signature header instead';
+  return null;
+}
+
+export const callbackUrlSchema = z
+  .string()
+  .max(2048, 'callback_url must be at most 2048 characters')
+  .superRefine((raw, ctx) => {
+    const problem = callbackUrlProblem(raw);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 const rangeMsSchema = (name: string) =>
   z.coerce
     .number({ message: `${name} must be an integer (milliseconds)` })
@@ -94,6 +117,8 @@ export const submitParamsSchema = z
     start_ms: rangeMsSchema('start_ms'),
     /** End of the range (exclusive, by frame pts); null: to the end. Past the video's end means to the end. */
     end_ms: rangeMsSchema('end_ms'),
+    /** Where the job's terminal states are POSTed (webhooks); null: none. */
+    callback_url: callbackUrlSchema.nullable().default(null),
   })
   .superRefine((p, ctx) => {
     if (p.sample_fps !== null && p.frame_stride !== 1) {

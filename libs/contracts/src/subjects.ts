@@ -13,6 +13,8 @@ export const WORK_SUBJECTS = {
   extract: 'fw.work.extract',
   infer: 'fw.work.infer',
   persist: 'fw.work.persist',
+  /** One webhook to POST (a job reached a terminal state); consumed by the status service. */
+  webhook: 'fw.work.webhook',
 } as const;
 
 export type WorkKind = keyof typeof WORK_SUBJECTS;
@@ -27,6 +29,7 @@ export const WORK_CONSUMERS: Record<WorkKind, string> = {
   extract: 'extractor',
   infer: 'inference',
   persist: 'persister',
+  webhook: 'webhooks',
 };
 
 export const STATUS_CONSUMER = 'status';
@@ -48,6 +51,8 @@ export const msgIds = {
   extract: (jobId: string) => `${jobId}:extract`,
   infer: (jobId: string, frameIndex: number) => `${jobId}:${frameIndex}:infer`,
   persist: (jobId: string, frameIndex: number) => `${jobId}:${frameIndex}:persist`,
+  /** One webhook per job and terminal status: a redelivered terminal event never makes a second one. */
+  webhook: (jobId: string, status: string) => `${jobId}:webhook:${status}`,
   event: (jobId: string, type: string, discriminator = '') =>
     discriminator ? `${jobId}:event:${type}:${discriminator}` : `${jobId}:event:${type}`,
 };

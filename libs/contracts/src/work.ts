@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { jobIdSchema, pipelineIdSchema } from './jobs';
 import { frameGeometrySchema } from './results';
 import { WORK_SUBJECTS } from './subjects';
+import { WEBHOOK_STATUSES } from './webhooks';
 
 /** fw.work.extract — decode one job's video. Carries ids and facts, never entities. */
 export const extractRequestV1 = z.object({
@@ -63,11 +64,25 @@ export const frameResultV1 = z.object({
 });
 export type FrameResultV1 = z.infer<typeof frameResultV1>;
 
+/**
+ * fw.work.webhook — POST the job's webhook for a terminal status. Ids and
+ * facts only: the consumer re-reads the job (its callback_url, counts, error).
+ * `at` is when the job reached the status; FW_WEBHOOK_MAX_AGE counts from it.
+ */
+export const webhookRequestV1 = z.object({
+  v: z.literal(1),
+  job_id: jobIdSchema,
+  event: z.enum(WEBHOOK_STATUSES),
+  at: z.string().datetime({ offset: true }),
+});
+export type WebhookRequestV1 = z.infer<typeof webhookRequestV1>;
+
 /** The typed catalogue: subject → payload schema. */
 export const WORK_PAYLOADS = {
   [WORK_SUBJECTS.extract]: extractRequestV1,
   [WORK_SUBJECTS.infer]: inferRequestV1,
   [WORK_SUBJECTS.persist]: frameResultV1,
+  [WORK_SUBJECTS.webhook]: webhookRequestV1,
 } as const;
 
 export type WorkPayloads = typeof WORK_PAYLOADS;

@@ -5,10 +5,12 @@ import {
   extractRequestV1,
   frameResultV1,
   jobEventSchema,
+  webhookRequestV1,
   type EncodedFrame,
   type ExtractRequestV1,
   type FrameResultV1,
   type JobEvent,
+  type WebhookRequestV1,
 } from '@framewire/contracts';
 
 /** What each consumer hands its handler: the validated payload of its subject. */
@@ -16,6 +18,7 @@ export interface ConsumedPayloads {
   extract: ExtractRequestV1;
   infer: EncodedFrame;
   persist: FrameResultV1;
+  webhook: WebhookRequestV1;
   events: JobEvent;
   advisories: MaxDeliveriesAdvisory;
 }
@@ -37,6 +40,7 @@ export const DECODERS: { [K in ConsumedKind]: Decoder<K> } = {
   extract: { decode: (m) => extractRequestV1.parse(m.json()), jobIdOf: (p) => p.job_id },
   infer: { decode: (m) => decodeFrameMessage(m.data), jobIdOf: (p) => p.header.job_id },
   persist: { decode: (m) => frameResultV1.parse(m.json()), jobIdOf: (p) => p.job_id },
+  webhook: { decode: (m) => webhookRequestV1.parse(m.json()), jobIdOf: (p) => p.job_id },
   events: { decode: (m) => jobEventSchema.parse(m.json()), jobIdOf: (p) => p.job_id },
   advisories: { decode: (m) => maxDeliveriesAdvisory.parse(m.json()), jobIdOf: () => undefined },
 };

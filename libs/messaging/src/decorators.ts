@@ -12,7 +12,13 @@ export type FromConfig<C, T> = T | ((config: C) => T);
  * the durable consumer and the decoder (decoders.ts), the rest how it runs.
  */
 export type ConsumerSpec<K extends ConsumedKind = ConsumedKind, C = never> =
-  | { kind: K; mode: 'single'; concurrency?: FromConfig<C, number> }
+  | {
+      kind: K;
+      mode: 'single';
+      concurrency?: FromConfig<C, number>;
+      /** The backoff of nak-ed messages (the handler's transient failures); default: the topology's (FW_RETRY_BASE_MS). */
+      backoff?: FromConfig<C, { baseDelayMs: number; maxDelayMs: number }>;
+    }
   | { kind: K; mode: 'batch'; maxBatch: FromConfig<C, number>; maxWaitMs: FromConfig<C, number> };
 
 /** The method a spec needs: the decoded payload of its kind, one at a time or a batch. */

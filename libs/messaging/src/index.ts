@@ -27,6 +27,8 @@ export {
   streamConfigs,
   topologyFromConfig,
   workConsumerConfig,
+  webhookConsumerConfig,
+  UNBOUNDED_CONSUMERS,
   type TopologySettings,
 } from './topology';
 export { JetStreamWorker, type Delivery, type Handler, type HandlerContext, type WorkerOptions, type WorkerStats } from './worker';

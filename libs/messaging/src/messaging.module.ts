@@ -14,7 +14,7 @@ import { STREAMS, type Stage } from '@framewire/contracts';
 import { Health, Metrics } from '@framewire/observability';
 import { APP_CONFIG, type Logger, type NatsAuthSettings } from '@framewire/runtime';
 import { OBJECT_STORE, type ObjectStore } from '@framewire/storage';
-import { DEFAULT_RETRY } from './ack-policy';
+import { DEFAULT_RETRY, type RetryPolicy } from './ack-policy';
 import { Broker } from './broker';
 import { CancellationRegistry } from './cancellation';
 import { DeadLetters } from './dead-letters/dead-letters';
@@ -29,6 +29,7 @@ import {
   consumerHandlerProblem,
   STAGE_CONSUMERS,
   statusConsumerConfig,
+  UNBOUNDED_CONSUMERS,
   type TopologySettings,
   workConsumerConfig,
 } from './topology';
@@ -114,6 +115,8 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
   private async startWorker(spec: ConsumerSpec<ConsumedKind, never>, fn: AnyHandlerFn): Promise<void> {
     const kind = spec.kind;
     const isEvents = kind === 'events' || kind === 'advisories';
+    const unbounded = UNBOUNDED_CONSUMERS.has(kind);
+    const backoff = spec.mode === 'single' ? resolveSetting<Partial<RetryPolicy>>(spec.backoff, this.config, {}) : {};
     const stream = kind === 'events' ? STREAMS.events : kind === 'advisories' ? STREAMS.dlq : STREAMS.work;
     const cfg =
       kind === 'events'
@@ -146,15 +149,17 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
       broker: this.broker,
       consumer,
       // Events and advisories are facts, not work: they are retried until they apply (the server's MaxDeliver is unlimited too).
-      retry: isEvents
-        ? { ...DEFAULT_RETRY, ...this.topology.retry, maxDeliver: Number.POSITIVE_INFINITY }
-        : { ...DEFAULT_RETRY, ...this.topology.retry },
+      // A webhook is retried until its handler delivers or gives it up, whatever FW_MAX_DELIVER allows work.
+      retry: unbounded
+        ? { ...DEFAULT_RETRY, ...this.topology.retry, ...backoff, maxDeliver: Number.POSITIVE_INFINITY }
+        : { ...DEFAULT_RETRY, ...this.topology.retry, ...backoff },
       logger: this.opts.logger.child({ consumer: cfg.durable_name }),
       heartbeatMs: Math.max(1000, Math.floor(this.topology.ackWaitMs / 3)),
-      failJobOnGiveUp: !isEvents,
+      failJobOnGiveUp: !unbounded,
       outage: this.topology.outage,
       outages: this.outages,
-      stoppedJobs: this.cancellations,
+      // A failed or cancelled job's work is dropped; its webhook is what announces that it failed or was cancelled.
+      ...(unbounded ? {} : { stoppedJobs: this.cancellations }),
       deadLetters: this.deadLetters,
       ...(this.metrics
         ? { metrics: { sink: this.metrics, consumer: cfg.durable_name, framesPerMessage: kind === 'infer' || kind === 'persist' ? 1 : 0 } }

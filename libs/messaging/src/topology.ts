@@ -49,8 +49,17 @@ export const STAGE_CONSUMERS: Readonly<Record<Stage, readonly ConsumedKind[]>> =
   extractor: ['extract'],
   inference: ['infer'],
   persister: ['persist'],
-  status: ['events', 'advisories'],
+  status: ['events', 'advisories', 'webhook'],
 };
+
+/**
+ * Consumers whose messages are retried until their handler settles them: the
+ * server never gives up on one (MaxDeliver unlimited), no MAX_DELIVERIES
+ * advisory, no dead letter for a transient failure, no job failed for it.
+ * Events and advisories are facts to apply; a webhook is retried until it is
+ * delivered or its handler gives it up at FW_WEBHOOK_MAX_AGE.
+ */
+export const UNBOUNDED_CONSUMERS: ReadonlySet<ConsumedKind> = new Set<ConsumedKind>(['events', 'advisories', 'webhook']);
 
 /**
  * Why a stage cannot start with these @Consume handlers (one kind per handler
@@ -127,6 +136,7 @@ export function streamConfigs(s: TopologySettings): Array<Partial<StreamConfig> 
 }
 
 export function workConsumerConfig(kind: WorkKind, s: TopologySettings): Partial<ConsumerConfig> & { durable_name: string } {
+  if (kind === 'webhook') return webhookConsumerConfig(s);
   return {
     durable_name: WORK_CONSUMERS[kind],
     filter_subject: WORK_SUBJECTS[kind],
@@ -149,6 +159,19 @@ export function statusConsumerConfig(s: TopologySettings): Partial<ConsumerConfi
     // Events must not be dropped for a passing outage: retry far longer than work.
     max_deliver: -1,
     max_ack_pending: 1000,
+  };
+}
+
+/** fw.work.webhook: retried past any work consumer's MaxDeliver; the handler decides when to give up (FW_WEBHOOK_MAX_AGE). */
+export function webhookConsumerConfig(s: TopologySettings): Partial<ConsumerConfig> & { durable_name: string } {
+  return {
+    durable_name: WORK_CONSUMERS.webhook,
+    filter_subject: WORK_SUBJECTS.webhook,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: s.ackWaitMs * NS_PER_MS,
+    max_deliver: -1,
+    max_ack_pending: s.maxAckPending.webhook ?? 1000,
   };
 }
 

@@ -14,6 +14,7 @@ export { JobEventsRepository } from './job-events.repository';
 export { OutboxRepository } from './outbox.repository';
 export { TracksRepository, MAX_TRACKS_PAGE } from './tracks.repository';
 export type { ReplaceTracksOptions, TracksPage, TracksQuery, TracksState } from './tracks.repository';
+export { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 export type { RelayOptions, RelayPass } from './outbox.repository';
 export type { JobPatch, JobProjectionState, LockedJob } from './locked-job';
 
@@ -32,6 +33,9 @@ export type {
   ModelRef,
   OutboxMessage,
   OutgoingMessage,
+  WebhookDeliveryInput,
+  WebhookDeliveryRecord,
+  WebhookOutcome,
 } from './records';
 
 export { isDatabaseUnavailable, toDatabaseError, withDatabaseErrors } from './errors';

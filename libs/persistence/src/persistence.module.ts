@@ -10,6 +10,7 @@ import { JobEventsRepository } from './job-events.repository';
 import { JobsRepository } from './jobs.repository';
 import { OutboxRepository } from './outbox.repository';
 import { TracksRepository } from './tracks.repository';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 
 export interface PersistenceModuleOptions {
   url: string;
@@ -86,9 +87,18 @@ export class PersistenceModule {
         { provide: JobEventsRepository, useFactory: (ds: DataSource) => new JobEventsRepository(ds), inject: [DataSource] },
         { provide: OutboxRepository, useFactory: (ds: DataSource) => new OutboxRepository(ds), inject: [DataSource] },
         { provide: TracksRepository, useFactory: (ds: DataSource) => new TracksRepository(ds), inject: [DataSource] },
+        { provide: WebhookDeliveriesRepository, useFactory: (ds: DataSource) => new WebhookDeliveriesRepository(ds), inject: [DataSource] },
         DataSourceLifecycle,
       ],
-      exports: [DataSource, JobsRepository, FrameResultsRepository, JobEventsRepository, OutboxRepository, TracksRepository],
+      exports: [
+        DataSource,
+        JobsRepository,
+        FrameResultsRepository,
+        JobEventsRepository,
+        OutboxRepository,
+        TracksRepository,
+        WebhookDeliveriesRepository,
+      ],
     };
   }
 }

@@ -41,6 +41,8 @@ export interface JobRecord {
   client_tag: string | null;
   /** Days the job is kept once finished; null: the deployment's default (FW_RETENTION_DAYS). */
   retention_days: number | null;
+  /** Where the job's terminal states are POSTed (webhooks); null: none. */
+  callback_url: string | null;
   created_at: Date;
   started_at: Date | null;
   extracted_at: Date | null;
@@ -65,6 +67,7 @@ export interface CreateJobInput {
   idempotency_key?: string | null;
   client_tag?: string | null;
   retention_days?: number | null;
+  callback_url?: string | null;
 }
 
 export interface CreateJobResult {
@@ -145,6 +148,25 @@ export interface FrameCounts {
   failed: number;
 }
 
+/** How one webhook attempt ended; `given_up`: FW_WEBHOOK_MAX_AGE ran out, no more attempts. */
+export type WebhookOutcome = 'delivered' | 'failed' | 'given_up';
+
+export interface WebhookDeliveryInput {
+  job_id: string;
+  /** The terminal status announced. */
+  event: string;
+  attempt: number;
+  at: Date;
+  outcome: WebhookOutcome;
+  http_status: number | null;
+  error: string | null;
+  duration_ms: number | null;
+}
+
+export interface WebhookDeliveryRecord extends WebhookDeliveryInput {
+  id: number;
+}
+
 export interface JobEventRecord {
   id: number;
   job_id: string;
@@ -219,6 +241,7 @@ export function toJobRecord(row: Row): JobRecord {
     idempotency_key: strOrNull(row.idempotency_key),
     client_tag: strOrNull(row.client_tag),
     retention_days: numOrNull(row.retention_days),
+    callback_url: strOrNull(row.callback_url),
     created_at: dateOrNull(row.created_at) as Date,
     started_at: dateOrNull(row.started_at),
     extracted_at: dateOrNull(row.extracted_at),
@@ -251,5 +274,19 @@ export function toJobEventRecord(row: Row): JobEventRecord {
     payload: row.payload,
     occurred_at: dateOrNull(row.occurred_at) as Date,
     recorded_at: dateOrNull(row.recorded_at) as Date,
+  };
+}
+
+export function toWebhookDeliveryRecord(row: Row): WebhookDeliveryRecord {
+  return {
+    id: num(row.id),
+    job_id: str(row.job_id),
+    event: str(row.event),
+    attempt: num(row.attempt),
+    at: dateOrNull(row.at) as Date,
+    outcome: str(row.outcome) as WebhookOutcome,
+    http_status: numOrNull(row.http_status),
+    error: strOrNull(row.error),
+    duration_ms: numOrNull(row.duration_ms),
   };
 }

@@ -137,6 +137,7 @@ export class JobsGrpcHandlers {
         sample_fps: p.sampleFps === undefined ? undefined : String(p.sampleFps),
         start_ms: p.startMs === undefined ? undefined : String(p.startMs),
         end_ms: p.endMs === undefined ? undefined : String(p.endMs),
+        callback_url: p.callbackUrl,
       };
       const { job } = await this.submitter.submitChunks(fields, chunksOf(messages, cancelled.signal), {
         idempotencyKey: p.idempotencyKey ?? null,

@@ -65,6 +65,7 @@ export function jobMessage(job: JobRecord): Job {
     sampleFps: job.sample_fps ?? undefined,
     startMs: job.start_ms ?? undefined,
     endMs: job.end_ms ?? undefined,
+    callbackUrl: job.callback_url ?? undefined,
   };
 }
 

@@ -6,7 +6,7 @@ import { CancelService } from '../jobs/cancel.service';
 import { DeleteService } from '../jobs/delete.service';
 import { QueryService } from '../jobs/query.service';
 import { checkIdempotencyKey, SubmitService } from '../jobs/submit.service';
-import { jobMetricsView, jobView, resultView } from '../jobs/views';
+import { jobDetailView, jobMetricsView, jobView, resultView } from '../jobs/views';
 import { UploadReceiver } from '../upload/upload-receiver';
 import { ApiJobId, ApiRoute, ApiTracksExport } from './api-doc';
 import { CancelBodyDto, ExportQueryDto, ListJobsQueryDto, ResultsQueryDto, TracksQueryDto } from './dtos';
@@ -58,13 +58,14 @@ export class JobsController {
   @Get(':id')
   @ApiRoute({
     tag: 'jobs',
-    summary: 'A job: status, progress, video, timings, pinned pipeline, error',
+    summary: 'A job: status, progress, video, timings, pinned pipeline, error, webhook deliveries',
     ok: { 200: ['the job', jobSchema] },
     errors: [404],
   })
   @ApiJobId()
   async get(@Param('id') id: string) {
-    return jobView(await this.queries.getJob(id));
+    const { job, deliveries } = await this.queries.getJobDetail(id);
+    return jobDetailView(job, deliveries);
   }
 
   @Get(':id/metrics')

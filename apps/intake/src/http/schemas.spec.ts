@@ -1,6 +1,6 @@
 import type { JobRecord } from '@framewire/persistence';
 import { workerEntry, liveWorkers } from '@framewire/messaging';
-import { jobMetricsView, jobView, legacyStatusView, resultView } from '../jobs/views';
+import { jobDetailView, jobMetricsView, jobView, legacyStatusView, resultView } from '../jobs/views';
 import { workerListView } from '../workers/workers.service';
 import {
   componentSchemas,
@@ -39,6 +39,7 @@ const job: JobRecord = {
   idempotency_key: null,
   client_tag: 'x',
   retention_days: 30,
+  callback_url: null,
   created_at: new Date('2026-01-01T00:00:00Z'),
   started_at: new Date('2026-01-01T00:00:01Z'),
   extracted_at: new Date('2026-01-01T00:00:02Z'),
@@ -49,6 +50,36 @@ const job: JobRecord = {
 describe('OpenAPI schemas', () => {
   it('describe exactly what the views return', () => {
     expect(jobSchema.strict().parse(jobView(job))).toEqual(jobView(job));
+    const hooked = { ...job, callback_url: 'https://hooks.example.com/fw' };
+    const detail = jobDetailView(hooked, [
+      {
+        id: 1,
+        job_id: job.id,
+        event: 'completed',
+        attempt: 1,
+        at: new Date('2026-01-01T00:00:04Z'),
+        outcome: 'failed',
+        http_status: 500,
+        error: 'HTTP 500',
+        duration_ms: 12,
+      },
+    ]);
+    expect(jobSchema.strict().parse(detail)).toEqual(detail);
+    expect(detail.webhook).toEqual({
+      url: 'https://hooks.example.com/fw',
+      deliveries: [
+        {
+          event: 'completed',
+          attempt: 1,
+          at: '2026-01-01T00:00:04.000Z',
+          outcome: 'failed',
+          http_status: 500,
+          error: 'HTTP 500',
+          duration_ms: 12,
+        },
+      ],
+    });
+    expect(jobDetailView(job, []).webhook).toBeNull();
     expect(
       jobSchema.parse(jobView({ ...job, status: 'pending', video: null, frames_total: null, started_at: null, finished_at: null })),
     ).toBeTruthy();

@@ -17,6 +17,7 @@ import {
   textTrackSchema,
   trackBoxSchema,
   videoMetadataSchema,
+  WEBHOOK_STATUSES,
 } from '@framewire/contracts';
 import { PIPELINE_ISSUE_CODES } from '@framewire/pipelines';
 
@@ -68,6 +69,18 @@ export const jobMetricsReportSchema = z
   .object({ job_id: z.uuid(), status: z.enum(JOB_STATUSES), ...jobMetricsShape })
   .register(apiSchemas, { id: 'JobMetricsReport', description: 'GET /v1/jobs/{id}/metrics' });
 
+export const webhookDeliverySchema = z
+  .object({
+    event: z.enum(WEBHOOK_STATUSES).describe('the terminal status announced'),
+    attempt: z.number().int().describe('1 for the first POST; a given_up row carries the attempts made'),
+    at: iso,
+    outcome: z.enum(['delivered', 'failed', 'given_up']),
+    http_status: z.number().int().nullable(),
+    error: z.string().nullable(),
+    duration_ms: z.number().int().nullable(),
+  })
+  .register(apiSchemas, { id: 'WebhookDelivery' });
+
 export const jobSchema = z
   .object({
     job_id: z.uuid(),
@@ -106,6 +119,13 @@ export const jobSchema = z
     error: jobErrorSchema.nullable(),
     metrics: jobMetricsSchema,
     client_tag: z.string().nullable(),
+    webhook: z
+      .object({
+        url: z.string(),
+        deliveries: z.array(webhookDeliverySchema).optional().describe('every attempt, oldest first; on GET /v1/jobs/{id} only'),
+      })
+      .nullable()
+      .describe('the callback_url and its delivery attempts; null: no webhook'),
     links: z.object({ self: z.string(), results: z.string(), metrics: z.string() }),
   })
   .register(apiSchemas, { id: 'Job' });

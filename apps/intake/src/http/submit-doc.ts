@@ -42,6 +42,13 @@ export const ApiSubmitBody = (): MethodDecorator =>
             maximum: 36500,
             description: 'days the job is kept once finished (0: removed at the next sweep); default FW_RETENTION_DAYS',
           },
+          callback_url: {
+            type: 'string',
+            format: 'uri',
+            maxLength: 2048,
+            description:
+              'http(s) URL POSTed on each terminal state (signed: Framewire-Signature); a private, loopback or link-local host is 422 CALLBACK_URL_REFUSED',
+          },
         },
       },
     }),

@@ -28,6 +28,7 @@ export function jobRecord(over: Partial<JobRecord> = {}): JobRecord {
     idempotency_key: null,
     client_tag: null,
     retention_days: null,
+    callback_url: null,
     created_at: new Date('2026-01-01T00:00:00Z'),
     started_at: null,
     extracted_at: null,

@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, UUID, type TextTrack } from '@framewire/contracts';
-import { FrameResultsRepository, JobsRepository, TracksRepository, type FrameResultRecord, type JobRecord } from '@framewire/persistence';
+import {
+  FrameResultsRepository,
+  JobsRepository,
+  TracksRepository,
+  WebhookDeliveriesRepository,
+  type FrameResultRecord,
+  type JobRecord,
+  type WebhookDeliveryRecord,
+} from '@framewire/persistence';
 import type { ListJobsQuery, ResultsQuery, TracksQuery } from './queries';
 
 /** A page of a job's text tracks; `final` once they were built from every frame of the finished job. */
@@ -18,6 +26,7 @@ export class QueryService {
     private readonly jobs: JobsRepository,
     private readonly results: FrameResultsRepository,
     private readonly tracks: TracksRepository,
+    private readonly webhookDeliveries: WebhookDeliveriesRepository,
   ) {}
 
   async getJob(id: string): Promise<JobRecord> {
@@ -25,6 +34,12 @@ export class QueryService {
     const job = await this.jobs.get(id);
     if (!job) throw new DomainError('NOT_FOUND', `job ${id} not found`);
     return job;
+  }
+
+  /** The job and, when it has a callback_url, its webhook's delivery attempts. */
+  async getJobDetail(id: string): Promise<{ job: JobRecord; deliveries: WebhookDeliveryRecord[] }> {
+    const job = await this.getJob(id);
+    return { job, deliveries: job.callback_url === null ? [] : await this.webhookDeliveries.list(job.id) };
   }
 
   /** The query is parsed at the edge (queries.ts). */

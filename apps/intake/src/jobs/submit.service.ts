@@ -12,6 +12,7 @@ import type { ReceivedUpload } from '../upload/multipart';
 import { AdmissionService } from '../admission/admission.service';
 import { receiveChunks } from '../upload/stream';
 import { checkVideoLimits, MediaToolkit, type SamplingRequest } from '@framewire/media';
+import { resolveWebhookTarget } from '@framewire/webhooks';
 import { OutboxRelay } from './outbox-relay';
 import { submitMessages } from './submit-messages';
 
@@ -53,6 +54,7 @@ export class SubmitService {
   ): Promise<SubmitOutcome> {
     try {
       const params = this.parseParams(withDefaults(upload.fields, opts.defaults ?? {}, opts.defaultSampleFps ?? null));
+      await this.checkCallbackUrl(params);
       const file = await this.checkVideo(upload, params);
       return await this.createJob(params, file, opts.idempotencyKey ?? null);
     } finally {
@@ -73,6 +75,7 @@ export class SubmitService {
     this.admission.admit();
     const idempotencyKey = checkIdempotencyKey(opts.idempotencyKey ?? undefined);
     const params = this.parseParams(fields);
+    await this.checkCallbackUrl(params);
     const upload = await receiveChunks(chunks, this.config.uploadTmpDir, { maxFileBytes: this.config.maxUploadBytes, headBytes: 4096 });
     try {
       if (!upload.file)
@@ -102,6 +105,7 @@ export class SubmitService {
       sample_fps: fields.sample_fps,
       start_ms: fields.start_ms,
       end_ms: fields.end_ms,
+      callback_url: fields.callback_url,
     });
     if (!parsed.success) {
       const errors = parsed.error.issues.map(
@@ -120,6 +124,17 @@ export class SubmitService {
       );
     }
     return parsed.data;
+  }
+
+  /**
+   * A callback_url must reach a public address (FW_WEBHOOK_ALLOW_PRIVATE=1
+   * allows private ones): a literal private, loopback or link-local address, or
+   * a host that resolves only to such, is 422 CALLBACK_URL_REFUSED. The status
+   * service checks again at each delivery (DNS can change).
+   */
+  private async checkCallbackUrl(params: SubmitParams): Promise<void> {
+    if (params.callback_url === null) return;
+    await resolveWebhookTarget(params.callback_url, { allowPrivate: this.config.webhookAllowPrivate });
   }
 
   private async checkVideo(upload: ReceivedUpload, params: SubmitParams): Promise<NonNullable<ReceivedUpload['file']>> {
@@ -174,6 +189,7 @@ export class SubmitService {
           sample_fps: params.sample_fps,
           start_ms: params.start_ms,
           end_ms: params.end_ms,
+          callback_url: params.callback_url,
         },
         (job) => submitMessages(job, traceId),
       );
@@ -207,6 +223,7 @@ const KNOWN_FIELDS = new Set([
   'sample_fps',
   'start_ms',
   'end_ms',
+  'callback_url',
 ]);
 
 /**
@@ -249,6 +266,7 @@ export function sameRequestOrConflict(job: JobRecord, params: SubmitParams, sha2
   if (job.sample_fps !== params.sample_fps) differs.push('sample_fps');
   if (job.start_ms !== params.start_ms) differs.push('start_ms');
   if (job.end_ms !== params.end_ms) differs.push('end_ms');
+  if (job.callback_url !== params.callback_url) differs.push('callback_url');
   if (job.input_sha256 !== sha256) differs.push('file');
   if (differs.length > 0) {
     throw new DomainError('CONFLICT', `Idempotency-Key was already used for a different request (differs in: ${differs.join(', ')})`);

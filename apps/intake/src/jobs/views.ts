@@ -1,5 +1,5 @@
 import type { JobStatus } from '@framewire/contracts';
-import type { FrameResultRecord, JobRecord } from '@framewire/persistence';
+import type { FrameResultRecord, JobRecord, WebhookDeliveryRecord } from '@framewire/persistence';
 
 /** The job as the HTTP and gRPC APIs show it. */
 export function jobView(job: JobRecord) {
@@ -37,10 +37,34 @@ export function jobView(job: JobRecord) {
     error: job.error_code ? { code: job.error_code, message: job.error_message } : null,
     metrics: jobMetrics(job),
     client_tag: job.client_tag,
+    webhook: job.callback_url === null ? null : { url: job.callback_url },
     links: { self: `/v1/jobs/${job.id}`, results: `/v1/jobs/${job.id}/results`, metrics: `/v1/jobs/${job.id}/metrics` },
   };
 }
 export type JobView = ReturnType<typeof jobView>;
+
+/** GET /v1/jobs/{id}: the job, with its webhook's delivery attempts (oldest first). */
+export function jobDetailView(job: JobRecord, deliveries: WebhookDeliveryRecord[]) {
+  const view = jobView(job);
+  return {
+    ...view,
+    webhook:
+      view.webhook === null
+        ? null
+        : {
+            ...view.webhook,
+            deliveries: deliveries.map((d) => ({
+              event: d.event,
+              attempt: d.attempt,
+              at: d.at.toISOString(),
+              outcome: d.outcome,
+              http_status: d.http_status,
+              error: d.error,
+              duration_ms: d.duration_ms,
+            })),
+          },
+  };
+}
 
 /**
  * What a job cost, stage by stage (the original system's get_job_metrics). Each

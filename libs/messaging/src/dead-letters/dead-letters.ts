@@ -25,7 +25,7 @@ import {
 } from './dead-letter';
 
 const KIND_OF_SUBJECT = new Map<string, WorkKind>(Object.entries(WORK_SUBJECTS).map(([k, s]) => [s, k as WorkKind]));
-const STAGE_OF_KIND: Record<WorkKind, Stage> = { extract: 'extractor', infer: 'inference', persist: 'persister' };
+const STAGE_OF_KIND: Record<WorkKind, Stage> = { extract: 'extractor', infer: 'inference', persist: 'persister', webhook: 'status' };
 
 /** Why a job failed when its work was given up. */
 export interface JobFailure {

@@ -109,6 +109,10 @@ export class JobEntity {
   @Column({ name: 'retention_days', type: 'integer', nullable: true })
   retentionDays!: number | null;
 
+  /** Where the job's webhooks are POSTed (each terminal state); null: none. */
+  @Column({ name: 'callback_url', type: 'text', nullable: true })
+  callbackUrl!: string | null;
+
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;
 

@@ -6,6 +6,7 @@ import { JobRetention1796188600000 } from './1796188600000-JobRetention';
 import { FrameGeometry1796200000000 } from './1796200000000-FrameGeometry';
 import { TextTracks1796400000000 } from './1796400000000-TextTracks';
 import { JobSampling1796500000000 } from './1796500000000-JobSampling';
+import { Webhooks1796600000000 } from './1796600000000-Webhooks';
 
 /** Committed migrations, oldest first. Add new ones at the end; never edit one that has shipped. */
 export const MIGRATIONS: readonly (new () => MigrationInterface)[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly (new () => MigrationInterface)[] = [
   FrameGeometry1796200000000,
   TextTracks1796400000000,
   JobSampling1796500000000,
+  Webhooks1796600000000,
 ];

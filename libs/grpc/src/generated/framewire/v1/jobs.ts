@@ -195,7 +195,14 @@ export interface SubmitParams {
    * past it means to the end.
    */
   startMs?: number | undefined;
-  endMs?: number | undefined;
+  endMs?:
+    | number
+    | undefined;
+  /**
+   * Where the job's terminal states are POSTed (webhooks, signed with
+   * Framewire-Signature): an http or https URL of a public host.
+   */
+  callbackUrl?: string | undefined;
 }
 
 export interface VideoMetadata {
@@ -251,7 +258,11 @@ export interface Job {
   /** Sampling by time and range, as asked (see SubmitParams); absent: not asked. */
   sampleFps?: number | undefined;
   startMs?: number | undefined;
-  endMs?: number | undefined;
+  endMs?:
+    | number
+    | undefined;
+  /** The job's webhook URL (SubmitParams.callback_url); the attempts are on the HTTP job view. */
+  callbackUrl?: string | undefined;
 }
 
 /** Durations in milliseconds; each is absent until both of its ends are known. */
@@ -856,6 +867,7 @@ function createBaseSubmitParams(): SubmitParams {
     sampleFps: undefined,
     startMs: undefined,
     endMs: undefined,
+    callbackUrl: undefined,
   };
 }
 
@@ -890,6 +902,9 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     }
     if (message.endMs !== undefined) {
       writer.uint32(80).uint32(message.endMs);
+    }
+    if (message.callbackUrl !== undefined) {
+      writer.uint32(162).string(message.callbackUrl);
     }
     return writer;
   },
@@ -987,6 +1002,14 @@ export const SubmitParams: MessageFns<SubmitParams> = {
             message.endMs = reader.uint32();
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.callbackUrl = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1047,6 +1070,11 @@ export const SubmitParams: MessageFns<SubmitParams> = {
         : isSet(object.end_ms)
         ? globalThis.Number(object.end_ms)
         : undefined,
+      callbackUrl: isSet(object.callbackUrl)
+        ? globalThis.String(object.callbackUrl)
+        : isSet(object.callback_url)
+        ? globalThis.String(object.callback_url)
+        : undefined,
     };
   },
 
@@ -1082,6 +1110,9 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     if (message.endMs !== undefined) {
       obj.endMs = Math.round(message.endMs);
     }
+    if (message.callbackUrl !== undefined) {
+      obj.callbackUrl = message.callbackUrl;
+    }
     return obj;
   },
 
@@ -1100,6 +1131,7 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     message.sampleFps = object.sampleFps ?? undefined;
     message.startMs = object.startMs ?? undefined;
     message.endMs = object.endMs ?? undefined;
+    message.callbackUrl = object.callbackUrl ?? undefined;
     return message;
   },
 };
@@ -1375,6 +1407,7 @@ function createBaseJob(): Job {
     sampleFps: undefined,
     startMs: undefined,
     endMs: undefined,
+    callbackUrl: undefined,
   };
 }
 
@@ -1460,6 +1493,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.endMs !== undefined) {
       writer.uint32(216).uint32(message.endMs);
+    }
+    if (message.callbackUrl !== undefined) {
+      writer.uint32(322).string(message.callbackUrl);
     }
     return writer;
   },
@@ -1693,6 +1729,14 @@ export const Job: MessageFns<Job> = {
             message.endMs = reader.uint32();
             continue;
           }
+          case 40: {
+            if (tag !== 322) {
+              break;
+            }
+
+            message.callbackUrl = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1822,6 +1866,11 @@ export const Job: MessageFns<Job> = {
         : isSet(object.end_ms)
         ? globalThis.Number(object.end_ms)
         : undefined,
+      callbackUrl: isSet(object.callbackUrl)
+        ? globalThis.String(object.callbackUrl)
+        : isSet(object.callback_url)
+        ? globalThis.String(object.callback_url)
+        : undefined,
     };
   },
 
@@ -1908,6 +1957,9 @@ export const Job: MessageFns<Job> = {
     if (message.endMs !== undefined) {
       obj.endMs = Math.round(message.endMs);
     }
+    if (message.callbackUrl !== undefined) {
+      obj.callbackUrl = message.callbackUrl;
+    }
     return obj;
   },
 
@@ -1947,6 +1999,7 @@ export const Job: MessageFns<Job> = {
     message.sampleFps = object.sampleFps ?? undefined;
     message.startMs = object.startMs ?? undefined;
     message.endMs = object.endMs ?? undefined;
+    message.callbackUrl = object.callbackUrl ?? undefined;
     return message;
   },
 };
