@@ -29,6 +29,7 @@ interface Row {
   result: unknown;
   error: string | null;
   timings_ms: Record<string, number>;
+  geometry: unknown;
 }
 
 describe('framewire CLI', () => {
@@ -73,7 +74,8 @@ describe('framewire CLI', () => {
     });
   }
 
-  const comparable = (rows: Row[]) => rows.map(({ frame_index, pts_ms, result, error }) => ({ frame_index, pts_ms, result, error }));
+  const comparable = (rows: Row[]) =>
+    rows.map(({ frame_index, pts_ms, result, error, geometry }) => ({ frame_index, pts_ms, result, error, geometry }));
 
   let jobId = '';
 
@@ -143,6 +145,7 @@ describe('framewire CLI', () => {
     expect(local.stderr).toMatch(/analyzed 15 frames of cli\.mp4/);
     const rows = JSON.parse(local.stdout) as Row[];
     expect(comparable(rows)).toEqual(comparable(distributed));
+    expect(distributed[0]?.geometry).toEqual({ analysed: { width: 320, height: 240 }, source: { width: 320, height: 240 } });
     expect(rows.filter((r) => (r.result as { detect: { regions: unknown[] } }).detect.regions.length > 0).length).toBeGreaterThan(4);
   });
 
