@@ -29,10 +29,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(): Promise<void> {
   const video = await benchVideo(1280, 720, 7);
+  console.error(`video ${video.path}: ${video.bytes} bytes`);
   const bytes = await readFile(video.path);
   const out: Record<string, { extraction_ms: number[]; processing_ms: number[]; stored: { files: number; bytes: number } }> = {};
   {
     for (const keep of ['true', 'false']) {
+      console.error(`FW_KEEP_FRAMES=${keep}: starting the system`);
       const sys = await startSystem({ env: { FW_KEEP_FRAMES: keep, FW_JOB_FRAMES_IN_FLIGHT: '100000' } });
       const row = { extraction_ms: [] as number[], processing_ms: [] as number[], stored: { files: 0, bytes: 0 } };
       try {
@@ -45,11 +47,14 @@ async function main(): Promise<void> {
           const metrics = await eventually(
             async () => {
               const job = (await (await fetch(`${sys.baseUrl}/v1/jobs/${job_id}`)).json()) as { status: string; metrics: Metrics };
+              if (job.status === 'failed' || job.status === 'cancelled')
+                throw new Error(`job ${job_id} ${job.status}: ${JSON.stringify(job)}`);
               return job.status === 'completed' ? job.metrics : undefined;
             },
             300_000,
             `job ${job_id}`,
           );
+          console.error(`FW_KEEP_FRAMES=${keep} run ${run}: ${JSON.stringify(metrics)}`);
           row.extraction_ms.push(metrics.extraction_ms ?? NaN);
           row.processing_ms.push(metrics.processing_ms ?? NaN);
           const dir = join(sys.dataDir, 'objects', 'frames', job_id);
