@@ -123,6 +123,20 @@ describe('framewire CLI', () => {
     expect(pipelines.stdout).toMatch(/text_regions\s+1\.0\.0\s+paddleocr\/detect_text/);
   });
 
+  it('frame writes a sampled frame as JPEG over gRPC GetFrame, raw or annotated', async () => {
+    const raw = await framewire(['frame', jobId, '4', '-o', 'f4.jpg']);
+    expect(raw).toMatchObject({ code: 0, stdout: '' });
+    expect(raw.stderr).toMatch(new RegExp(`frame 4 of job ${jobId}: 320×240, .* → f4\\.jpg`));
+    const annotated = await framewire(['frame', jobId, '4', '--annotate', '-o', 'f4a.jpg']);
+    expect(annotated.code).toBe(0);
+    const [a, b] = [readFileSync(join(fixtures, 'f4.jpg')), readFileSync(join(fixtures, 'f4a.jpg'))];
+    expect([a.subarray(0, 2).toString('hex'), b.subarray(0, 2).toString('hex')]).toEqual(['ffd8', 'ffd8']);
+    expect(a.equals(b)).toBe(false);
+    const missing = await framewire(['frame', jobId, '5', '-o', 'f5.jpg']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toMatch(/^framewire: frame 5 of job .* was not sampled \(NOT_FOUND\)$/);
+  });
+
   it('analyze runs the same pipeline in-process and gives the same per-frame results as the distributed run', async () => {
     const distributed = JSON.parse((await framewire(['results', jobId, '--json'])).stdout) as Row[];
     // No server at all: analyze must not need one.
