@@ -61,7 +61,13 @@ async function expectDomainError(promise: Promise<unknown>, code: string): Promi
 }
 
 /** Every committed migration, oldest first. */
-const ALL_MIGRATIONS = ['InitialSchema1795971600000', 'JobInferenceTime1795982400000', 'Outbox1796000000000', 'JobRetention1796188600000'];
+const ALL_MIGRATIONS = [
+  'InitialSchema1795971600000',
+  'JobInferenceTime1795982400000',
+  'Outbox1796000000000',
+  'JobRetention1796188600000',
+  'FrameGeometry1796200000000',
+];
 
 describe('migrations', () => {
   let db: TestDatabase;
@@ -353,6 +359,19 @@ describe('FrameResultsRepository', () => {
     const { items } = await results.page(job.id, { limit: 10 });
     expect(items.map((r) => r.result)).toEqual([tricky, ['x', '"y"'], null]);
     expect(items[2].error).toBe('decode failed');
+  });
+
+  it('stores each frame’s geometry, null when the message had none, and through upsertBatchWithProgress too', async () => {
+    const { job } = await jobs.createPending(jobInput());
+    const geometry = { analysed: { width: 1920, height: 1080 }, source: { width: 3840, height: 2160 } };
+    await results.upsertBatch([frame(job.id, 0, { geometry }), frame(job.id, 1), frame(job.id, 2, { geometry: null })]);
+    await results.upsertBatchWithProgress([frame(job.id, 3, { geometry })]);
+    const { items } = await results.page(job.id, { limit: 10 });
+    expect(items.map((r) => r.geometry)).toEqual([geometry, null, null, geometry]);
+    // A redelivery rewrites it.
+    const turned = { analysed: { width: 360, height: 640 }, source: { width: 720, height: 1280 } };
+    await results.upsertBatch([frame(job.id, 1, { geometry: turned })]);
+    expect((await results.page(job.id, { limit: 10 })).items[1]?.geometry).toEqual(turned);
   });
 
   it('collapses a frame repeated inside one batch to its last occurrence', async () => {

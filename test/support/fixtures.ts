@@ -17,6 +17,11 @@
  *       audio           add a 440 Hz AAC track as long as the video
  *       pixelFormat     'yuv420p' (default) | 'yuv444p'
  *       background      any ffmpeg colour (default 'white')
+ *       rotate          90 | 270 (MP4/MOV): a phone-style video. width, height and the
+ *                       text positions are as displayed; the frames are stored turned a
+ *                       quarter (height × width) with rotation metadata that turns them
+ *                       back (`-metadata:s:v:0 rotate=N`, written by a stream copy:
+ *                       the bundled 2018 ffmpeg drops it when encoding)
  *
  *   fixtureFramePtsMs(opts, index): number    the pts makeVideo gives frame `index`
  *   makeAudioOnly(path, seconds = 1): Promise<string>   AAC only (use a .m4a path)
@@ -61,6 +66,8 @@ export interface MakeVideoOptions {
   background?: string;
   /** MKV written to a pipe, as a live recorder does: no duration, no frame count, no index; probing cannot tell how many frames it has. */
   streamed?: boolean;
+  /** Store the frames turned a quarter, with rotation metadata that shows them as drawn (MP4/MOV). */
+  rotate?: 90 | 270;
 }
 
 export const FIXTURE_FONT_FILE = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf', 'DejaVuSans-Bold.ttf');
@@ -68,13 +75,21 @@ export const FIXTURE_FONT_FILE = join(dirname(require.resolve('dejavu-fonts-ttf/
 const MUXERS = { mp4: 'mp4', mov: 'mov', mkv: 'matroska', ts: 'mpegts' } as const;
 
 export async function makeVideo(opts: MakeVideoOptions): Promise<string> {
+  if (opts.rotate !== undefined) return makeRotatedVideo({ ...opts, rotate: opts.rotate });
+  return encodeVideo(opts);
+}
+
+type Transpose = 'clock' | 'cclock';
+
+/** makeVideo's encoding; `turn` transposes the frames after the text is drawn. */
+async function encodeVideo(opts: MakeVideoOptions, turn?: Transpose): Promise<string> {
   const { width = 320, height = 240, fps = 30, frames = 30, container = 'mp4', pixelFormat = 'yuv420p' } = opts;
   const seconds = videoSeconds(opts);
   const args = [
     ...['-f', 'lavfi', '-i', `color=c=${opts.background ?? 'white'}:s=${width}x${height}:r=${fps}:d=${seconds + 1},format=${pixelFormat}`],
     ...(opts.audio ? ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${seconds}`] : []),
     ...['-map', '0:v', ...(opts.audio ? ['-map', '1:a', '-c:a', 'aac', '-b:a', '64k'] : [])],
-    ...['-vf', videoFilter(opts, fps), '-frames:v', String(frames), '-vsync', 'passthrough'],
+    ...['-vf', videoFilter(opts, fps, turn), '-frames:v', String(frames), '-vsync', 'passthrough'],
     ...codecArgs(opts.codec ?? 'h264', pixelFormat),
     ...((container === 'mp4' || container === 'mov') && !opts.moovAtEnd ? ['-movflags', '+faststart'] : []),
     ...['-f', MUXERS[container], opts.streamed ? 'pipe:1' : opts.path],
@@ -88,6 +103,25 @@ export async function makeVideo(opts: MakeVideoOptions): Promise<string> {
     } finally {
       await out.close();
     }
+  }
+  return opts.path;
+}
+
+/**
+ * The displayed frames turned the other way (a stored phone video) with the
+ * rotation tag that turns them back. The bundled ffmpeg reads a `rotate=90`
+ * tag as a quarter turn counter-clockwise when it decodes, so the frames are
+ * stored turned clockwise for 90 (and the other way for 270).
+ */
+async function makeRotatedVideo(opts: MakeVideoOptions & { rotate: 90 | 270 }): Promise<string> {
+  const container = opts.container ?? 'mp4';
+  if (container !== 'mp4' && container !== 'mov') throw new Error('rotated fixtures are MP4 or MOV');
+  const stored = `${opts.path}.stored.${container}`;
+  await encodeVideo({ ...opts, path: stored }, opts.rotate === 90 ? 'clock' : 'cclock');
+  try {
+    await runFfmpeg(['-i', stored, '-c', 'copy', '-metadata:s:v:0', `rotate=${opts.rotate}`, '-f', MUXERS[container], opts.path]);
+  } finally {
+    await rm(stored, { force: true });
   }
   return opts.path;
 }
@@ -109,9 +143,10 @@ function videoSeconds(opts: MakeVideoOptions): number {
   return fixtureFramePtsMs(opts, frames) / 1000;
 }
 
-function videoFilter(opts: MakeVideoOptions, fps: number): string {
+function videoFilter(opts: MakeVideoOptions, fps: number, turn?: Transpose): string {
   const filters = (opts.texts ?? []).map(drawtext);
   // pts in ticks of 1/fps (the colour source's time base): 0, 1, 3, 6, 7, 9, …
+  if (turn) filters.push(`transpose=${turn}`);
   if (opts.vfr) filters.push(`setpts='(6*floor(N/3)+if(eq(mod(N\\,3)\\,1)\\,1\\,if(eq(mod(N\\,3)\\,2)\\,3\\,0)))/(${fps}*TB)'`);
   return filters.length > 0 ? filters.join(',') : 'null';
 }

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { DomainError, submitParamsSchema, type VideoMetadata } from '@framewire/contracts';
+import { DomainError, submitParamsSchema, type FrameGeometry, type VideoMetadata } from '@framewire/contracts';
 import { DEFAULT_JPEG_QUALITY, MediaToolkit, type DecodedFrame } from '@framewire/media';
-import { createPipelineRuntime, PIPELINE_CONFIG } from '@framewire/pipelines';
+import { createPipelineRuntime, frameGeometry, mapResultToSource, PIPELINE_CONFIG } from '@framewire/pipelines';
 import { ConfigError, loadConfig } from '@framewire/runtime';
 
 /** One frame's outcome, shaped like a row of GET /v1/jobs/{id}/results. */
@@ -12,6 +12,8 @@ export interface FrameOutcome {
   result: Record<string, unknown> | null;
   error: string | null;
   timings_ms: Record<string, number>;
+  /** The analysed and source sizes (null in results stored before it existed); `result` is in source pixels. */
+  geometry: FrameGeometry | null;
 }
 
 export interface AnalyzeOptions {
@@ -88,12 +90,15 @@ export async function* analyzeVideo(path: string, opts: AnalyzeOptions): AsyncGe
     const inFlight: Array<Promise<FrameOutcome | { fatal: unknown }>> = [];
     const runOne = async (f: DecodedFrame): Promise<FrameOutcome | { fatal: unknown }> => {
       const frame = { jpeg: f.jpeg, width: f.width, height: f.height, index: f.index, ptsMs: f.ptsMs };
+      // The inference stage's mapping to source-video pixels, with the size the extractor would send.
+      const geometry = frameGeometry(f, { width: f.sourceWidth, height: f.sourceHeight });
       try {
         const run = await runner.run(pipelineId, frame);
-        return { frame_index: f.index, pts_ms: f.ptsMs, result: run.result, error: null, timings_ms: run.timings_ms };
+        const result = mapResultToSource(run.result, geometry);
+        return { frame_index: f.index, pts_ms: f.ptsMs, result, error: null, timings_ms: run.timings_ms, geometry };
       } catch (err) {
         if (!(err instanceof DomainError) || err.code !== 'FRAME_FAILED') return { fatal: err };
-        return { frame_index: f.index, pts_ms: f.ptsMs, result: null, error: err.message, timings_ms: {} };
+        return { frame_index: f.index, pts_ms: f.ptsMs, result: null, error: err.message, timings_ms: {}, geometry };
       }
     };
     const next = async (): Promise<FrameOutcome> => {

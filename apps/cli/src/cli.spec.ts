@@ -56,12 +56,13 @@ describe('results output', () => {
     let out = '';
     const tty: Tty = { write: (t) => void (out += t), isTTY: false, columns: 80 };
     const w = new ResultsWriter('json', tty);
-    w.add({ frame_index: 0, pts_ms: 0, result: { b: 1, a: 2 }, error: null, timings_ms: {} });
-    w.add({ frame_index: 5, pts_ms: 166.7, result: null, error: 'boom', timings_ms: {} });
+    const geometry = { analysed: { width: 1920, height: 1080 }, source: { width: 3840, height: 2160 } };
+    w.add({ frame_index: 0, pts_ms: 0, result: { b: 1, a: 2 }, error: null, timings_ms: {}, geometry });
+    w.add({ frame_index: 5, pts_ms: 166.7, result: null, error: 'boom', timings_ms: {}, geometry: null });
     expect(w.end(true)).toBe(2);
     expect(JSON.parse(out)).toEqual([
-      { frame_index: 0, pts_ms: 0, result: { a: 2, b: 1 }, error: null, timings_ms: {} },
-      { frame_index: 5, pts_ms: 166.7, result: null, error: 'boom', timings_ms: {} },
+      { frame_index: 0, pts_ms: 0, result: { a: 2, b: 1 }, error: null, timings_ms: {}, geometry },
+      { frame_index: 5, pts_ms: 166.7, result: null, error: 'boom', timings_ms: {}, geometry: null },
     ]);
     out = '';
     new ResultsWriter('json', tty).end(false);

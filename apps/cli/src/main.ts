@@ -364,7 +364,7 @@ function program(): Command {
   p.command('results')
     .description("a job's per-frame results (all pages)")
     .argument('<job-id>')
-    .option('--json', 'a JSON array of {frame_index, pts_ms, result, error, timings_ms}')
+    .option('--json', 'a JSON array of {frame_index, pts_ms, result, error, timings_ms, geometry}')
     .option('--table', 'a table, one frame per line (the default)')
     .option('--page-size <n>', 'results fetched per request', positiveInt, 500)
     .action(run((id: string, o: { json?: boolean; table?: boolean; pageSize: number }, cmd: Command) => results(id, o, globals(cmd))));
@@ -393,7 +393,7 @@ function program(): Command {
     .addOption(new Option('-p, --pipeline <id>', 'pipeline to run').env('FW_PIPELINE').default('text_regions'))
     .option('--stride <n>', 'keep every n-th frame', positiveInt)
     .option('--max-frames <n>', 'stop after n sampled frames', positiveInt)
-    .option('--json', 'a JSON array of {frame_index, pts_ms, result, error, timings_ms}, as `results --json` prints')
+    .option('--json', 'a JSON array of {frame_index, pts_ms, result, error, timings_ms, geometry}, as `results --json` prints')
     .option('--table', 'a table, one frame per line (the default)')
     .action(
       run((video: string, o: { pipeline: string; stride?: number; maxFrames?: number; json?: boolean; table?: boolean }) =>

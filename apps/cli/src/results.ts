@@ -4,7 +4,15 @@ import { bold, red, truncate, type Tty } from './output';
 
 /** A row of results as HTTP and `analyze` show it. */
 export function resultRow(r: FrameResult): FrameOutcome {
-  return { frame_index: r.frameIndex, pts_ms: r.ptsMs, result: r.result ?? null, error: r.error ?? null, timings_ms: r.timingsMs };
+  const { analysed, source } = r.geometry ?? {};
+  return {
+    frame_index: r.frameIndex,
+    pts_ms: r.ptsMs,
+    result: r.result ?? null,
+    error: r.error ?? null,
+    timings_ms: r.timingsMs,
+    geometry: analysed && source ? { analysed, source } : null,
+  };
 }
 
 /** Object keys of `result` in one order (Postgres jsonb reorders them), so a job's results and `analyze` diff cleanly. */

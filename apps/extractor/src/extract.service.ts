@@ -106,6 +106,8 @@ export class ExtractService {
       pts_ms: frame.ptsMs,
       width: frame.width,
       height: frame.height,
+      source_width: frame.sourceWidth,
+      source_height: frame.sourceHeight,
       frame: inline
         ? { kind: 'inline', bytes: frame.jpeg.length }
         : { kind: 'object', key: objectKeys.frameKey(req.job_id, frame.index), bytes: frame.jpeg.length },

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, msgIds, WORK_SUBJECTS, type EncodedFrame, type FrameResultV1 } from '@framewire/contracts';
 import { Broker, Consume, type HandlerContext } from '@framewire/messaging';
 import { Metrics } from '@framewire/observability';
-import type { PipelineRunner } from '@framewire/pipelines';
+import { frameGeometry, mapResultToSource, type PipelineRunner } from '@framewire/pipelines';
 import { LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
 import { OBJECT_STORE, type ObjectStore } from '@framewire/storage';
 import type { InferenceConfig } from './config';
@@ -10,7 +10,7 @@ import { PIPELINE_RUNNER } from './tokens';
 
 /**
  * fw.work.infer: run the job's pipeline on one frame and hand the result to
- * the persister. A frame the pipeline fails on is a result with its error
+ * the persister, its boxes mapped to source-video pixels (mapResultToSource). A frame the pipeline fails on is a result with its error
  * (the job goes on); an unknown pipeline fails the job. Frames of a failed or
  * cancelled job never get here (the worker drops them).
  */
@@ -30,11 +30,13 @@ export class InferService {
     const bytes = jpeg ?? (header.frame.kind === 'object' ? await this.store.getBytes(header.frame.key) : null);
     if (!bytes) throw new DomainError('INTERNAL', 'frame message carries no image');
     const frame = { jpeg: bytes, width: header.width, height: header.height, index: header.frame_index, ptsMs: header.pts_ms };
+    // Older messages carry no source size: the analysed size stands for it.
+    const geometry = frameGeometry(header, { width: header.source_width, height: header.source_height });
 
     let out: Pick<FrameResultV1, 'result' | 'error' | 'timings_ms'>;
     try {
       const run = await this.runner.run(header.pipeline_id, frame);
-      out = { result: run.result, error: null, timings_ms: run.timings_ms };
+      out = { result: mapResultToSource(run.result, geometry), error: null, timings_ms: run.timings_ms };
       this.metrics.nodeTimings(header.pipeline_id, run.timings_ms);
     } catch (err) {
       if (!(err instanceof DomainError) || err.code !== 'FRAME_FAILED') throw err;
@@ -48,6 +50,7 @@ export class InferService {
       pts_ms: header.pts_ms,
       ...out,
       worker_id: this.workerId,
+      geometry,
     };
     await this.broker.publishJson(WORK_SUBJECTS.persist, message, {
       msgId: msgIds.persist(header.job_id, header.frame_index),

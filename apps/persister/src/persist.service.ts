@@ -58,6 +58,7 @@ export class PersistService implements BeforeApplicationShutdown {
       error: p.error === null ? null : p.error.replace(/\0/g, ''),
       timings_ms: p.timings_ms,
       worker_id: p.worker_id,
+      geometry: p.geometry ?? null,
     }));
     const progress = await this.results.upsertBatchWithProgress(rows);
     this.dropUnknown(items, progress);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { jobIdSchema, pipelineIdSchema } from './jobs';
+import { frameGeometrySchema } from './results';
 import { WORK_SUBJECTS } from './subjects';
 
 /** fw.work.extract — decode one job's video. Carries ids and facts, never entities. */
@@ -29,8 +30,16 @@ export const inferRequestV1 = z.object({
   pipeline_id: pipelineIdSchema,
   frame_index: z.number().int().nonnegative(),
   pts_ms: z.number().nonnegative(),
+  /** The JPEG's size: the frame as analysed (after FW_MAX_FRAME_WIDTH scaling). */
   width: z.number().int().positive(),
   height: z.number().int().positive(),
+  /**
+   * The source video's size as displayed (rotation applied), which results
+   * are mapped to. Absent in messages queued before it existed: the
+   * analysed size stands for it.
+   */
+  source_width: z.number().int().positive().optional(),
+  source_height: z.number().int().positive().optional(),
   frame: frameRefSchema,
 });
 export type InferRequestV1 = z.infer<typeof inferRequestV1>;
@@ -45,6 +54,8 @@ export const frameResultV1 = z.object({
   error: z.string().nullable(),
   timings_ms: z.record(z.string(), z.number().nonnegative()),
   worker_id: z.string(),
+  /** The analysed and source sizes; `result`'s boxes are already in source pixels. Absent in older messages. */
+  geometry: frameGeometrySchema.nullable().optional(),
 });
 export type FrameResultV1 = z.infer<typeof frameResultV1>;
 

@@ -17,8 +17,16 @@ export interface DecodedFrame {
   index: number;
   /** Presentation time in ms from the start of the video (µs precision). */
   ptsMs: number;
+  /** The JPEG's size: the frame as analysed (scaled down to maxWidth when wider). */
   width: number;
   height: number;
+  /**
+   * The frame's size as decoded, before scaling: the source video as
+   * displayed (ffmpeg applies rotation metadata when it decodes), which
+   * results are mapped back to.
+   */
+  sourceWidth: number;
+  sourceHeight: number;
   jpeg: Buffer;
 }
 
@@ -245,7 +253,16 @@ class DecodeSession {
     const index = this.sampled * this.opts.stride;
     this.sampled += 1;
     this.lastPtsMs = frameTimeMs(info, this.timeBase) ?? this.lastPtsMs;
-    return { index, ptsMs: this.lastPtsMs, width: jpeg.width, height: jpeg.height, jpeg: jpeg.bytes };
+    return {
+      index,
+      ptsMs: this.lastPtsMs,
+      width: jpeg.width,
+      height: jpeg.height,
+      // showinfo sits before the scale filter (see decode-args.ts): it reports the decoded, rotated size
+      sourceWidth: info.width,
+      sourceHeight: info.height,
+      jpeg: jpeg.bytes,
+    };
   }
 
   private onJpegBytes(chunk: Buffer): void {

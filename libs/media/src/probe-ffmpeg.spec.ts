@@ -59,6 +59,34 @@ describe('parseFfmpegInputInfo', () => {
     });
   });
 
+  it('reports the size as displayed when the video stream carries rotation metadata', () => {
+    // Verbatim (bundled ffmpeg, 2018) for an MP4 written with `-metadata:s:v:0 rotate=90`.
+    const rotated = [
+      "Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'file:/data/in.mp4':",
+      '  Duration: 00:00:00.50, start: 0.000000, bitrate: 32 kb/s',
+      '    Stream #0:0(und): Video: h264 (High) (avc1 / 0x31637661), yuv420p, 1280x720 [SAR 1:1 DAR 16:9], 17 kb/s, 10 fps, 10 tbr, 10240 tbn, 20 tbc (default)',
+      '    Metadata:',
+      '      rotate          : 270',
+      '      handler_name    : VideoHandler',
+      '    Side data:',
+      '      displaymatrix: rotation of 90.00 degrees',
+      'At least one output file must be specified',
+    ];
+    expect(parseFfmpegInputInfo(rotated, path)).toMatchObject({ width: 720, height: 1280 });
+    // The rotate tag alone counts too; a half turn keeps the size.
+    expect(parseFfmpegInputInfo(rotated.slice(0, 6), path)).toMatchObject({ width: 720, height: 1280 });
+    const halfTurn = [...rotated.slice(0, 3), '    Side data:', '      displaymatrix: rotation of -180.00 degrees'];
+    expect(parseFfmpegInputInfo(halfTurn, path)).toMatchObject({ width: 1280, height: 720 });
+    // Another stream's metadata is not the video's.
+    const audioRotated = [
+      ...rotated.slice(0, 3),
+      '    Stream #0:1(und): Audio: aac (LC), 44100 Hz, mono, fltp',
+      '    Metadata:',
+      '      rotate          : 90',
+    ];
+    expect(parseFfmpegInputInfo(audioRotated, path)).toMatchObject({ width: 1280, height: 720 });
+  });
+
   it('falls back to tbr, and to null without a rate or a duration', () => {
     const lines = [
       "Input #0, matroska,webm, from 'x':",

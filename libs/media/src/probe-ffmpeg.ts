@@ -1,6 +1,7 @@
 import { DomainError, type VideoMetadata, videoMetadataSchema } from '@framewire/contracts';
 import { summarizeStderr } from './ffmpeg-log';
 import { nonVideoFormatReason } from './formats';
+import { displaySize } from './display-size';
 import { runAndCapture } from './process';
 
 /**
@@ -35,6 +36,9 @@ export async function probeWithFfmpeg(path: string, opts: FfmpegProbeOptions): P
 const INPUT = /^Input #0, (.+?), from '/;
 const DURATION = /^\s*Duration: (?:(\d+):(\d{2}):(\d{2}(?:\.\d+)?)|N\/A)/;
 const STREAM = /^\s*Stream #0:\d+\S*: (Video|Audio|Subtitle|Data|Attachment): (.*)$/;
+const ANY_STREAM = /^\s*Stream #/;
+const DISPLAY_MATRIX = /^\s*displaymatrix: rotation of (-?\d+(?:\.\d+)?) degrees/;
+const ROTATE_TAG = /^\s*rotate\s*: (-?\d+(?:\.\d+)?)\s*$/;
 
 /** Pure: the stderr of `ffmpeg -i <path>` → VideoMetadata, with the same refusals as parseProbeOutput. */
 export function parseFfmpegInputInfo(lines: readonly string[], path: string): VideoMetadata {
@@ -45,25 +49,29 @@ export function parseFfmpegInputInfo(lines: readonly string[], path: string): Vi
   const formatReason = nonVideoFormatReason(input[1]);
   if (formatReason) throw invalid(formatReason);
 
-  const streams = lines.map((l) => STREAM.exec(l)).filter((m): m is RegExpExecArray => m !== null);
-  const videos = streams.filter((m) => m[1] === 'Video');
-  const video = videos.find((m) => !m[2].includes('(attached pic)'));
+  const streams = lines.flatMap((l, line) => {
+    const m = STREAM.exec(l);
+    return m ? [{ kind: m[1], description: m[2], line }] : [];
+  });
+  const videos = streams.filter((m) => m.kind === 'Video');
+  const video = videos.find((m) => !m.description.includes('(attached pic)'));
   if (!video) {
     if (videos.length > 0) throw invalid('file has no video stream (only a cover image)');
-    if (streams.some((m) => m[1] === 'Audio')) throw invalid('file has no video stream (audio only?)');
+    if (streams.some((m) => m.kind === 'Audio')) throw invalid('file has no video stream (audio only?)');
     throw invalid('file has no video stream');
   }
-  const description = video[2];
+  const description = video.description;
   const size = /, (\d+)x(\d+)/.exec(description);
   const width = size ? Number(size[1]) : 0;
   const height = size ? Number(size[2]) : 0;
   if (width <= 0 || height <= 0) throw invalid('video has zero size');
+  const shown = displaySize(width, height, streamRotation(lines, video.line));
 
   return videoMetadataSchema.parse({
     duration_ms: durationMs(lines),
     fps: frameRate(description),
-    width,
-    height,
+    width: shown.width,
+    height: shown.height,
     codec: /^([A-Za-z0-9_]+)/.exec(description)?.[1] ?? 'unknown',
     frame_count: null,
   });
@@ -71,6 +79,23 @@ export function parseFfmpegInputInfo(lines: readonly string[], path: string): Vi
 
 function invalid(message: string): DomainError {
   return new DomainError('INVALID_VIDEO', message);
+}
+
+/**
+ * The rotation in the stream's own block (the indented lines after its
+ * Stream line): its display matrix ("displaymatrix: rotation of -90.00
+ * degrees"), else its `rotate` metadata; 0 without either.
+ */
+function streamRotation(lines: readonly string[], streamLine: number): number {
+  let tag: number | null = null;
+  for (const line of lines.slice(streamLine + 1)) {
+    if (!/^\s/.test(line) || ANY_STREAM.test(line)) break;
+    const matrix = DISPLAY_MATRIX.exec(line);
+    if (matrix) return Number(matrix[1]);
+    const rotate = ROTATE_TAG.exec(line);
+    if (rotate) tag ??= Number(rotate[1]);
+  }
+  return tag ?? 0;
 }
 
 function durationMs(lines: readonly string[]): number | null {

@@ -57,6 +57,21 @@ describe('parseProbeOutput', () => {
     expect(meta).toMatchObject({ duration_ms: null, fps: null, frame_count: null });
   });
 
+  it('reports the size as displayed: a quarter turn of rotation metadata swaps width and height', () => {
+    const matrix = (rotation: number | string) => ({ ...h264Stream, side_data_list: [{ side_data_type: 'Display Matrix', rotation }] });
+    // ffprobe 5+ (the bundled one, 2023): what `-metadata:s:v:0 rotate=90` wrote into an MP4.
+    expect(parseProbeOutput({ streams: [matrix(90)], format: mp4Format })).toMatchObject({ width: 720, height: 1280 });
+    expect(parseProbeOutput({ streams: [matrix(-90)], format: mp4Format })).toMatchObject({ width: 720, height: 1280 });
+    expect(parseProbeOutput({ streams: [matrix(270)], format: mp4Format })).toMatchObject({ width: 720, height: 1280 });
+    expect(parseProbeOutput({ streams: [matrix(180)], format: mp4Format })).toMatchObject({ width: 1280, height: 720 });
+    expect(parseProbeOutput({ streams: [matrix('-90.00')], format: mp4Format })).toMatchObject({ width: 720, height: 1280 });
+    // Older ffprobe: the rotate tag.
+    const tagged = { ...h264Stream, tags: { rotate: '270', language: 'und' } };
+    expect(parseProbeOutput({ streams: [tagged], format: mp4Format })).toMatchObject({ width: 720, height: 1280 });
+    const unrelated = { ...h264Stream, side_data_list: [{ side_data_type: 'CPB properties' }] };
+    expect(parseProbeOutput({ streams: [unrelated], format: mp4Format })).toMatchObject({ width: 1280, height: 720 });
+  });
+
   it('skips cover art and picks the real video stream', () => {
     const cover = { ...h264Stream, index: 0, codec_name: 'mjpeg', width: 600, height: 600, disposition: { attached_pic: 1 } };
     expect(parseProbeOutput({ streams: [cover, { ...h264Stream, index: 1 }], format: mp4Format }).codec).toBe('h264');

@@ -2,6 +2,7 @@ import { DomainError, type VideoMetadata, videoMetadataSchema } from '@framewire
 import { z } from 'zod';
 import { resolveFfmpegPath, resolveFfprobePath } from './binaries';
 import { summarizeStderr } from './ffmpeg-log';
+import { displaySize } from './display-size';
 import { nonVideoFormatReason } from './formats';
 import { probeWithFfmpeg } from './probe-ffmpeg';
 import { runAndCapture } from './process';
@@ -68,6 +69,10 @@ const probeStreamSchema = z.looseObject({
   duration: numeric,
   nb_frames: numeric,
   disposition: z.looseObject({ attached_pic: z.number().optional() }).optional(),
+  /** ffprobe 5+: the display matrix, with its rotation in degrees (counter-clockwise). */
+  side_data_list: z.array(z.looseObject({ rotation: numeric })).optional(),
+  /** Older ffprobe: the MP4/MOV `rotate` tag, in degrees (clockwise). */
+  tags: z.looseObject({ rotate: numeric }).optional(),
 });
 const probeOutputSchema = z.looseObject({
   streams: z.array(probeStreamSchema).optional(),
@@ -94,14 +99,21 @@ export function parseProbeOutput(json: unknown): VideoMetadata {
   if (!video.width || !video.height || video.width <= 0 || video.height <= 0) throw invalid('video has zero size');
   if (!video.codec_name) throw invalid('video codec is unknown (no decoder for it)');
 
+  const size = displaySize(video.width, video.height, streamRotation(video));
   return videoMetadataSchema.parse({
     duration_ms: durationMs(video.duration) ?? durationMs(format?.duration),
     fps: parseRate(video.avg_frame_rate) ?? parseRate(video.r_frame_rate),
-    width: video.width,
-    height: video.height,
+    width: size.width,
+    height: size.height,
     codec: video.codec_name,
     frame_count: frameCount(video.nb_frames),
   });
+}
+
+/** The stream's rotation in degrees, from its display matrix, else its `rotate` tag; 0 when it has neither. */
+function streamRotation(video: ProbeStream): number {
+  const matrix = video.side_data_list?.map((d) => toNumber(d.rotation)).find((r) => r !== null);
+  return matrix ?? toNumber(video.tags?.rotate) ?? 0;
 }
 
 function invalid(message: string): DomainError {

@@ -1,5 +1,5 @@
 import { ERROR_CODES, JOB_STATUSES } from '@framewire/contracts';
-import type { ErrorCode, JobEventType, JobStatus, VideoMetadata } from '@framewire/contracts';
+import type { ErrorCode, FrameGeometry, JobEventType, JobStatus, VideoMetadata } from '@framewire/contracts';
 
 /**
  * What the repositories hand out: plain, typed, snake_case records shaped like
@@ -107,9 +107,12 @@ export interface FrameResultInput {
   error: string | null;
   timings_ms: Record<string, number>;
   worker_id: string;
+  /** The analysed and source sizes (`result` is in source pixels); null or absent when unknown (older messages). */
+  geometry?: FrameGeometry | null;
 }
 
 export interface FrameResultRecord extends FrameResultInput {
+  geometry: FrameGeometry | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -222,6 +225,7 @@ export function toFrameResultRecord(row: Row): FrameResultRecord {
     error: strOrNull(row.error),
     timings_ms: (row.timings_ms ?? {}) as Record<string, number>,
     worker_id: str(row.worker_id),
+    geometry: (row.geometry ?? null) as FrameGeometry | null,
     created_at: dateOrNull(row.created_at) as Date,
     updated_at: dateOrNull(row.updated_at) as Date,
   };

@@ -107,6 +107,7 @@ export {
   builtinDefinitionsDir,
   readDefinitionFiles,
 } from './registry';
+export { NORM_DECIMALS, SOURCE_PIXEL_DECIMALS, frameGeometry, mapResultToSource } from './source-geometry';
 export {
   InProcessPipelineRunner,
   type PipelineRunResult,

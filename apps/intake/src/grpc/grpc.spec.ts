@@ -75,6 +75,7 @@ describe('gRPC message mapping', () => {
       error: null,
       timings_ms: { detect: 12.5 },
       worker_id: 'w',
+      geometry: { analysed: { width: 1920, height: 1080 }, source: { width: 3840, height: 2160 } },
       created_at: new Date(),
       updated_at: new Date(),
     };
@@ -84,8 +85,11 @@ describe('gRPC message mapping', () => {
       result: { detect: { regions: [] } },
       error: undefined,
       timingsMs: { detect: 12.5 },
+      geometry: { analysed: { width: 1920, height: 1080 }, source: { width: 3840, height: 2160 } },
     });
     expect(frameResultMessage({ ...base, result: null, error: 'boom' })).toMatchObject({ result: undefined, error: 'boom' });
+    // Rows stored before geometry existed: the field is absent.
+    expect(frameResultMessage({ ...base, geometry: null }).geometry).toBeUndefined();
   });
 
   const events: JobEvent[] = [

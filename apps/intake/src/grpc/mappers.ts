@@ -103,6 +103,7 @@ export function frameResultMessage(r: FrameResultRecord): FrameResult {
     result: isPlainObject(r.result) ? r.result : undefined,
     error: r.error ?? undefined,
     timingsMs: r.timings_ms,
+    geometry: r.geometry ?? undefined,
   };
 }
 

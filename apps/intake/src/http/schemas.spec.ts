@@ -47,10 +47,12 @@ describe('OpenAPI schemas', () => {
       error: null,
       timings_ms: {},
       worker_id: 'w',
+      geometry: { analysed: { width: 1920, height: 1080 }, source: { width: 3840, height: 2160 } },
       created_at: new Date(),
       updated_at: new Date(),
     };
     expect(frameResultSchema.strict().parse(resultView(row))).toEqual(resultView(row));
+    expect(frameResultSchema.strict().parse(resultView({ ...row, geometry: null }))).toEqual(resultView({ ...row, geometry: null }));
     expect(jobMetricsReportSchema.strict().parse(jobMetricsView(job))).toEqual(jobMetricsView(job));
     const pending = { ...job, status: 'pending' as const, frames_total: null, started_at: null, extracted_at: null, finished_at: null };
     expect(jobMetricsReportSchema.parse(jobMetricsView(pending))).toEqual(jobMetricsView(pending));
@@ -83,6 +85,7 @@ describe('OpenAPI schemas', () => {
         'JobPage',
         'ResultsPage',
         'FrameResult',
+        'FrameGeometry',
         'Problem',
         'JobEvent',
         'VideoMetadata',
@@ -95,6 +98,7 @@ describe('OpenAPI schemas', () => {
     expect(JSON.stringify(schemas.JobPage)).toContain('"$ref":"#/components/schemas/Job"');
     expect(JSON.stringify(schemas.Job)).toContain('"$ref":"#/components/schemas/JobMetrics"');
     expect(JSON.stringify(schemas.WorkerList)).toContain('"$ref":"#/components/schemas/Worker"');
+    expect(JSON.stringify(schemas.FrameResult)).toContain('"$ref":"#/components/schemas/FrameGeometry"');
     expect(JSON.stringify(schemas)).not.toContain('"$id"');
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_CODES, jobEventSchema, JOB_STATUSES, STAGES, videoMetadataSchema } from '@framewire/contracts';
+import { ERROR_CODES, frameGeometrySchema, jobEventSchema, JOB_STATUSES, STAGES, videoMetadataSchema } from '@framewire/contracts';
 import { PIPELINE_ISSUE_CODES } from '@framewire/pipelines';
 
 /**
@@ -96,13 +96,28 @@ export const jobPageSchema = z
   })
   .register(apiSchemas, { id: 'JobPage' });
 
+export const frameGeometryDocSchema = frameGeometrySchema.register(apiSchemas, {
+  id: 'FrameGeometry',
+  description:
+    'sizes of a frame: `analysed`, what the pipeline saw (after FW_MAX_FRAME_WIDTH scaling); `source`, the video as displayed (rotation applied)',
+});
+
 export const frameResultSchema = z
   .object({
     frame_index: z.number().int(),
     pts_ms: z.number(),
-    result: z.record(z.string(), z.unknown()).nullable().describe("the pipeline's output by output node id; null when the frame failed"),
+    result: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .describe(
+        "the pipeline's output by output node id; null when the frame failed. Every `polygon` and `bbox` in it is in source-video pixels, " +
+          'with `polygon_norm` / `bbox_norm` (the same divided by the source width and height, 0–1) beside it',
+      ),
     error: z.string().nullable(),
     timings_ms: z.record(z.string(), z.number()),
+    geometry: frameGeometryDocSchema
+      .nullable()
+      .describe('null for results stored before Framewire recorded it (their boxes are in analysed-frame pixels)'),
   })
   .register(apiSchemas, { id: 'FrameResult' });
 

@@ -83,7 +83,7 @@ export function progressFraction(job: Pick<JobRecord, 'status' | 'frames_total' 
 }
 
 export function resultView(r: FrameResultRecord) {
-  return { frame_index: r.frame_index, pts_ms: r.pts_ms, result: r.result, error: r.error, timings_ms: r.timings_ms };
+  return { frame_index: r.frame_index, pts_ms: r.pts_ms, result: r.result, error: r.error, timings_ms: r.timings_ms, geometry: r.geometry };
 }
 
 /** The original system knew four statuses; a cancelled job reads as failed there. */

@@ -27,6 +27,10 @@ export class FrameResultEntity {
   @Column({ name: 'worker_id', type: 'text' })
   workerId!: string;
 
+  /** {analysed, source} sizes of the frame; `result` is in source pixels. Null for rows written before it existed. */
+  @Column({ name: 'geometry', type: 'jsonb', nullable: true })
+  geometry!: unknown;
+
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;
 

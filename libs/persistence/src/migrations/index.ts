@@ -3,6 +3,7 @@ import { InitialSchema1795971600000 } from './1795971600000-InitialSchema';
 import { JobInferenceTime1795982400000 } from './1795982400000-JobInferenceTime';
 import { Outbox1796000000000 } from './1796000000000-Outbox';
 import { JobRetention1796188600000 } from './1796188600000-JobRetention';
+import { FrameGeometry1796200000000 } from './1796200000000-FrameGeometry';
 
 /** Committed migrations, oldest first. Add new ones at the end; never edit one that has shipped. */
 export const MIGRATIONS: readonly (new () => MigrationInterface)[] = [
@@ -10,4 +11,5 @@ export const MIGRATIONS: readonly (new () => MigrationInterface)[] = [
   JobInferenceTime1795982400000,
   Outbox1796000000000,
   JobRetention1796188600000,
+  FrameGeometry1796200000000,
 ];

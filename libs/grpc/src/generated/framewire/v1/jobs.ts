@@ -254,15 +254,39 @@ export interface ListResultsRequest {
 export interface FrameResult {
   frameIndex: number;
   ptsMs: number;
-  /** The pipeline's output, by output node id (absent when the frame failed). */
+  /**
+   * The pipeline's output, by output node id (absent when the frame failed).
+   * Every box and polygon in it is in source-video pixels, with a normalised
+   * (0-1) `polygon_norm` / `bbox_norm` beside it.
+   */
   result: { [key: string]: any } | undefined;
   error?: string | undefined;
   timingsMs: { [key: string]: number };
+  /**
+   * The frame's analysed and source sizes (absent for results stored before
+   * Framewire recorded them).
+   */
+  geometry: FrameGeometry | undefined;
 }
 
 export interface FrameResult_TimingsMsEntry {
   key: string;
   value: number;
+}
+
+export interface FrameSize {
+  width: number;
+  height: number;
+}
+
+/**
+ * `analysed`: the frame the pipeline saw (after FW_MAX_FRAME_WIDTH scaling).
+ * `source`: the video as displayed (rotation metadata applied); results are
+ * mapped to it.
+ */
+export interface FrameGeometry {
+  analysed: FrameSize | undefined;
+  source: FrameSize | undefined;
 }
 
 export interface ListResultsResponse {
@@ -2202,7 +2226,7 @@ export const ListResultsRequest: MessageFns<ListResultsRequest> = {
 };
 
 function createBaseFrameResult(): FrameResult {
-  return { frameIndex: 0, ptsMs: 0, result: undefined, error: undefined, timingsMs: {} };
+  return { frameIndex: 0, ptsMs: 0, result: undefined, error: undefined, timingsMs: {}, geometry: undefined };
 }
 
 export const FrameResult: MessageFns<FrameResult> = {
@@ -2222,6 +2246,9 @@ export const FrameResult: MessageFns<FrameResult> = {
     globalThis.Object.entries(message.timingsMs).forEach(([key, value]: [string, number]) => {
       FrameResult_TimingsMsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
     });
+    if (message.geometry !== undefined) {
+      FrameGeometry.encode(message.geometry, writer.uint32(130).fork()).join();
+    }
     return writer;
   },
 
@@ -2281,6 +2308,14 @@ export const FrameResult: MessageFns<FrameResult> = {
             }
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.geometry = FrameGeometry.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2334,6 +2369,7 @@ export const FrameResult: MessageFns<FrameResult> = {
           {},
         )
         : {},
+      geometry: isSet(object.geometry) ? FrameGeometry.fromJSON(object.geometry) : undefined,
     };
   },
 
@@ -2360,6 +2396,9 @@ export const FrameResult: MessageFns<FrameResult> = {
         });
       }
     }
+    if (message.geometry !== undefined) {
+      obj.geometry = FrameGeometry.toJSON(message.geometry);
+    }
     return obj;
   },
 
@@ -2381,6 +2420,9 @@ export const FrameResult: MessageFns<FrameResult> = {
       },
       {},
     );
+    message.geometry = (object.geometry !== undefined && object.geometry !== null)
+      ? FrameGeometry.fromPartial(object.geometry)
+      : undefined;
     return message;
   },
 };
@@ -2466,6 +2508,180 @@ export const FrameResult_TimingsMsEntry: MessageFns<FrameResult_TimingsMsEntry> 
     const message = createBaseFrameResult_TimingsMsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseFrameSize(): FrameSize {
+  return { width: 0, height: 0 };
+}
+
+export const FrameSize: MessageFns<FrameSize> = {
+  encode(message: FrameSize, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.width !== 0) {
+      writer.uint32(8).uint32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(16).uint32(message.height);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FrameSize {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFrameSize();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.width = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.height = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FrameSize {
+    return {
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
+    };
+  },
+
+  toJSON(message: FrameSize): unknown {
+    const obj: any = {};
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FrameSize>): FrameSize {
+    return FrameSize.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FrameSize>): FrameSize {
+    const message = createBaseFrameSize();
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
+    return message;
+  },
+};
+
+function createBaseFrameGeometry(): FrameGeometry {
+  return { analysed: undefined, source: undefined };
+}
+
+export const FrameGeometry: MessageFns<FrameGeometry> = {
+  encode(message: FrameGeometry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.analysed !== undefined) {
+      FrameSize.encode(message.analysed, writer.uint32(10).fork()).join();
+    }
+    if (message.source !== undefined) {
+      FrameSize.encode(message.source, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FrameGeometry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFrameGeometry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.analysed = FrameSize.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.source = FrameSize.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FrameGeometry {
+    return {
+      analysed: isSet(object.analysed) ? FrameSize.fromJSON(object.analysed) : undefined,
+      source: isSet(object.source) ? FrameSize.fromJSON(object.source) : undefined,
+    };
+  },
+
+  toJSON(message: FrameGeometry): unknown {
+    const obj: any = {};
+    if (message.analysed !== undefined) {
+      obj.analysed = FrameSize.toJSON(message.analysed);
+    }
+    if (message.source !== undefined) {
+      obj.source = FrameSize.toJSON(message.source);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FrameGeometry>): FrameGeometry {
+    return FrameGeometry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FrameGeometry>): FrameGeometry {
+    const message = createBaseFrameGeometry();
+    message.analysed = (object.analysed !== undefined && object.analysed !== null)
+      ? FrameSize.fromPartial(object.analysed)
+      : undefined;
+    message.source = (object.source !== undefined && object.source !== null)
+      ? FrameSize.fromPartial(object.source)
+      : undefined;
     return message;
   },
 };
