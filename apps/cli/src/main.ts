@@ -6,6 +6,7 @@
  *   framewire status <job-id>
  *   framewire results <job-id> [--json | --table]
  *   framewire watch <job-id>
+ *   framewire frame <job-id> <frame-index> -o frame.jpg [--annotate]
  *   framewire cancel <job-id>
  *   framewire pipelines
  *   framewire analyze video.mp4 --pipeline text_regions --stride 5    (in-process: no broker, no database)
@@ -17,7 +18,7 @@
  * usage, 3 the API could not be reached.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createJobServiceClient, fromProtoStatus, Job, JobEvent, unary, type JobServiceClient, type SubmitParams } from '@framewire/grpc';
@@ -240,6 +241,29 @@ async function results(jobId: string, o: { json?: boolean; table?: boolean; page
   });
 }
 
+// ---------------------------------------------------------------- frame
+
+function frameIndex(value: string): number {
+  if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('must be a frame index (a non-negative integer)');
+  return Number(value);
+}
+
+async function frame(jobId: string, index: number, o: { output?: string; annotate?: boolean }, g: GlobalOptions): Promise<number> {
+  const toStdout = o.output === undefined || o.output === '-';
+  if (toStdout && process.stdout.isTTY)
+    throw new CliError('a JPEG is not for the terminal: give -o <file> (or redirect stdout)', EXIT.usage);
+  const image = await withClient(g, (client) =>
+    unary(client.getFrame.bind(client), { jobId, frameIndex: index, annotate: o.annotate === true }, deadline()),
+  );
+  if (toStdout) await new Promise<void>((done, fail) => process.stdout.write(image.jpeg, (err) => (err ? fail(err) : done())));
+  else await writeFile(o.output!, image.jpeg);
+  stderr.write(
+    `${dim(stderr, 'frame')} ${index} of job ${jobId}${o.annotate ? ' (annotated)' : ''}: ${image.width}×${image.height}, ` +
+      `${formatBytes(image.jpeg.length)}${toStdout ? '' : ` → ${o.output}`}\n`,
+  );
+  return EXIT.ok;
+}
+
 // ---------------------------------------------------------------- pipelines
 
 async function pipelines(o: { json?: boolean }, g: GlobalOptions): Promise<number> {
@@ -381,6 +405,16 @@ function program(): Command {
     .argument('<job-id>')
     .option('--reason <text>', 'why (kept with the cancelled event)')
     .action(run((id: string, o: { reason?: string }, cmd: Command) => cancel(id, o, globals(cmd))));
+
+  p.command('frame')
+    .description("a sampled frame of a job as JPEG, optionally with its result's boxes and text drawn over it")
+    .argument('<job-id>')
+    .argument('<frame-index>', 'the frame_index of its result', frameIndex)
+    .option('-o, --output <file>', 'write the JPEG here (default: stdout, when it is not a terminal)')
+    .option('-a, --annotate', "draw the frame result's boxes and read text over it")
+    .action(
+      run((id: string, index: number, o: { output?: string; annotate?: boolean }, cmd: Command) => frame(id, index, o, globals(cmd))),
+    );
 
   p.command('pipelines')
     .description('the pipelines the server offers')

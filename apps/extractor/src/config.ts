@@ -23,6 +23,11 @@ export const EXTRACTOR_CONFIG_SPEC = {
     schema: env.int(512 * 1024, 1024, 64 * 1024 * 1024),
     doc: 'frames up to this size travel inside the message; larger ones go to the object store (keep it well under the NATS max_payload)',
   },
+  keepFrames: {
+    env: 'FW_KEEP_FRAMES',
+    schema: env.bool(true),
+    doc: "store every sampled frame's JPEG in the object store for the job's lifetime (GET /v1/jobs/{id}/frames/{index}); false: only frames too big to travel inline are stored",
+  },
   jobFramesInFlight: {
     env: 'FW_JOB_FRAMES_IN_FLIGHT',
     schema: env.int(64, 1, 1_000_000),

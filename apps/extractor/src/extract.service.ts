@@ -98,6 +98,7 @@ export class ExtractService {
   /** Publish one frame; resolves with whether the stream already had it (a deduplicated republish). */
   private async publishFrame(req: ExtractRequestV1, frame: DecodedFrame): Promise<boolean> {
     const inline = frame.jpeg.length <= this.config.inlineFrameMaxBytes;
+    const key = objectKeys.frameKey(req.job_id, frame.index);
     const header: InferRequestV1 = {
       v: 1,
       job_id: req.job_id,
@@ -108,15 +109,19 @@ export class ExtractService {
       height: frame.height,
       source_width: frame.sourceWidth,
       source_height: frame.sourceHeight,
-      frame: inline
-        ? { kind: 'inline', bytes: frame.jpeg.length }
-        : { kind: 'object', key: objectKeys.frameKey(req.job_id, frame.index), bytes: frame.jpeg.length },
+      frame: inline ? { kind: 'inline', bytes: frame.jpeg.length } : { kind: 'object', key, bytes: frame.jpeg.length },
     };
-    if (header.frame.kind === 'object') await this.store.put(header.frame.key, frame.jpeg, { contentType: 'image/jpeg' });
-    const ack = await this.broker.publish(WORK_SUBJECTS.infer, encodeFrameMessage(header, inline ? frame.jpeg : null), {
-      msgId: msgIds.infer(req.job_id, frame.index),
-      jobId: req.job_id,
-    });
+    const store = () => this.store.put(key, frame.jpeg, { contentType: 'image/jpeg' });
+    // A frame by reference is stored before it is published; a kept inline frame (FW_KEEP_FRAMES) while it is published,
+    // and the frame counts as published once both are done (so `extracted`, and the job's end, wait for its image).
+    if (!inline) await store();
+    const [ack] = await Promise.all([
+      this.broker.publish(WORK_SUBJECTS.infer, encodeFrameMessage(header, inline ? frame.jpeg : null), {
+        msgId: msgIds.infer(req.job_id, frame.index),
+        jobId: req.job_id,
+      }),
+      inline && this.config.keepFrames ? store() : null,
+    ]);
     if (!ack.duplicate) this.metrics.frameDone();
     return ack.duplicate;
   }

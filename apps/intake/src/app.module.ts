@@ -10,6 +10,8 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import type { IntakeConfig } from './config';
 import { WorkersService } from './workers/workers.service';
 import { JobWatchService } from './events/watch.service';
+import { FrameAnnotator } from './frames/annotator';
+import { FramesService } from './frames/frames.service';
 import { GrpcServerHost } from './grpc/grpc.server';
 import { JobsGrpcHandlers } from './grpc/jobs.grpc';
 import { createPipelineCatalog } from './jobs/pipeline-catalog';
@@ -45,6 +47,8 @@ export function intakeModule(config: IntakeConfig, logger: Logger, workerId: str
       PipelinesService,
       CancelService,
       DeleteService,
+      FrameAnnotator,
+      FramesService,
       RetentionService,
       StaleUploadsCleaner,
       WorkersService,

@@ -8,7 +8,7 @@ import { Meter, chunksOf, withMappedErrors } from './body';
 import { classifyFsError, errnoCode } from './errors';
 import { RESERVED_KEY_PREFIX, validateKey, validatePrefix } from './keys';
 import { removeStaleTemp } from './temp-sweep';
-import type { MaterializedObject, ObjectStore, PutBody, PutFileOptions, PutOptions, StoredObject } from './object-store';
+import type { MaterializedObject, ObjectHead, ObjectStore, PutBody, PutFileOptions, PutOptions, StoredObject } from './object-store';
 
 export interface FsObjectStoreOptions {
   /** fsync each object before it is renamed into place (default true), so a crash never leaves a named but empty object. */
@@ -107,11 +107,11 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  async head(key: string): Promise<{ size: number } | null> {
+  async head(key: string): Promise<ObjectHead | null> {
     const file = this.pathFor(key);
     try {
       const info = await stat(file);
-      return info.isFile() ? { size: info.size } : null;
+      return info.isFile() ? { size: info.size, etag: `${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}` } : null;
     } catch (err) {
       const code = errnoCode(err);
       if (code === 'ENOENT' || code === 'ENOTDIR') return null;

@@ -1,4 +1,4 @@
-export type { MaterializedObject, ObjectStore, PutBody, PutFileOptions, PutOptions, StoredObject } from './object-store';
+export type { MaterializedObject, ObjectHead, ObjectStore, PutBody, PutFileOptions, PutOptions, StoredObject } from './object-store';
 export {
   FRAME_INDEX_DIGITS,
   MAX_KEY_LENGTH,

@@ -23,6 +23,12 @@ export interface StoredObject {
   sha256: string;
 }
 
+export interface ObjectHead {
+  size: number;
+  /** Opaque, without quotes. */
+  etag: string;
+}
+
 export interface MaterializedObject {
   /** A local file holding the object's bytes; read it, never write it. */
   path: string;
@@ -42,7 +48,8 @@ export interface ObjectStore {
   /** NOT_FOUND DomainError if missing. */
   get(key: string): Promise<Readable>;
   getBytes(key: string): Promise<Buffer>;
-  head(key: string): Promise<{ size: number } | null>;
+  /** Size, and an entity tag that changes whenever the object is rewritten (S3: its ETag; fs: size and mtime); null if missing. */
+  head(key: string): Promise<ObjectHead | null>;
   /** Idempotent: deleting a missing key succeeds. */
   delete(key: string): Promise<void>;
   /**

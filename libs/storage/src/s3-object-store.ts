@@ -23,7 +23,7 @@ import { classifyS3Error } from './errors';
 import { assertRegularFile } from './fs-object-store';
 import { validateKey, validatePrefix } from './keys';
 import { removeStaleTemp } from './temp-sweep';
-import type { MaterializedObject, ObjectStore, PutBody, PutFileOptions, PutOptions, StoredObject } from './object-store';
+import type { MaterializedObject, ObjectHead, ObjectStore, PutBody, PutFileOptions, PutOptions, StoredObject } from './object-store';
 
 const MiB = 1024 * 1024;
 /** S3 rejects parts under 5 MiB (but the last) and uploads of more than 10 000 parts. */
@@ -182,12 +182,13 @@ export class S3ObjectStore implements ObjectStore {
     return readAll(await this.get(key));
   }
 
-  async head(key: string): Promise<{ size: number } | null> {
+  async head(key: string): Promise<ObjectHead | null> {
     validateKey(key);
     await this.init();
     try {
       const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { size: res.ContentLength ?? 0 };
+      const size = res.ContentLength ?? 0;
+      return { size, etag: res.ETag?.replace(/"/g, '') || `${size.toString(16)}-${res.LastModified?.getTime().toString(16) ?? '0'}` };
     } catch (err) {
       const mapped = classifyS3Error(err, { operation: 'HeadObject', bucket: this.bucket, key });
       if (mapped.code === 'NOT_FOUND') return null;

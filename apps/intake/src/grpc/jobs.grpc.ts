@@ -8,6 +8,7 @@ import {
   fromProtoStatus,
   JobStatus,
   type DeleteJobResponse,
+  type Frame,
   type Job,
   type JobEvent,
   type JobServiceServer,
@@ -24,6 +25,7 @@ import { ApiKeyAuth } from '../auth/api-key.auth';
 import { JobWatchService } from '../events/watch.service';
 import { CancelService } from '../jobs/cancel.service';
 import { DeleteService } from '../jobs/delete.service';
+import { FramesService } from '../frames/frames.service';
 import { QueryService } from '../jobs/query.service';
 import { listJobsQuery, parseInput, resultsQuery } from '../jobs/queries';
 import { SubmitService } from '../jobs/submit.service';
@@ -48,6 +50,7 @@ export class JobsGrpcHandlers {
     private readonly auth: ApiKeyAuth,
     private readonly pipelines: PipelinesService,
     private readonly workers: WorkersService,
+    private readonly frames: FramesService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -108,6 +111,12 @@ export class JobsGrpcHandlers {
       listWorkers: this.unary('ListWorkers', async (req: ListWorkersRequest): Promise<ListWorkersResponse> => {
         const list = await this.workers.list(req.stage);
         return { workers: list.items.map(workerMessage), ttlMs: list.ttl_ms };
+      }),
+      getFrame: this.unary('GetFrame', async (req): Promise<Frame> => {
+        if (!Number.isSafeInteger(req.frameIndex) || req.frameIndex > 999_999_999)
+          throw new DomainError('INVALID_ARGUMENT', 'frame_index must be the index of a sampled frame (a non-negative integer)');
+        const image = await this.frames.image(await this.frames.find(req.jobId, req.frameIndex, req.annotate));
+        return { jpeg: image.jpeg, width: image.width, height: image.height, contentType: 'image/jpeg' };
       }),
     };
   }

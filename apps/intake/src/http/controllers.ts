@@ -1,5 +1,6 @@
 import { DlqController } from './dlq.controller';
 import { JobEventsController } from './events.controller';
+import { FramesController } from './frames.controller';
 import { HealthController } from './health.controller';
 import { JobsController } from './jobs.controller';
 import { LegacyVideoController } from './legacy.controller';
@@ -13,6 +14,7 @@ export const HTTP_CONTROLLERS = [
   HealthController,
   DlqController,
   JobEventsController,
+  FramesController,
   PipelinesController,
   WorkersController,
 ];

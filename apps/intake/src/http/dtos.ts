@@ -52,3 +52,24 @@ export class CancelBodyDto extends createZodDto(
     reason: z.string().max(500, 'reason must be a string of at most 500 characters').nullish().describe('why, for the record'),
   }),
 ) {}
+
+export class FrameParamsDto extends createZodDto(
+  z.object({
+    id: z.string().describe('job id (uuid)'),
+    frame_index: z
+      .string()
+      .regex(/^\d{1,9}$/, 'frame_index must be the index of a sampled frame (a non-negative integer)')
+      .transform(Number)
+      .describe('index of a sampled frame in the video (0, stride, 2·stride, …: the `frame_index` of its result)'),
+  }),
+) {}
+
+export class FrameQueryDto extends createZodDto(
+  z.object({
+    annotate: z
+      .enum(['1', '0', 'true', 'false'], { message: 'annotate must be 1, 0, true or false' })
+      .optional()
+      .transform((v) => v === '1' || v === 'true')
+      .describe("1: draw the frame result's boxes and read text over the image"),
+  }),
+) {}

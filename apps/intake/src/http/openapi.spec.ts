@@ -7,6 +7,7 @@ import { DeadLetters } from '@framewire/messaging';
 import { JobWatchService } from '../events/watch.service';
 import { CancelService } from '../jobs/cancel.service';
 import { DeleteService } from '../jobs/delete.service';
+import { FramesService } from '../frames/frames.service';
 import { QueryService } from '../jobs/query.service';
 import { SubmitService } from '../jobs/submit.service';
 import { PipelinesService } from '../pipelines/pipelines.service';
@@ -16,7 +17,17 @@ import { WorkersService } from '../workers/workers.service';
 import { HTTP_CONTROLLERS } from './controllers';
 import { buildOpenApiDocument } from './openapi';
 
-const stubs = [UploadReceiver, SubmitService, QueryService, CancelService, DeleteService, DeadLetters, JobWatchService, PipelinesService];
+const stubs = [
+  UploadReceiver,
+  SubmitService,
+  QueryService,
+  CancelService,
+  DeleteService,
+  DeadLetters,
+  JobWatchService,
+  PipelinesService,
+  FramesService,
+];
 @Module({
   controllers: HTTP_CONTROLLERS,
   providers: [
@@ -59,6 +70,7 @@ describe('the OpenAPI document', () => {
         'GET /v1/jobs/{id}/metrics',
         'GET /v1/jobs/{id}/results',
         'GET /v1/jobs/{id}/events',
+        'GET /v1/jobs/{id}/frames/{frame_index}',
         'POST /v1/jobs/{id}/cancel',
         'DELETE /v1/jobs/{id}',
         'GET /v1/pipelines',
@@ -119,6 +131,17 @@ describe('the OpenAPI document', () => {
       '#/components/schemas/LegacyError',
     );
     expect(op(docs.open, 'get', '/v1/jobs/{id}/events').responses['200'].content!['text/event-stream']).toBeDefined();
+    const frame = op(docs.open, 'get', '/v1/jobs/{id}/frames/{frame_index}');
+    expect(frame.responses['200'].content!['image/jpeg'].schema.$ref).toBe('#/components/schemas/JpegImage');
+    expect(docs.open.components?.schemas?.JpegImage).toMatchObject({ type: 'string', format: 'binary' });
+    expect(frame.responses['404'].content!['application/problem+json']).toBeDefined();
+    expect(frame.parameters?.map((p) => [p.name, p.in])).toEqual(
+      expect.arrayContaining([
+        ['id', 'path'],
+        ['frame_index', 'path'],
+        ['annotate', 'query'],
+      ]),
+    );
     expect(docs.open.components?.schemas).toHaveProperty('Job');
     expect(JSON.stringify(docs.open)).not.toContain('x-framewire-open');
   });

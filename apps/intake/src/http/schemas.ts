@@ -7,7 +7,7 @@ import { PIPELINE_ISSUE_CODES } from '@framewire/pipelines';
  * the OpenAPI document's components are generated from them (openapi.ts), and
  * schemas.spec.ts checks that what the views return parses with them.
  */
-export const apiSchemas = z.registry<{ id: string; description?: string }>();
+export const apiSchemas = z.registry<{ id: string; description?: string; format?: string }>();
 
 const iso = z.iso.datetime({ offset: true });
 
@@ -286,6 +286,12 @@ export const workerListSchema = z
   })
   .register(apiSchemas, { id: 'WorkerList' });
 
+export const jpegImageSchema = z.string().register(apiSchemas, {
+  id: 'JpegImage',
+  description: 'a JPEG image (image/jpeg), the bytes themselves',
+  format: 'binary',
+});
+
 /** Every registered schema as OpenAPI 3.0 components, referring to each other by `#/components/schemas/<id>`. */
 export function componentSchemas(): Record<string, Record<string, unknown>> {
   const out = z.toJSONSchema(apiSchemas, {
@@ -293,6 +299,11 @@ export function componentSchemas(): Record<string, Record<string, unknown>> {
     uri: (id) => `#/components/schemas/${id}`,
     unrepresentable: 'any',
     io: 'output',
+    // A registered `format` (e.g. binary) is not carried over by itself.
+    override: ({ zodSchema, jsonSchema }) => {
+      const format = apiSchemas.get(zodSchema)?.format;
+      if (format) jsonSchema.format = format;
+    },
   });
   // OpenAPI 3.0 schema objects have no $id: the component's name is its id.
   return Object.fromEntries(

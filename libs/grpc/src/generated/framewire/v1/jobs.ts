@@ -469,6 +469,22 @@ export interface ListWorkersResponse {
   ttlMs: number;
 }
 
+export interface GetFrameRequest {
+  jobId: string;
+  /** the frame_index of its result */
+  frameIndex: number;
+  annotate: boolean;
+}
+
+export interface Frame {
+  jpeg: Buffer;
+  /** of the image: the analysed size */
+  width: number;
+  height: number;
+  /** image/jpeg */
+  contentType: string;
+}
+
 function createBaseSubmitJobRequest(): SubmitJobRequest {
   return { part: undefined };
 }
@@ -5209,6 +5225,236 @@ export const ListWorkersResponse: MessageFns<ListWorkersResponse> = {
   },
 };
 
+function createBaseGetFrameRequest(): GetFrameRequest {
+  return { jobId: "", frameIndex: 0, annotate: false };
+}
+
+export const GetFrameRequest: MessageFns<GetFrameRequest> = {
+  encode(message: GetFrameRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.frameIndex !== 0) {
+      writer.uint32(16).uint64(message.frameIndex);
+    }
+    if (message.annotate !== false) {
+      writer.uint32(24).bool(message.annotate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetFrameRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetFrameRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.frameIndex = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.annotate = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetFrameRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      frameIndex: isSet(object.frameIndex)
+        ? globalThis.Number(object.frameIndex)
+        : isSet(object.frame_index)
+        ? globalThis.Number(object.frame_index)
+        : 0,
+      annotate: isSet(object.annotate) ? globalThis.Boolean(object.annotate) : false,
+    };
+  },
+
+  toJSON(message: GetFrameRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.frameIndex !== 0) {
+      obj.frameIndex = Math.round(message.frameIndex);
+    }
+    if (message.annotate !== false) {
+      obj.annotate = message.annotate;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetFrameRequest>): GetFrameRequest {
+    return GetFrameRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetFrameRequest>): GetFrameRequest {
+    const message = createBaseGetFrameRequest();
+    message.jobId = object.jobId ?? "";
+    message.frameIndex = object.frameIndex ?? 0;
+    message.annotate = object.annotate ?? false;
+    return message;
+  },
+};
+
+function createBaseFrame(): Frame {
+  return { jpeg: Buffer.alloc(0), width: 0, height: 0, contentType: "" };
+}
+
+export const Frame: MessageFns<Frame> = {
+  encode(message: Frame, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jpeg.length !== 0) {
+      writer.uint32(10).bytes(message.jpeg);
+    }
+    if (message.width !== 0) {
+      writer.uint32(16).uint32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(24).uint32(message.height);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(34).string(message.contentType);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Frame {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFrame();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jpeg = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.width = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.height = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Frame {
+    return {
+      jpeg: isSet(object.jpeg) ? Buffer.from(bytesFromBase64(object.jpeg)) : Buffer.alloc(0),
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : "",
+    };
+  },
+
+  toJSON(message: Frame): unknown {
+    const obj: any = {};
+    if (message.jpeg.length !== 0) {
+      obj.jpeg = base64FromBytes(message.jpeg);
+    }
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
+    }
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Frame>): Frame {
+    return Frame.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Frame>): Frame {
+    const message = createBaseFrame();
+    message.jpeg = object.jpeg ?? Buffer.alloc(0);
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
+    message.contentType = object.contentType ?? "";
+    return message;
+  },
+};
+
 export type JobServiceService = typeof JobServiceService;
 export const JobServiceService = {
   /**
@@ -5317,6 +5563,22 @@ export const JobServiceService = {
     responseSerialize: (value: ListWorkersResponse): Buffer => Buffer.from(ListWorkersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListWorkersResponse => ListWorkersResponse.decode(value),
   },
+  /**
+   * A sampled frame as JPEG, as the pipeline saw it (kept in the object store
+   * for the job's lifetime: FW_KEEP_FRAMES); with `annotate`, the frame
+   * result's boxes and read text drawn over it. The same as HTTP
+   * GET /v1/jobs/{id}/frames/{frame_index}. NOT_FOUND for an unknown job, a
+   * frame index that was not sampled, or a frame no longer stored.
+   */
+  getFrame: {
+    path: "/framewire.v1.JobService/GetFrame" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetFrameRequest): Buffer => Buffer.from(GetFrameRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetFrameRequest => GetFrameRequest.decode(value),
+    responseSerialize: (value: Frame): Buffer => Buffer.from(Frame.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Frame => Frame.decode(value),
+  },
 } as const;
 
 export interface JobServiceServer extends UntypedServiceImplementation {
@@ -5353,6 +5615,14 @@ export interface JobServiceServer extends UntypedServiceImplementation {
    * what each has done since it started; the same list as HTTP GET /v1/workers.
    */
   listWorkers: handleUnaryCall<ListWorkersRequest, ListWorkersResponse>;
+  /**
+   * A sampled frame as JPEG, as the pipeline saw it (kept in the object store
+   * for the job's lifetime: FW_KEEP_FRAMES); with `annotate`, the frame
+   * result's boxes and read text drawn over it. The same as HTTP
+   * GET /v1/jobs/{id}/frames/{frame_index}. NOT_FOUND for an unknown job, a
+   * frame index that was not sampled, or a frame no longer stored.
+   */
+  getFrame: handleUnaryCall<GetFrameRequest, Frame>;
 }
 
 export interface JobServiceClient extends Client {
@@ -5498,6 +5768,25 @@ export interface JobServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListWorkersResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A sampled frame as JPEG, as the pipeline saw it (kept in the object store
+   * for the job's lifetime: FW_KEEP_FRAMES); with `annotate`, the frame
+   * result's boxes and read text drawn over it. The same as HTTP
+   * GET /v1/jobs/{id}/frames/{frame_index}. NOT_FOUND for an unknown job, a
+   * frame index that was not sampled, or a frame no longer stored.
+   */
+  getFrame(request: GetFrameRequest, callback: (error: ServiceError | null, response: Frame) => void): ClientUnaryCall;
+  getFrame(
+    request: GetFrameRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Frame) => void,
+  ): ClientUnaryCall;
+  getFrame(
+    request: GetFrameRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Frame) => void,
   ): ClientUnaryCall;
 }
 
