@@ -117,7 +117,8 @@ describe('dashboard (headless chromium)', () => {
         await page.click('#frame-prev');
         await page.click('#frame-next');
       }
-      await page.locator(`#frame-stage [data-frame-index="${target.frame_index}"]`).waitFor();
+      // The sampled frame itself (GET /v1/jobs/{id}/frames/{i}), decoded, under the boxes.
+      await page.locator(`#frame-stage [data-frame-index="${target.frame_index}"] img#frame-image`).waitFor();
 
       const image = await page.locator('#frame-image').boundingBox();
       expect(image).not.toBeNull();

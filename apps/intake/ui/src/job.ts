@@ -301,13 +301,21 @@ class FrameViewer {
     this.imageUrl = url;
 
     // The image (or, without one, a plain frame of the video's shape) sets the size; boxes are placed in % of it.
-    const picture = url
-      ? h('img', { id: 'frame-image', src: url, alt: `frame ${r.frame_index}`, draggable: 'false' })
-      : h(
-          'div',
-          { id: 'frame-image', class: 'placeholder', style: `aspect-ratio:${size.width}/${size.height}` },
-          h('span', {}, 'frame image not available'),
-        );
+    let picture: HTMLElement | null = null;
+    if (url) {
+      const img = h('img', { id: 'frame-image', src: url, alt: `frame ${r.frame_index}`, draggable: 'false' });
+      // Decoded before it is shown, so the frame never flashes at zero height under its boxes.
+      picture = await img.decode().then(
+        () => img,
+        () => null,
+      );
+      if (this.shown !== index) return;
+    }
+    picture ??= h(
+      'div',
+      { id: 'frame-image', class: 'placeholder', style: `aspect-ratio:${size.width}/${size.height}` },
+      h('span', {}, 'frame image not available'),
+    );
     const boxes = overlays.map((o, i) =>
       h(
         'div',
