@@ -16,7 +16,7 @@ const DEMO = join(__dirname, '..', 'samples', 'demo.mp4');
 
 async function main(): Promise<void> {
   await mkdir(OUT, { recursive: true });
-  const sys = await startSystem({ env: { FW_LOG_LEVEL: 'warn' } });
+  const sys = await startSystem();
   const browser = await launchBrowser({ width: 1280, height: 820 });
   try {
     const video = await readFile(DEMO);

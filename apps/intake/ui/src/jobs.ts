@@ -105,7 +105,14 @@ function submitPanel(signal: AbortSignal): HTMLElement {
   void getJson<{ items: Pipeline[] }>('/v1/pipelines')
     .then(({ items }) => {
       if (signal.aborted) return;
-      clear(pipeline, ...items.map((p) => h('option', { value: p.id, title: p.description ?? '' }, `${p.id} (${p.version})`)));
+      // Reading text is what most come for: ocr is preselected when the server offers it.
+      const preferred = items.some((p) => p.id === 'ocr') ? 'ocr' : items[0]?.id;
+      clear(
+        pipeline,
+        ...items.map((p) =>
+          h('option', { value: p.id, title: p.description ?? '', selected: p.id === preferred }, `${p.id} (${p.version})`),
+        ),
+      );
       submit.disabled = file === null || items.length === 0;
     })
     .catch((err: unknown) => clear(message, errorBox(err)));
