@@ -2,6 +2,7 @@ import { ApiError, followEvents, getBlobUrl, getJson, sendJson } from './api.js'
 import { bytes, clear, errorBox, h, ms, progressBar, statusBadge, when } from './dom.js';
 import { overlaysOf } from './geometry.js';
 import { frames } from './jobs.js';
+import { spanPercent, timelineLength } from './timeline.js';
 import { TERMINAL, type FrameResult, type Job, type Page, type TracksPage } from './types.js';
 
 const RESULTS_PAGE = 500;
@@ -163,6 +164,10 @@ async function allPages<T>(path: string, max: number): Promise<Page<T>> {
   return { items: items.slice(0, max), next_cursor: cursor };
 }
 
+function spanStyle({ left, width }: { left: number; width: number }): string {
+  return `left:${left}%;width:${width}%`;
+}
+
 async function renderTracks(el: HTMLElement, job: Job, onPick: (frame: number) => void): Promise<void> {
   let page: TracksPage;
   try {
@@ -174,7 +179,7 @@ async function renderTracks(el: HTMLElement, job: Job, onPick: (frame: number) =
     else clear(el, h('h2', {}, 'Text tracks'), errorBox(err));
     return;
   }
-  const duration = Math.max(job.video?.duration_ms ?? 0, ...page.items.map((t) => t.end_ms), 1);
+  const duration = timelineLength(job.video?.duration_ms, page.items);
   const rows = page.items.map((t) =>
     h(
       'div',
@@ -187,7 +192,7 @@ async function renderTracks(el: HTMLElement, job: Job, onPick: (frame: number) =
           'button',
           {
             class: `span kind-${t.kind}`,
-            style: `left:${(t.start_ms / duration) * 100}%;width:${Math.max(0.5, ((t.end_ms - t.start_ms) / duration) * 100)}%`,
+            style: spanStyle(spanPercent(t, duration)),
             title: `${ms(t.start_ms)} – ${ms(t.end_ms)}, ${t.frame_count} samples, ${(t.confidence * 100).toFixed(0)} %`,
             onclick: (() => onPick(t.first_frame)) as EventListener,
           },
