@@ -147,6 +147,8 @@ describe('dashboard (headless chromium)', () => {
       // A deep link is served index.html and routes itself.
       await page.goto(`${sys.baseUrl}/ui/workers`);
       await page.locator('[data-stage="inference"] strong', { hasText: '1' }).waitFor();
+      await page.click('nav a[data-nav="dlq"]');
+      await page.locator('main', { hasText: 'No dead letters.' }).waitFor();
     });
   });
 });

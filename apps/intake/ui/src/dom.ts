@@ -86,3 +86,15 @@ export function link(path: string, ...children: Child[]): HTMLAnchorElement {
     ...children,
   );
 }
+
+/** Run `fn` now and again `everyMs` after each run ends (never two at once, e.g. while the key is asked for), until `signal` aborts. */
+export function poll(fn: () => Promise<void>, everyMs: number, signal: AbortSignal): void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const run = () => {
+    void fn().finally(() => {
+      if (!signal.aborted) timer = setTimeout(run, everyMs);
+    });
+  };
+  signal.addEventListener('abort', () => clearTimeout(timer));
+  run();
+}

@@ -1,5 +1,5 @@
 import { getJson, sendJson } from './api.js';
-import { bytes, clear, errorBox, go, h, link, progressBar, statusBadge, when } from './dom.js';
+import { bytes, clear, errorBox, go, h, link, poll, progressBar, statusBadge, when } from './dom.js';
 import { JOB_STATUSES, type Job, type Page, type Pipeline } from './types.js';
 
 const POLL_MS = 2000;
@@ -33,9 +33,7 @@ export function jobsPage(view: HTMLElement, signal: AbortSignal): void {
       if (!signal.aborted) clear(list, errorBox(err));
     }
   };
-  void refresh();
-  const timer = setInterval(() => void refresh(), POLL_MS);
-  signal.addEventListener('abort', () => clearInterval(timer));
+  poll(refresh, POLL_MS, signal);
 }
 
 function jobsTable(jobs: Job[]): HTMLElement {

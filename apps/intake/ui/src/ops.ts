@@ -1,5 +1,5 @@
 import { getJson, sendJson } from './api.js';
-import { bytes, clear, errorBox, h, link, when } from './dom.js';
+import { bytes, clear, errorBox, h, link, poll, when } from './dom.js';
 import type { DeadLetter, Page, WorkerList } from './types.js';
 
 const WORKERS_POLL_MS = 3000;
@@ -62,9 +62,7 @@ export function workersPage(view: HTMLElement, signal: AbortSignal): void {
       if (!signal.aborted) clear(body, errorBox(err));
     }
   };
-  void refresh();
-  const timer = setInterval(() => void refresh(), WORKERS_POLL_MS);
-  signal.addEventListener('abort', () => clearInterval(timer));
+  poll(refresh, WORKERS_POLL_MS, signal);
 }
 
 /** Dead letters with their reasons, a page at a time; each can be put back on its work subject. */
