@@ -6,6 +6,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
+import sharp from 'sharp';
 import { makeAudioOnly, makeFixtureDir, makeTextFile, makeVideo, removeFixtureDir, type TextOverlay } from '../support/fixtures';
 import { eventually, startSystem, type TestSystem } from '../support/system';
 
@@ -177,6 +178,44 @@ describe('backbone: a video job flows end to end through the five services', () 
         expect({ frame: r.frame_index, bbox: g.bbox, near }).toEqual({ frame: r.frame_index, bbox: g.bbox, near: true });
       }
     }
+  });
+
+  it("keeps the sampled frames: GET …/frames/{index} is the JPEG, annotate=1 draws the result's boxes, DELETE takes them", async () => {
+    const { body } = await submit({ pipeline_id: 'text_regions', frame_stride: '10', max_frames: '2' });
+    const id = body.job_id as string;
+    expect(await untilDone(id)).toMatchObject({ status: 'completed' });
+    const [hello] = (await allResults(id, 100)).filter((r) => r.frame_index === 10);
+    const box = hello!.result!.detect.regions[0]!.bbox; // source pixels; the frame was not scaled (640 ≤ FW_MAX_FRAME_WIDTH)
+
+    const frameOf = async (query: string) => {
+      const res = await fetch(`${sys.baseUrl}/v1/jobs/${id}/frames/10${query}`);
+      expect([res.status, res.headers.get('content-type')]).toEqual([200, 'image/jpeg']);
+      return sharp(Buffer.from(await res.arrayBuffer()))
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+    };
+    const raw = await frameOf('');
+    const drawn = await frameOf('?annotate=1');
+    expect([raw.info.width, raw.info.height, drawn.info.width, drawn.info.height]).toEqual([W, H, W, H]);
+    /** Mean absolute difference of the two images over a rectangle. */
+    const change = (x0: number, y0: number, x1: number, y1: number) => {
+      let sum = 0;
+      let n = 0;
+      for (let y = Math.round(y0); y < Math.round(y1); y++)
+        for (let x = Math.round(x0); x < Math.round(x1); x++)
+          for (let c = 0; c < 3; c++, n++) sum += Math.abs(raw.data[(y * W + x) * 3 + c]! - drawn.data[(y * W + x) * 3 + c]!);
+      return sum / n;
+    };
+    expect(change(box.x, box.y, box.x + box.width, box.y + box.height)).toBeGreaterThan(15);
+    expect(change(0, H - 60, 200, H)).toBeLessThan(3); // far from the text: as it was
+
+    expect((await fetch(`${sys.baseUrl}/v1/jobs/${id}/frames/11`)).status).toBe(404); // not sampled at stride 10
+    expect(await readdir(join(sys.dataDir, 'objects', 'frames', id))).toHaveLength(2); // every sampled frame (0 and 10), inline or not
+    expect((await fetch(`${sys.baseUrl}/v1/jobs/${id}`, { method: 'DELETE' })).status).toBe(204);
+    const gone = await fetch(`${sys.baseUrl}/v1/jobs/${id}/frames/10`);
+    expect(gone.status).toBe(404);
+    expect(gone.headers.get('content-type')).toMatch(/problem\+json/);
+    expect(await readdir(join(sys.dataDir, 'objects', 'frames', id)).catch(() => [])).toEqual([]);
   });
 
   it('lists jobs newest first, filtered by status', async () => {

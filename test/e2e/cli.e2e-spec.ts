@@ -29,6 +29,7 @@ interface Row {
   result: unknown;
   error: string | null;
   timings_ms: Record<string, number>;
+  geometry: unknown;
 }
 
 describe('framewire CLI', () => {
@@ -73,7 +74,8 @@ describe('framewire CLI', () => {
     });
   }
 
-  const comparable = (rows: Row[]) => rows.map(({ frame_index, pts_ms, result, error }) => ({ frame_index, pts_ms, result, error }));
+  const comparable = (rows: Row[]) =>
+    rows.map(({ frame_index, pts_ms, result, error, geometry }) => ({ frame_index, pts_ms, result, error, geometry }));
 
   let jobId = '';
 
@@ -119,6 +121,20 @@ describe('framewire CLI', () => {
     expect(pipelines.stdout).toMatch(/text_regions\s+1\.0\.0\s+paddleocr\/detect_text/);
   });
 
+  it('frame writes a sampled frame as JPEG over gRPC GetFrame, raw or annotated', async () => {
+    const raw = await framewire(['frame', jobId, '4', '-o', 'f4.jpg']);
+    expect(raw).toMatchObject({ code: 0, stdout: '' });
+    expect(raw.stderr).toMatch(new RegExp(`frame 4 of job ${jobId}: 320×240, .* → f4\\.jpg`));
+    const annotated = await framewire(['frame', jobId, '4', '--annotate', '-o', 'f4a.jpg']);
+    expect(annotated.code).toBe(0);
+    const [a, b] = [readFileSync(join(fixtures, 'f4.jpg')), readFileSync(join(fixtures, 'f4a.jpg'))];
+    expect([a.subarray(0, 2).toString('hex'), b.subarray(0, 2).toString('hex')]).toEqual(['ffd8', 'ffd8']);
+    expect(a.equals(b)).toBe(false);
+    const missing = await framewire(['frame', jobId, '5', '-o', 'f5.jpg']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toMatch(/^framewire: frame 5 of job .* was not sampled \(NOT_FOUND\)$/);
+  });
+
   it('analyze runs the same pipeline in-process and gives the same per-frame results as the distributed run', async () => {
     const distributed = JSON.parse((await framewire(['results', jobId, '--json'])).stdout) as Row[];
     // No server at all: analyze must not need one.
@@ -129,6 +145,7 @@ describe('framewire CLI', () => {
     expect(local.stderr).toMatch(/analyzed 15 frames of cli\.mp4/);
     const rows = JSON.parse(local.stdout) as Row[];
     expect(comparable(rows)).toEqual(comparable(distributed));
+    expect(distributed[0]?.geometry).toEqual({ analysed: { width: 320, height: 240 }, source: { width: 320, height: 240 } });
     expect(rows.filter((r) => (r.result as { detect: { regions: unknown[] } }).detect.regions.length > 0).length).toBeGreaterThan(4);
   });
 

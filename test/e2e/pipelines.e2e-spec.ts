@@ -1,6 +1,6 @@
 /**
  * Pipelines end to end, every app as its own process: an OCR job whose
- * per-frame texts are known, the job pinned to the pipeline version and the
+ * per-frame texts are known, in source-video pixels when frames were scaled, the job pinned to the pipeline version and the
  * sha256 of every model file, the pipelines API, a frame_stats job, and a
  * plugin found in FW_PLUGIN_DIRS running in a pipeline from FW_PIPELINE_DIRS.
  */
@@ -72,6 +72,12 @@ interface ResultItem {
   result: Record<string, unknown> | null;
   error: string | null;
   timings_ms: Record<string, number>;
+  geometry: { analysed: { width: number; height: number }; source: { width: number; height: number } } | null;
+}
+interface Line {
+  text: string;
+  bbox: { x: number; y: number; width: number; height: number };
+  bbox_norm: { x: number; y: number; width: number; height: number };
 }
 
 describe('pipelines: OCR job, pinning, pipelines API, frame stats, external plugins', () => {
@@ -96,10 +102,10 @@ describe('pipelines: OCR job, pinning, pipelines API, frame stats, external plug
     await removeFixtureDir(fixtures);
   });
 
-  async function submit(fields: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+  async function submit(fields: Record<string, string>, file = video): Promise<{ status: number; body: Record<string, unknown> }> {
     const form = new FormData();
     for (const [k, v] of Object.entries(fields)) form.append(k, v);
-    form.append('file', new Blob([await readFile(video)]), 'ocr.mp4');
+    form.append('file', new Blob([await readFile(file)]), 'ocr.mp4');
     const res = await fetch(`${sys.baseUrl}/v1/jobs`, { method: 'POST', body: form });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
@@ -142,6 +148,8 @@ describe('pipelines: OCR job, pinning, pipelines API, frame stats, external plug
     for (const r of items) {
       expect(r.error).toBeNull();
       expect(Object.keys(r.timings_ms).sort()).toEqual(['angle', 'detect', 'read']);
+      // Not scaled (640 ≤ FW_MAX_FRAME_WIDTH): source and analysed sizes agree.
+      expect(r.geometry).toEqual({ analysed: { width: 640, height: 360 }, source: { width: 640, height: 360 } });
       for (const line of (r.result?.['read'] as { lines: Array<Record<string, unknown>> }).lines) {
         expect(line.confidence as number).toBeGreaterThan(0.8);
         expect(Array.isArray(line.polygon) && line.polygon.length).toBe(4);
@@ -171,6 +179,28 @@ describe('pipelines: OCR job, pinning, pipelines API, frame stats, external plug
     for (const line of loaded) {
       expect(line.pipelines.find((p) => p.id === 'ocr')).toMatchObject({ version: '2.0.0', models: expected });
     }
+  });
+
+  it('answers in source-video pixels when frames wider than FW_MAX_FRAME_WIDTH (1920) were scaled for inference', async () => {
+    const wide = await makeVideo({
+      path: join(fixtures, 'wide.mp4'),
+      width: 2400,
+      height: 240,
+      frames: 2,
+      texts: [{ text: 'WIDE 2400', fromFrame: 0, toFrame: 1, x: 1800, y: 80, fontSize: 72 }],
+    });
+    const sub = await submit({ pipeline_id: 'ocr', max_frames: '1' }, wide);
+    expect(sub.status).toBe(202);
+    const [item] = await results((await completed(sub.body.job_id as string)).job_id);
+    expect(item?.geometry).toEqual({ analysed: { width: 1920, height: 192 }, source: { width: 2400, height: 240 } });
+    const [line] = (item?.result?.['read'] as { lines: Line[] }).lines;
+    expect(line?.text).toBe('WIDE 2400');
+    // Drawn at x=1800 of the video (1440 of the analysed frame); detection pads its box by a few pixels.
+    expect(Math.abs(line!.bbox.x - 1800)).toBeLessThan(15);
+    expect(line!.bbox.y).toBeGreaterThan(70);
+    expect(line!.bbox.y).toBeLessThan(100);
+    expect(line!.bbox_norm.x).toBeCloseTo(line!.bbox.x / 2400, 3);
+    expect(line!.bbox_norm.y).toBeCloseTo(line!.bbox.y / 240, 3);
   });
 
   it('lists the pipelines, built-in and configured, with what each pins', async () => {

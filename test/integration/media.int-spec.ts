@@ -236,16 +236,16 @@ describe('decodeFrames', () => {
     expect(frames.map((f) => f.index)).toEqual([0, 10, 20, 30, 40]);
   });
 
-  it('scales frames wider than maxWidth, keeping the aspect ratio', async () => {
+  it('scales frames wider than maxWidth, keeping the aspect ratio, and tells the size before scaling', async () => {
     const frames = await collect(files['wide.mp4'], { stride: 20, maxFrames: null, maxWidth: 160 });
-    expect(frames.map((f) => [f.index, f.width, f.height])).toEqual([
-      [0, 160, 90],
-      [20, 160, 90],
-      [40, 160, 90],
+    expect(frames.map((f) => [f.index, f.width, f.height, f.sourceWidth, f.sourceHeight])).toEqual([
+      [0, 160, 90, 640, 360],
+      [20, 160, 90, 640, 360],
+      [40, 160, 90, 640, 360],
     ]);
     expect(await sharp(frames[0].jpeg).metadata()).toMatchObject({ width: 160, height: 90 });
     const unscaled = await collect(files['wide.mp4'], { stride: 50, maxFrames: null, maxWidth: 1920 });
-    expect(unscaled.map((f) => [f.width, f.height])).toEqual([[640, 360]]);
+    expect(unscaled.map((f) => [f.width, f.height, f.sourceWidth, f.sourceHeight])).toEqual([[640, 360, 640, 360]]);
   });
 
   it('encodes at the requested quality', async () => {

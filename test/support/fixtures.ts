@@ -109,9 +109,10 @@ async function encodeVideo(opts: MakeVideoOptions, turn?: Transpose): Promise<st
 
 /**
  * The displayed frames turned the other way (a stored phone video) with the
- * rotation tag that turns them back. The bundled ffmpeg reads a `rotate=90`
- * tag as a quarter turn counter-clockwise when it decodes, so the frames are
- * stored turned clockwise for 90 (and the other way for 270).
+ * rotation tag that turns them back. ffmpeg (the bundled 2018 build and
+ * Debian's 5.1 alike) reads a `rotate=90` tag as a quarter turn
+ * counter-clockwise when it decodes, so the frames are stored turned
+ * clockwise for 90 (and the other way for 270).
  */
 async function makeRotatedVideo(opts: MakeVideoOptions & { rotate: 90 | 270 }): Promise<string> {
   const container = opts.container ?? 'mp4';

@@ -20,6 +20,7 @@ export const pipelineIdSchema = z.string().regex(SAFE_ID, 'pipeline id must matc
 export const videoMetadataSchema = z.object({
   duration_ms: z.number().nonnegative().nullable(),
   fps: z.number().positive().nullable(),
+  /** As displayed: a quarter turn of rotation metadata (phone videos) swaps the stored width and height. */
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   codec: z.string(),

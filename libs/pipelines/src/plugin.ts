@@ -77,6 +77,12 @@ export interface Tool<P = unknown> {
    * time and fill in defaults; throw (a zod error or any Error) when invalid.
    */
   parseParams?(raw: unknown): P;
+  /**
+   * The tool's JSON output. Geometry in it is in the pixels of the frame it
+   * was given: any `polygon` ([[x, y], …]) and `bbox` ({x, y, width,
+   * height}) in a pipeline's output is mapped to source-video pixels, with
+   * `polygon_norm` / `bbox_norm` added beside it (mapResultToSource).
+   */
   run(input: ToolInput, ctx: ToolContext<P>): Promise<unknown>;
   /** Models behind this tool; available once the plugin has been initialised for it. */
   models?(): readonly ModelRef[];

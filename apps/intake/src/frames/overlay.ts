@@ -102,11 +102,10 @@ function asBox(v: unknown): Box | null {
 export function escapeSvgText(text: string): string {
   const clean = text
     .replace(/[\t\n\r]/g, ' ')
-    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '');
   const chars = [...clean];
   const cut = chars.length > MAX_LABEL_CHARS ? `${chars.slice(0, MAX_LABEL_CHARS - 1).join('')}…` : clean;
-  return cut.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+  return cut.replace(/[&<>"']/g, (c) => ENTITIES[c]);
 }
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
