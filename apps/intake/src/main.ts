@@ -4,6 +4,8 @@ import { runApp } from '@framewire/runtime';
 import { intakeModule } from './app.module';
 import { installExpectContinue } from './admission/expect-continue';
 import { loadIntakeConfig } from './config';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { serveDashboard } from './http/dashboard';
 import { buildOpenApiDocument, serveOpenApi } from './http/openapi';
 import { ProblemFilter } from './http/problem.filter';
 import { installRequestContext } from './http/request-context';
@@ -27,5 +29,6 @@ void runApp({
     const { doc, undocumented } = buildOpenApiDocument(app, { apiKeys: config.apiKeys.length > 0, version: '1' });
     if (undocumented.length > 0) logger.warn({ routes: undocumented }, 'routes without an entry (@ApiRoute, http/api-doc.ts)');
     serveOpenApi(app, doc);
+    serveDashboard(app as NestExpressApplication, logger);
   },
 });
