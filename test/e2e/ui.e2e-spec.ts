@@ -138,6 +138,16 @@ describe('dashboard (headless chromium)', () => {
       await page.locator('#detections', { hasText: lines[0].text }).waitFor();
     });
 
+    await step('tracks', async () => {
+      // The timeline shows the job's text tracks as GET /v1/jobs/{id}/tracks gives them.
+      const tracks = await api<{ final: boolean; items: { track_index: number; text: string | null }[] }>(`/v1/jobs/${jobId}/tracks`);
+      expect(tracks.final).toBe(true);
+      expect(tracks.items).toHaveLength(1);
+      expect(tracks.items[0].text).toMatch(/^FRAMEWIRE ?12$/);
+      await page.locator('.timeline .track[data-track="0"] .track-text', { hasText: tracks.items[0].text! }).waitFor();
+      expect(await page.locator('.timeline .track').count()).toBe(tracks.items.length);
+    });
+
     await step('list', async () => {
       await page.click('nav a[data-nav="jobs"]');
       await page.selectOption('#status-filter', 'completed');

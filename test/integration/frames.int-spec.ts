@@ -13,7 +13,7 @@ import { APP_GUARD, NestFactory } from '@nestjs/core';
 import pino from 'pino';
 import sharp from 'sharp';
 import { apiKeyEntry, generateApiKey, parseApiKeyEntries } from '@framewire/contracts';
-import { FrameResultsRepository, JobsRepository } from '@framewire/persistence';
+import { FrameResultsRepository, JobsRepository, TracksRepository, WebhookDeliveriesRepository } from '@framewire/persistence';
 import { createTestDatabase, type TestDatabase } from '@framewire/persistence/testing';
 import { LOGGER } from '@framewire/runtime';
 import { FsObjectStore, OBJECT_STORE, objectKeys, S3ObjectStore, type ObjectStore } from '@framewire/storage';
@@ -90,6 +90,8 @@ describe.each(['fs', 's3'] as const)('frames of a job over HTTP, %s store', (kin
       providers: [
         { provide: JobsRepository, useValue: jobs },
         { provide: FrameResultsRepository, useValue: results },
+        { provide: TracksRepository, useValue: new TracksRepository(db.dataSource) },
+        { provide: WebhookDeliveriesRepository, useValue: new WebhookDeliveriesRepository(db.dataSource) },
         { provide: OBJECT_STORE, useValue: store },
         { provide: LOGGER, useValue: logger },
         { provide: INTAKE_CONFIG, useValue: { apiKeys: parseApiKeyEntries(apiKeyEntry('frames', KEY)) } },
