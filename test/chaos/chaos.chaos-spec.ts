@@ -192,6 +192,8 @@ describe('chaos: kills, outages and poison lose no job, fail no job and double n
       poisonExtract,
     ]);
     await pg.heal();
+    // A replica killed inside the outage starts once Postgres is back (intake among them, maybe): wait for them.
+    await Promise.all(restarting);
 
     // 2. A frame-size bomb is refused at the door.
     const bombForm = new FormData();

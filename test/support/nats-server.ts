@@ -147,18 +147,30 @@ async function authSetup(
   };
 }
 
+/**
+ * A port nothing listens on, for a server a test starts later. Picked below
+ * the kernel's ephemeral range (32768–60999 on Linux): a port the kernel
+ * handed out and took back could be handed out again, as the local port of an
+ * outgoing connection or to a server bound to port 0, before the test's
+ * server binds it.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (let attempt = 0; ; attempt++) {
+    const port = FREE_PORT_LOW + Math.floor(Math.random() * (FREE_PORT_HIGH - FREE_PORT_LOW));
+    if (await canListen(port)) return port;
+    if (attempt === 100) throw new Error(`no free port in ${FREE_PORT_LOW}–${FREE_PORT_HIGH}`);
+  }
+}
+
+const FREE_PORT_LOW = 20_000;
+const FREE_PORT_HIGH = 32_000;
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      if (addr && typeof addr === 'object') {
-        const { port } = addr;
-        srv.close(() => resolve(port));
-      } else reject(new Error('no port'));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 
