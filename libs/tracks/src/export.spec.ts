@@ -69,6 +69,13 @@ describe('exporting tracks', () => {
     expect(csv.endsWith('\r\n1,500,1000,,0.97,66,64,371,37,0.1,0.2,0.5,0.05,detect,region,0,10,6\r\n')).toBe(true);
     expect(csvField('plain')).toBe('plain');
     expect(csvField('a\rb')).toBe('"a\rb"');
+    // A formula a spreadsheet would run is written as text; numbers stay numbers.
+    expect(csvField('=HYPERLINK("http://x","y")')).toBe('"\'=HYPERLINK(""http://x"",""y"")"');
+    expect(csvField('+1 555')).toBe("'+1 555");
+    expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvField('-2+3')).toBe("'-2+3");
+    expect(csvField(-12.5)).toBe('-12.5');
+    expect(csvField('FRAMEWIRE 2026')).toBe('FRAMEWIRE 2026');
     expect(formatTracks([], 'csv', meta).split('\r\n')).toHaveLength(2);
   });
 

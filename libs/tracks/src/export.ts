@@ -134,10 +134,16 @@ export const CSV_COLUMNS = [
   'frame_count',
 ] as const;
 
-/** RFC 4180: a field holding a comma, a double quote, CR or LF is quoted, with its quotes doubled. */
+/**
+ * RFC 4180: a field holding a comma, a double quote, CR or LF is quoted, with
+ * its quotes doubled. Text that a spreadsheet would run as a formula (it
+ * starts with =, +, -, @, a tab or CR: text read off a video is anyone's
+ * input) gets a leading `'` first, as OWASP advises; numbers are written as
+ * they are.
+ */
 export function csvField(value: string | number | null): string {
   if (value === null) return '';
-  const s = String(value);
+  const s = typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : String(value);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
