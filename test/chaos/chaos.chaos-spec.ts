@@ -139,7 +139,8 @@ describe('chaos: kills, outages and poison lose no job, fail no job and double n
     const restarting: Array<Promise<unknown>> = [];
     const kill = async () => {
       const stage = STAGES[Math.floor(Math.random() * STAGES.length)]!;
-      const live = sys.apps.filter((a) => a.app === stage && a.proc.exitCode === null && a.proc.signalCode === null);
+      // Only replicas that have started: one still waiting out an outage to start is no kill of a working replica.
+      const live = sys.apps.filter((a) => a.app === stage && a.started && a.proc.exitCode === null && a.proc.signalCode === null);
       const victim = live[Math.floor(Math.random() * live.length)];
       if (!victim) return log.push(`no live ${stage}`);
       victim.proc.kill('SIGKILL');

@@ -17,6 +17,8 @@ export interface RunningApp {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Where this replica serves /healthz, /readyz and /metrics (intake: its API port; workers: FW_OPS_PORT, a free port here). */
   opsUrl: string;
+  /** True once it logged that it started (a replica restarted inside an outage may wait a while). */
+  started: boolean;
 }
 
 /**
@@ -91,9 +93,10 @@ export async function startSystem(
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
       proc.once('exit', (code, signal) => r({ code, signal })),
     );
-    const running: RunningApp = { app, proc, logs, exited, opsUrl: `http://127.0.0.1:${port}` };
+    const running: RunningApp = { app, proc, logs, exited, opsUrl: `http://127.0.0.1:${port}`, started: false };
     apps.push(running);
     await waitForLog(running, /"msg":"[a-z]+ started"/, startTimeoutMs);
+    running.started = true;
     const ops = /"ops_port":(\d+)/.exec(logs.join(''));
     if (ops) running.opsUrl = `http://127.0.0.1:${ops[1]}`;
     return running;
