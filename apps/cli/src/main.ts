@@ -232,8 +232,12 @@ async function watch(jobId: string, o: { json?: boolean; live?: boolean; tracks?
 
 async function cancel(jobId: string, o: { reason?: string }, g: GlobalOptions): Promise<number> {
   const job = await withClient(g, (client) => unary(client.cancelJob.bind(client), { jobId, reason: o.reason }, deadline()));
+  // The answer is the job as the status projection recorded the cancel: `cancelled`, or how it ended if it ended first.
+  const status = fromProtoStatus(job.status);
+  const outcome =
+    status === 'cancelled' ? 'cancelled' : status === 'pending' || status === 'running' ? 'cancel requested' : `already ${status}`;
   stderr.write(
-    `${yellow(stderr, '■')} job ${job.jobId} cancelled (${job.framesDone + job.framesFailed}/${job.framesTotal ?? '?'} frames were done)\n`,
+    `${yellow(stderr, '■')} job ${job.jobId} ${outcome} (${job.framesDone + job.framesFailed}/${job.framesTotal ?? '?'} frames were done)\n`,
   );
   return EXIT.ok;
 }

@@ -96,7 +96,7 @@ export class JobsGrpcHandlers {
         if (reason !== null && reason.length > 500)
           throw new DomainError('INVALID_ARGUMENT', 'reason must be a string of at most 500 characters');
         const accepted = await this.cancels.cancel(req.jobId, reason);
-        return jobMessage({ ...accepted.job, status: accepted.status });
+        return jobMessage(accepted.job);
       }),
       deleteJob: this.unary('DeleteJob', async (req): Promise<DeleteJobResponse> => {
         const { job_id } = await this.deleter.deleteJob(req.jobId, 'request');

@@ -88,14 +88,18 @@ export class JobsController {
   @ApiRoute({
     tag: 'jobs',
     summary: 'Cancel a pending or running job',
-    ok: { 202: ['the job, cancelled', jobSchema] },
+    description:
+      'Records the cancel (every stage stops spending work on the job at once) and publishes the `cancelled` event; ' +
+      'the answer is the job once the status projection has recorded it: `cancelled`, or `completed`/`failed` if it ended first. ' +
+      'If the projection takes longer than 3 s (the status service is down or behind), the job is answered as it still stands and moves to `cancelled` later.',
+    ok: { 202: ['the job as the projection recorded the cancel', jobSchema] },
     errors: [400, 404, 409],
   })
   @ApiJobId()
   @ApiBody({ type: CancelBodyDto, required: false })
   async cancel(@Param('id') id: string, @Body() body: CancelBodyDto) {
     const accepted = await this.cancels.cancel(id, body.reason ?? null);
-    return { ...jobView(accepted.job), status: accepted.status };
+    return jobView(accepted.job);
   }
 
   /** A finished job and everything of it; 409 for a pending or running one (cancel it first). */

@@ -1,30 +1,40 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, isTerminal, makeEvent } from '@framewire/contracts';
+import { DomainError, isTerminal, makeEvent, type JobStatus } from '@framewire/contracts';
 import { Broker, CancellationRegistry } from '@framewire/messaging';
 import type { JobRecord } from '@framewire/persistence';
 import { LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
 import { QueryService } from './query.service';
 
 /**
- * What intake knows once a cancel is accepted. It does not write the jobs row:
- * the status service's projection moves it to `cancelled` when it handles the
- * event (apps/status/src/projection.ts decides a job's status, and only it).
+ * How long a cancel waits for the status projection to record it before it
+ * answers. The projection usually takes milliseconds; past this (the status
+ * service is down or far behind) the answer is the job as it still stands.
+ */
+export const CANCEL_PROJECTION_WAIT_MS = 3000;
+const CANCEL_POLL_MS = 20;
+
+/**
+ * What intake knows once a cancel is accepted. It does not write the jobs row
+ * and does not say `cancelled` on the projection's behalf:
+ * apps/status/src/projection.ts decides a job's status, and only it.
  */
 export interface CancelAccepted {
-  /** The job as the projection last wrote it: still pending or running. */
-  job: JobRecord;
   /**
-   * What the caller is told: the cancellation is recorded in the stopped-jobs
-   * registry, so every stage already treats the job as cancelled, and the
-   * `cancelled` event is published.
+   * The job as the projection wrote it after the `cancelled` event: normally
+   * `cancelled`; `completed` or `failed` when the job ended first (the
+   * forward-only rule keeps that); still `pending` or `running` when the
+   * projection did not get to it within CANCEL_PROJECTION_WAIT_MS. In every
+   * case every stage already treats the job as stopped (the stopped-jobs
+   * registry) and the row follows the event.
    */
-  status: 'cancelled';
+  job: JobRecord;
 }
 
 /**
  * Cancel a pending or running job: every replica of every stage learns it
  * through the cancellation registry and stops spending work on the job's
- * frames; the `cancelled` event lets the projection move the job to `cancelled`.
+ * frames; the `cancelled` event lets the projection move the job to
+ * `cancelled`, and the answer is the row once it has.
  */
 @Injectable()
 export class CancelService {
@@ -43,7 +53,32 @@ export class CancelService {
     }
     await this.cancellations.cancel(job.id, reason);
     await this.broker.publishEvent(makeEvent('cancelled', job.id, { reason, worker_id: this.workerId }));
-    this.logger.info({ job_id: job.id, reason }, 'job cancellation accepted');
-    return { job, status: 'cancelled' };
+    const projected = await untilProjected(job, () => this.queries.getJob(job.id), CANCEL_PROJECTION_WAIT_MS);
+    this.logger.info({ job_id: job.id, reason, status: projected.status }, 'job cancellation accepted');
+    return { job: projected };
   }
+}
+
+/**
+ * Re-read `job` every CANCEL_POLL_MS until its status is terminal or `waitMs`
+ * has passed; the last row read. A failed read (the database went away) ends
+ * the wait with the last row: the cancel is recorded and published already.
+ */
+export async function untilProjected<J extends { status: JobStatus }>(
+  job: J,
+  read: () => Promise<J>,
+  waitMs: number,
+  pollMs = CANCEL_POLL_MS,
+): Promise<J> {
+  const deadline = Date.now() + waitMs;
+  let last = job;
+  while (!isTerminal(last.status) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
+    try {
+      last = await read();
+    } catch {
+      return last;
+    }
+  }
+  return last;
 }
