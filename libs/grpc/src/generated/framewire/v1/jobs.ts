@@ -8293,7 +8293,12 @@ export const JobServiceService = {
     responseSerialize: (value: JobEvent): Buffer => Buffer.from(JobEvent.encode(value).finish()),
     responseDeserialize: (value: Buffer): JobEvent => JobEvent.decode(value),
   },
-  /** Cancel a pending or running job; FAILED_PRECONDITION for a finished one. */
+  /**
+   * Cancel a pending or running job; FAILED_PRECONDITION for a finished one.
+   * Answers the job as the status projection recorded the cancel: cancelled,
+   * or completed/failed if it ended first; still pending or running if the
+   * projection took over 3 s (it follows; every stage has stopped the job).
+   */
   cancelJob: {
     path: "/framewire.v1.JobService/CancelJob" as const,
     requestStream: false as const,
@@ -8384,7 +8389,12 @@ export interface JobServiceServer extends UntypedServiceImplementation {
    * cancelled).
    */
   watchJob: handleServerStreamingCall<WatchJobRequest, JobEvent>;
-  /** Cancel a pending or running job; FAILED_PRECONDITION for a finished one. */
+  /**
+   * Cancel a pending or running job; FAILED_PRECONDITION for a finished one.
+   * Answers the job as the status projection recorded the cancel: cancelled,
+   * or completed/failed if it ended first; still pending or running if the
+   * projection took over 3 s (it follows; every stage has stopped the job).
+   */
   cancelJob: handleUnaryCall<CancelJobRequest, Job>;
   /**
    * Delete a finished (completed, failed, cancelled) job and everything of it:
@@ -8505,7 +8515,12 @@ export interface JobServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<JobEvent>;
-  /** Cancel a pending or running job; FAILED_PRECONDITION for a finished one. */
+  /**
+   * Cancel a pending or running job; FAILED_PRECONDITION for a finished one.
+   * Answers the job as the status projection recorded the cancel: cancelled,
+   * or completed/failed if it ended first; still pending or running if the
+   * projection took over 3 s (it follows; every stage has stopped the job).
+   */
   cancelJob(request: CancelJobRequest, callback: (error: ServiceError | null, response: Job) => void): ClientUnaryCall;
   cancelJob(
     request: CancelJobRequest,
