@@ -103,12 +103,18 @@ export async function persisterBench(opts: {
   return { rows: opts.jobs * perJob, jobs: opts.jobs, rounds: opts.rounds, drains, summary };
 }
 
-/** `name=dir` pairs (`before=/tmp/main-dist,after`): a variant per pair; no dir is this checkout's dist. */
+/**
+ * `name[=dir][+ENV=value...]` a variant, comma-separated
+ * (`before=/tmp/main-dist,after,after-serial+FW_PERSIST_BATCHES_IN_FLIGHT=1`):
+ * no dir is this checkout's dist; `env` (--persist-env) goes to every variant.
+ */
 export function parsePersisterVariants(spec: string | undefined, env: Record<string, string>): PersisterVariant[] {
   if (!spec) return [{ name: 'this build', env }];
-  return spec.split(',').map((pair) => {
-    const [name, dist] = pair.split('=');
-    return { name, dist: dist || undefined, env };
+  return spec.split(',').map((item) => {
+    const [head, ...extra] = item.split('+');
+    const [name, dist] = head.split('=');
+    const own = Object.fromEntries(extra.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    return { name, dist: dist || undefined, env: { ...env, ...own } };
   });
 }
 

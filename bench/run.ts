@@ -66,7 +66,7 @@ interface Options {
   lagIntervalMs: number;
   /** Extra environment of the persister replica that drains the backlog (--persist-env=FW_PERSIST_BATCH_SIZE=2000,...). */
   persistEnv: Record<string, string>;
-  /** The persister-alone section: its rounds, and the builds it compares (--persister-builds=before=/tmp/main-dist,after). */
+  /** The persister-alone section: its rounds, and the builds it compares (--persister-builds=before=/tmp/main-dist,after,after-serial+FW_PERSIST_BATCHES_IN_FLIGHT=1). */
   persisterRounds: number;
   persisterBuilds: string | undefined;
 }

@@ -47,6 +47,7 @@ export class PersistService implements BeforeApplicationShutdown {
     mode: 'batch',
     maxBatch: (c: PersisterConfig) => c.batchSize,
     maxWaitMs: (c: PersisterConfig) => c.batchWaitMs,
+    inFlight: (c: PersisterConfig) => c.batchesInFlight,
   })
   async persist(items: Array<Delivery<FrameResultV1>>): Promise<void> {
     for (const { payload, ctx } of items) this.rememberTrace(payload.job_id, ctx.traceId);
@@ -56,8 +57,8 @@ export class PersistService implements BeforeApplicationShutdown {
       pts_ms: p.pts_ms,
       result: withoutNul(p.result ?? null),
       error: p.error === null ? null : p.error.replace(/\0/g, ''),
-      timings_ms: p.timings_ms,
-      worker_id: p.worker_id,
+      timings_ms: withoutNul(p.timings_ms) as Record<string, number>,
+      worker_id: p.worker_id.replace(/\0/g, ''),
       geometry: p.geometry ?? null,
     }));
     const progress = await this.results.upsertBatchWithProgress(rows);
@@ -114,7 +115,7 @@ export function progressDiscriminator(p: JobProgress): string {
   return `${p.done}.${p.failed}.${p.total ?? 'x'}`;
 }
 
-/** Postgres jsonb refuses U+0000 inside strings; one model output must never fail a whole batch of other jobs' rows. */
+/** Postgres jsonb and text refuse U+0000 inside strings; one model output (or a key, or a worker id) must never fail a whole batch of other jobs' rows. */
 export function withoutNul(value: unknown): unknown {
   if (value === undefined) return null;
   // Fast path (every row but a pathological one): a walk that allocates nothing; the copy only when a NUL is there.

@@ -56,6 +56,13 @@ export interface BatchHandler<T> extends HandlerBase<T> {
   maxBatch: number;
   maxWaitMs: number;
   /**
+   * Batches handed to handleBatch at once (default 1): with 2, the next batch
+   * is written while the previous one commits. Each batch is settled (acked)
+   * on its own, once its handler resolves; concurrent batches must be safe
+   * for the handler (the persister locks job rows in one order).
+   */
+  inFlight?: number;
+  /**
    * All or nothing, and idempotent: resolve and every message is acked. On an
    * outage error the whole batch is held and retried; on any other error it is
    * split in halves and each half retried, down to the message at fault, so
@@ -253,23 +260,42 @@ export class JetStreamWorker<T> {
   }
 
   private async runBatches(handler: BatchHandler<T>): Promise<void> {
+    const inFlight = Math.max(1, handler.inFlight ?? 1);
     let batch: JsMsg[] = [];
     let timer: NodeJS.Timeout | null = null;
-    let flushing: Promise<void> = Promise.resolve();
+    /** Full (or timed-out) batches waiting for a free handler slot, oldest first. */
+    const ready: JsMsg[][] = [];
+    const running = new Set<Promise<void>>();
+    let idle: (() => void) | null = null;
+    const pump = () => {
+      while (running.size < inFlight && ready.length > 0) {
+        const items = ready.shift()!;
+        // Started from a microtask, as when batches were chained: the pull loop's current fetch goes on first.
+        const task = Promise.resolve().then(() => this.processBatch(items, handler));
+        this.track(task);
+        // A batch that failed unexpectedly has handed its messages back (processBatch): the next batch still runs.
+        const slot: Promise<void> = task
+          .catch(() => undefined)
+          .finally(() => {
+            running.delete(slot);
+            pump();
+            if (running.size === 0 && ready.length === 0) idle?.();
+          });
+        running.add(slot);
+      }
+    };
     const flush = () => {
       if (timer) clearTimeout(timer);
       timer = null;
       const items = batch;
       batch = [];
       if (items.length === 0) return;
-      flushing = flushing.then(() => this.processBatch(items, handler));
-      this.track(flushing);
-      // A batch that failed unexpectedly has handed its messages back (processBatch): the next batch still runs.
-      flushing = flushing.catch(() => undefined);
+      ready.push(items);
+      pump();
     };
-    // One batch in the handler and one filling: never more than two batches in hand.
+    // inFlight batches in the handler and one filling: never more than inFlight + 1 batches in hand.
     await this.pull(
-      () => Math.min(handler.maxBatch, 2 * handler.maxBatch - this.held.size),
+      () => Math.min(handler.maxBatch, (inFlight + 1) * handler.maxBatch - this.held.size),
       (msg) => {
         batch.push(msg);
         if (batch.length >= handler.maxBatch) flush();
@@ -277,7 +303,7 @@ export class JetStreamWorker<T> {
       },
     );
     flush();
-    await flushing;
+    if (running.size > 0 || ready.length > 0) await new Promise<void>((r) => (idle = r));
   }
 
   private track(task: Promise<void>): void {
