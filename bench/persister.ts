@@ -62,7 +62,7 @@ export async function persisterBench(opts: {
   rounds: number;
   variants: PersisterVariant[];
   log: (line: string) => void;
-  /** NODE_OPTIONS of the draining replicas (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof). */
+  /** Node arguments of the draining replicas, space-separated (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof: Node 20 refuses --cpu-prof in NODE_OPTIONS). */
   nodeOptions?: string;
 }): Promise<PersisterBenchResult> {
   const perJob = Math.max(1, Math.ceil(opts.rows / opts.jobs));
@@ -203,13 +203,13 @@ async function drainWith(
 /** A persister replica of the variant's build, with the system's environment (its backends are the only ones it opens after its start). */
 async function startPersister(system: TestSystem, variant: PersisterVariant, nodeOptions: string | undefined): Promise<RunningApp> {
   const entry = join(variant.dist ?? join(ROOT, 'dist'), 'apps', 'persister', 'src', 'main.js');
-  const proc = spawn(process.execPath, [entry], {
+  const nodeArgs = (nodeOptions ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, entry], {
     cwd: system.dataDir,
     env: {
       ...process.env,
       ...system.env,
       ...variant.env,
-      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       ONNXRUNTIME_NODE_INSTALL: 'skip',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -404,6 +404,33 @@ describe('JetStreamWorker (fake consumer)', () => {
       for (const m of msgs) expect(m.calls).toEqual(['ack']);
     });
 
+    it("acks a committed batch's messages in one synchronous run (the client sends them in one write)", async () => {
+      const t = setup(batch(() => Promise.resolve(), 8));
+      running = t.worker;
+      let tick = 0;
+      let scheduled = false;
+      const ticks: number[] = [];
+      const msgs = Array.from({ length: 8 }, (_, n) => t.consumer.push({ job_id: JOB, n }));
+      for (const m of msgs) {
+        const ack = m.ack.bind(m);
+        m.ack = () => {
+          ack();
+          ticks.push(tick);
+          // A microtask boundary between two acks is where the NATS client flushes: it must not fall inside the batch.
+          if (!scheduled) {
+            scheduled = true;
+            queueMicrotask(() => {
+              tick++;
+              scheduled = false;
+            });
+          }
+        };
+      }
+      await t.worker.start();
+      await until(() => t.worker.stats.acked === 8);
+      expect(new Set(ticks).size).toBe(1);
+    });
+
     it('with the default inFlight 1 never runs two batches at once', async () => {
       let inHandler = 0;
       let most = 0;

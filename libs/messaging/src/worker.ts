@@ -404,7 +404,12 @@ export class JetStreamWorker<T> {
       await this.runBatch(items.slice(half), handler, t0);
       return;
     }
-    const error = attempt.kind === 'ok' ? null : attempt.error;
+    if (attempt.kind === 'ok') {
+      // In one synchronous loop: the client queues every ack and sends them in one write (an await between acks made one write each).
+      for (const item of items) this.settleAck(item.msg, item.ctx.jobId, t0);
+      return;
+    }
+    const error = attempt.error;
     for (const item of items) {
       const outcome = this.outcomeOf(attempt, item.msg.info.deliveryCount);
       await runInContext({ traceId: item.ctx.traceId, jobId: item.ctx.jobId }, () =>
@@ -481,14 +486,10 @@ export class JetStreamWorker<T> {
 
   /** Carry out one outcome. If what must happen before a term (dead letter, failure event) cannot be published, nak instead. */
   private async settle(msg: JsMsg, outcome: AckOutcome, jobId: string | undefined, error: unknown, t0: number): Promise<void> {
+    if (outcome.kind === 'ack') return this.settleAck(msg, jobId, t0);
     const log = this.opts.logger;
     this.stats.handled++;
     switch (outcome.kind) {
-      case 'ack':
-        this.ack(msg);
-        this.stats.acked++;
-        this.end(t0, 'ack', jobId);
-        return;
       case 'nak':
         log.warn(
           { err: error, delivery: msg.info.deliveryCount, retry_in_ms: outcome.delayMs },
@@ -521,6 +522,14 @@ export class JetStreamWorker<T> {
         return;
       }
     }
+  }
+
+  /** The `ack` outcome: synchronous, so that a batch's acks go out together. */
+  private settleAck(msg: JsMsg, jobId: string | undefined, t0: number): void {
+    this.stats.handled++;
+    this.ack(msg);
+    this.stats.acked++;
+    this.end(t0, 'ack', jobId);
   }
 
   /** A message of a failed or cancelled job: acked unhandled, counted, never dead-lettered. */
