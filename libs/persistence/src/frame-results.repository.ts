@@ -95,9 +95,21 @@ export function normaliseBatch(rows: readonly FrameResultInput[]): FrameResultIn
   return [...byKey.values()].sort((a, b) => (a.job_id < b.job_id ? -1 : a.job_id > b.job_id ? 1 : a.frame_index - b.frame_index));
 }
 
-/** The one parameter of the upserts: the rows as a JSON array (a null or absent `result`/`geometry` is SQL NULL). */
+/**
+ * JSON text of `value` without U+0000 in any string, key or value: Postgres
+ * refuses it in jsonb and text, and one model output must never fail a whole
+ * batch of other jobs' rows. The check is a scan of the text the upsert sends
+ * anyway (JSON.stringify writes U+0000 as \u0000); an escaped backslash before
+ * "u0000" (the six characters, not a NUL) stays.
+ */
+export function jsonWithoutNul(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'null';
+  return text.includes('\\u0000') ? text.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1') : text;
+}
+
+/** The one parameter of the upserts: the rows as a JSON array (a null or absent `result`/`geometry` is SQL NULL), without NULs. */
 function rowsParam(rows: readonly FrameResultInput[]): string {
-  return JSON.stringify(
+  return jsonWithoutNul(
     rows.map((r) => ({
       job_id: r.job_id,
       frame_index: r.frame_index,
