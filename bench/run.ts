@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every stage against its limit, in one go on this machine.
  *
- *   npm run bench -- [--stride=9] [--workloads=ocr:720p,text_regions:1080p] [--skip=limit,inprocess,inprocess1,distributed,jobs,services]
+ *   npm run bench -- [--stride=9] [--workloads=ocr:720p,text_regions:1080p] [--skip=limit,inprocess,inprocess1,distributed,jobs,services,persister]
  *                    [--replicas=1d,1,2] [--out=bench/results/x.json]
  *
  * On videos it generates (bench/support.ts: 720p and 1080p, 30 s, 30 fps,
@@ -23,7 +23,6 @@
  *
  * Prints the tables and writes everything as JSON under bench/results/.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, rm, mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -32,11 +31,14 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import { msgIds, WORK_SUBJECTS, type FrameResultV1 } from '@framewire/contracts';
 import { startSystem, type AppName, type TestSystem } from '../test/support/system';
+import { parsePersisterVariants, persisterBench, type PersisterBenchResult } from './persister';
 import {
   benchVideo,
   cpuTotalMs,
   percentile,
+  postgresCpuMs,
   readCpu,
+  sampleRegions,
   readMemory,
   round,
   ROOT,
@@ -64,6 +66,9 @@ interface Options {
   lagIntervalMs: number;
   /** Extra environment of the persister replica that drains the backlog (--persist-env=FW_PERSIST_BATCH_SIZE=2000,...). */
   persistEnv: Record<string, string>;
+  /** The persister-alone section: its rounds, and the builds it compares (--persister-builds=before=/tmp/main-dist,after,after-serial+FW_PERSIST_BATCHES_IN_FLIGHT=1). */
+  persisterRounds: number;
+  persisterBuilds: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -85,6 +90,8 @@ function parseOptions(argv: string[]): Options {
     statusSeconds: Number(arg('status-seconds') ?? 10),
     persistRows: Number(arg('persist-rows') ?? 20_000),
     lagIntervalMs: Number(arg('lag-interval') ?? 200),
+    persisterRounds: Number(arg('persister-rounds') ?? 2),
+    persisterBuilds: arg('persister-builds'),
     persistEnv: Object.fromEntries(
       (arg('persist-env') ?? '')
         .split(',')
@@ -187,6 +194,8 @@ interface BenchResult {
     persisterCpuMsPer1000Rows: number;
     postgresCpuMsPer1000Rows: number;
   };
+  /** The persister alone (--skip=persister): builds and settings drained in alternating rounds (bench/persister.ts). */
+  persisterBatches?: PersisterBenchResult;
   eventLagShortInterval?: { intervalMs: number; workload: string; p50: number; p99: number; max: number; samples: number };
   targets: Array<{ what: string; target: string; value: string; met: boolean }>;
   durationS: number;
@@ -214,6 +223,17 @@ async function main(): Promise<void> {
   };
   log(`framewire bench: ${result.machine.cpus} cores, ${result.machine.memGiB} GiB, node ${process.version}; stride ${opts.stride}`);
 
+  if (!opts.skip.has('persister')) {
+    log(`persister alone: ${opts.persistRows} rows a drain, ${opts.persisterRounds} rounds`);
+    result.persisterBatches = await persisterBench({
+      rows: opts.persistRows,
+      jobs: 200,
+      rounds: opts.persisterRounds,
+      variants: parsePersisterVariants(opts.persisterBuilds, opts.persistEnv),
+      nodeOptions: process.env.BENCH_PERSISTER_NODE_OPTIONS,
+      log,
+    });
+  }
   const videos = { '720p': await benchVideo(1280, 720, 30), '1080p': await benchVideo(1920, 1080, 30) };
   const recordRoot = join(tmpdir(), `framewire-bench-rec-${process.pid}`);
   try {
@@ -704,32 +724,6 @@ async function statusReads(opts: Options, baseUrl: string, jobIds: string[]): Pr
   };
 }
 
-/** CPU ms of the machine's Postgres server processes (all `postgres` processes), to tell the database's share of the persister's work. */
-function postgresCpuMs(): number {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuTotalMs(readCpu(Number(pid)));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
-}
-
-function sampleRegions(k: number): unknown[] {
-  return Array.from({ length: 4 }, (_, i) => ({
-    polygon: [
-      [80 + i, 60 + k],
-      [640 + i, 60 + k],
-      [640 + i, 110 + k],
-      [80 + i, 110 + k],
-    ],
-    score: 0.9,
-    bbox: { x: 80 + i, y: 60 + k, width: 560, height: 50 },
-  }));
-}
-
 // ---------------------------------------------------------------- report
 
 function targets(r: BenchResult): BenchResult['targets'] {
@@ -852,6 +846,11 @@ function printTables(r: BenchResult): void {
     const p = r.persister;
     lines.push(
       `persister: ${p.rows} rows in ${p.seconds} s = ${p.rowsPerS} rows/s (${p.batch}); CPU ms per 1000 rows: persister ${p.persisterCpuMsPer1000Rows}, postgres ${p.postgresCpuMsPer1000Rows}`,
+    );
+  }
+  for (const s of r.persisterBatches?.summary ?? []) {
+    lines.push(
+      `persister alone [${s.variant}]: ${s.rows} rows, ${s.rowsPerS} rows/s; CPU ms per 1000 rows: persister ${s.persisterCpuMsPer1000Rows}, postgres ${s.postgresCpuMsPer1000Rows} (its backends; all postgres processes ${s.postgresAllCpuMsPer1000Rows}) — median of ${r.persisterBatches?.rounds} rounds`,
     );
   }
   if (r.eventLagShortInterval) {

@@ -4,7 +4,7 @@
  * ts-node, with the repository's path aliases).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -205,4 +205,31 @@ export function spawnWorker(args: string[], env: Record<string, string> = {}): W
     });
   });
   return { proc, result, ready, go: () => proc.stdin?.end('GO\n') };
+}
+
+/** CPU ms of the machine's Postgres server processes (all `postgres` processes), to tell the database's share of the persister's work. */
+export function postgresCpuMs(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuTotalMs(readCpu(Number(pid)));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+/** A frame result's detected regions as the bench backlogs write them: four text regions a frame. */
+export function sampleRegions(k: number): unknown[] {
+  return Array.from({ length: 4 }, (_, i) => ({
+    polygon: [
+      [80 + i, 60 + k],
+      [640 + i, 60 + k],
+      [640 + i, 110 + k],
+      [80 + i, 110 + k],
+    ],
+    score: 0.9,
+    bbox: { x: 80 + i, y: 60 + k, width: 560, height: 50 },
+  }));
 }

@@ -380,6 +380,37 @@ describe('FrameResultsRepository', () => {
     expect((await results.page(job.id, { limit: 10 })).items[1]?.geometry).toEqual(turned);
   });
 
+  it('writes a batch as one jsonb parameter: any JSON result, text with quotes and newlines, NULs removed; counts per job; unknown jobs absent', async () => {
+    const a = (await jobs.createPending(jobInput())).job;
+    const b = (await jobs.createPending(jobInput())).job;
+    const unknown = randomUUID();
+    const progress = await results.upsertBatchWithProgress([
+      frame(b.id, 0, { result: 'a "string" \\ result', worker_id: 'w "q"\n2' }),
+      frame(a.id, 0, { result: 42 }),
+      frame(a.id, 1, { result: [null, { k: '\\"' }], timings_ms: { 'node "x"': 3 } }),
+      frame(unknown, 0),
+      frame(a.id, 2, { result: null, error: 'line 1\nline "2" \\ {x}' }),
+      frame(b.id, 1, { result: { 'k\0': 'v\0al' }, error: null, worker_id: 'w\0' }),
+    ]);
+    expect(progress).toEqual(
+      new Map([
+        [a.id, { done: 2, failed: 1, total: null }],
+        [b.id, { done: 2, failed: 0, total: null }],
+      ]),
+    );
+    const rowsOf = async (id: string) => (await results.page(id, { limit: 10 })).items;
+    expect((await rowsOf(a.id)).map((r) => [r.result, r.error, r.timings_ms])).toEqual([
+      [42, null, frame(a.id, 0).timings_ms],
+      [[null, { k: '\\"' }], null, { 'node "x"': 3 }],
+      [null, 'line 1\nline "2" \\ {x}', frame(a.id, 2).timings_ms],
+    ]);
+    expect((await rowsOf(b.id)).map((r) => [r.result, r.worker_id, r.pts_ms])).toEqual([
+      ['a "string" \\ result', 'w "q"\n2', 0],
+      [{ k: 'val' }, 'w', 40], // U+0000, which Postgres refuses, is removed from keys and values
+    ]);
+    expect(await count(unknown)).toBe(0);
+  });
+
   it('collapses a frame repeated inside one batch to its last occurrence', async () => {
     const { job } = await jobs.createPending(jobInput());
     const written = await results.upsertBatch([

@@ -6,6 +6,11 @@ export const PERSISTER_CONFIG_SPEC = {
   ...DATABASE_CONFIG,
   batchSize: { env: 'FW_PERSIST_BATCH_SIZE', schema: env.int(500, 1, 10_000), doc: 'frame results written in one statement at most' },
   batchWaitMs: { env: 'FW_PERSIST_BATCH_WAIT_MS', schema: env.int(25, 0, 10_000), doc: 'how long a partial batch waits for more results' },
+  batchesInFlight: {
+    env: 'FW_PERSIST_BATCHES_IN_FLIGHT',
+    schema: env.int(2, 1, 16),
+    doc: 'batches written at once: the next batch is written while the previous one commits (1: one after another)',
+  },
   progressIntervalMs: {
     env: 'FW_PROGRESS_INTERVAL_MS',
     schema: env.int(150, 0, 60_000),

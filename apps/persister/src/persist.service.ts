@@ -47,6 +47,7 @@ export class PersistService implements BeforeApplicationShutdown {
     mode: 'batch',
     maxBatch: (c: PersisterConfig) => c.batchSize,
     maxWaitMs: (c: PersisterConfig) => c.batchWaitMs,
+    inFlight: (c: PersisterConfig) => c.batchesInFlight,
   })
   async persist(items: Array<Delivery<FrameResultV1>>): Promise<void> {
     for (const { payload, ctx } of items) this.rememberTrace(payload.job_id, ctx.traceId);
@@ -54,8 +55,9 @@ export class PersistService implements BeforeApplicationShutdown {
       job_id: p.job_id,
       frame_index: p.frame_index,
       pts_ms: p.pts_ms,
-      result: withoutNul(p.result ?? null),
-      error: p.error === null ? null : p.error.replace(/\0/g, ''),
+      // U+0000, which Postgres refuses, is removed from every string of the batch by the upsert (jsonWithoutNul).
+      result: p.result ?? null,
+      error: p.error,
       timings_ms: p.timings_ms,
       worker_id: p.worker_id,
       geometry: p.geometry ?? null,
@@ -112,28 +114,4 @@ export function unknownJobs(jobIds: readonly string[], written: ReadonlyMap<stri
 /** A progress event's dedup id: the state it announces, so the same state (a redelivered batch, two replicas) is announced once. */
 export function progressDiscriminator(p: JobProgress): string {
   return `${p.done}.${p.failed}.${p.total ?? 'x'}`;
-}
-
-/** Postgres jsonb refuses U+0000 inside strings; one model output must never fail a whole batch of other jobs' rows. */
-export function withoutNul(value: unknown): unknown {
-  if (value === undefined) return null;
-  // Fast path (every row but a pathological one): a walk that allocates nothing; the copy only when a NUL is there.
-  if (!hasNul(value, 0)) return value;
-  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' ? v.replace(/\0/g, '') : v));
-  return text === undefined ? null : (JSON.parse(text) as unknown);
-}
-
-/** Whether any string (key or value) inside a JSON value holds U+0000; a structure too deep to walk counts as yes. */
-function hasNul(v: unknown, depth: number): boolean {
-  if (typeof v === 'string') return v.includes('\0');
-  if (v === null || typeof v !== 'object') return false;
-  if (depth > 64) return true;
-  if (Array.isArray(v)) {
-    for (const x of v) if (hasNul(x, depth + 1)) return true;
-    return false;
-  }
-  for (const k in v) {
-    if (k.includes('\0') || hasNul((v as Record<string, unknown>)[k], depth + 1)) return true;
-  }
-  return false;
 }

@@ -73,6 +73,21 @@ describe('ProgressThrottle', () => {
     expect(emitted).toHaveLength(2);
   });
 
+  it('drops a state older than one already observed (batches in flight report out of order), also after the completing one', async () => {
+    await throttle.observe(JOB, p(10, 20));
+    await advance(600);
+    await throttle.observe(JOB, p(8, 20)); // an earlier batch reporting after a later one
+    await throttle.observe(JOB, p(9, null));
+    expect(emitted.map((e) => e.progress)).toEqual([p(10, 20)]);
+    await throttle.observe(JOB, p(9, 20, 2)); // an error replaced by a success elsewhere: more rows, fewer done → newer
+    expect(emitted.at(-1)!.progress).toEqual(p(9, 20, 2));
+    await throttle.observe(JOB, p(20, 20));
+    await throttle.observe(JOB, p(19, 20));
+    await throttle.observe(JOB, p(20, 20)); // the same completing state again (a redelivered batch) still goes out
+    await advance(1000);
+    expect(emitted.map((e) => e.progress)).toEqual([p(10, 20), p(9, 20, 2), p(20, 20), p(20, 20)]);
+  });
+
   it('flushes what it holds on shutdown, and a failed trailing publish is reported, not thrown', async () => {
     const errors: unknown[] = [];
     let fail = false;

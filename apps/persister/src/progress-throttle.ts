@@ -23,6 +23,8 @@ interface JobState {
  */
 export class ProgressThrottle {
   private readonly jobs = new Map<string, JobState>();
+  /** The newest progress observed per job (bounded: oldest forgotten), to drop one that arrives after a newer one. */
+  private readonly newest = new Map<string, JobProgress>();
 
   constructor(
     private readonly intervalMs: number,
@@ -33,6 +35,7 @@ export class ProgressThrottle {
 
   /** Record a job's progress after a persisted batch; resolves once any immediate event is published. */
   async observe(jobId: string, progress: JobProgress): Promise<void> {
+    if (!this.isNewest(jobId, progress)) return;
     const t = this.now();
     const state = this.jobs.get(jobId);
     const final = progress.total !== null && progress.done + progress.failed >= progress.total;
@@ -46,6 +49,31 @@ export class ProgressThrottle {
     }
     state.pending = progress;
     state.timer ??= setTimeout(() => this.flush(jobId), Math.max(0, state.lastEmitAt + this.intervalMs - t));
+  }
+
+  /**
+   * Batches written at once (FW_PERSIST_BATCHES_IN_FLIGHT) commit one job's
+   * rows one after another (the job row lock), but may report after each
+   * other's commit in either order. A job's states only grow: done and
+   * done + failed never decrease (a success is never replaced by an error),
+   * and its total, once known, stays. A state below the newest observed in
+   * all three is older and is dropped, never announced after the newer one
+   * (nor after the job's completing state). An equal state goes through: a
+   * redelivered batch whose first announcement failed announces it again.
+   */
+  private isNewest(jobId: string, p: JobProgress): boolean {
+    const n = this.newest.get(jobId);
+    const older =
+      n !== undefined &&
+      p.done <= n.done &&
+      p.done + p.failed <= n.done + n.failed &&
+      (p.total === null || n.total !== null) &&
+      (p.done !== n.done || p.failed !== n.failed || p.total !== n.total);
+    if (older) return false;
+    this.newest.delete(jobId);
+    this.newest.set(jobId, p);
+    if (this.newest.size > 10_000) this.newest.delete(this.newest.keys().next().value as string);
+    return true;
   }
 
   /** Publish every held event now (shutdown). */

@@ -19,7 +19,14 @@ export type ConsumerSpec<K extends ConsumedKind = ConsumedKind, C = never> =
       /** The backoff of nak-ed messages (the handler's transient failures); default: the topology's (FW_RETRY_BASE_MS). */
       backoff?: FromConfig<C, { baseDelayMs: number; maxDelayMs: number }>;
     }
-  | { kind: K; mode: 'batch'; maxBatch: FromConfig<C, number>; maxWaitMs: FromConfig<C, number> };
+  | {
+      kind: K;
+      mode: 'batch';
+      maxBatch: FromConfig<C, number>;
+      maxWaitMs: FromConfig<C, number>;
+      /** Batches handled at once (default 1; BatchHandler.inFlight). */
+      inFlight?: FromConfig<C, number>;
+    };
 
 /** The method a spec needs: the decoded payload of its kind, one at a time or a batch. */
 export type ConsumerMethod<S extends ConsumerSpec<ConsumedKind, never>> = S extends { mode: 'batch' }

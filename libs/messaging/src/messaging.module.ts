@@ -139,6 +139,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
             mode: 'batch',
             maxBatch: resolveSetting(spec.maxBatch, this.config, 1),
             maxWaitMs: resolveSetting(spec.maxWaitMs, this.config, 0),
+            inFlight: resolveSetting(spec.inFlight, this.config, 1),
             ...decoder,
             handleBatch: (items: Array<Delivery<unknown>>) => fn(items),
           };

@@ -360,9 +360,120 @@ describe('JetStreamWorker (fake consumer)', () => {
   });
 
   describe('batches', () => {
-    function batch(handleBatch: (items: Array<Delivery<Payload>>) => Promise<void>, maxBatch = 8): Handler<Payload> {
-      return { mode: 'batch', maxBatch, maxWaitMs: 20, ...decoder, handleBatch };
+    function batch(handleBatch: (items: Array<Delivery<Payload>>) => Promise<void>, maxBatch = 8, inFlight?: number): Handler<Payload> {
+      return { mode: 'batch', maxBatch, maxWaitMs: 20, inFlight, ...decoder, handleBatch };
     }
+
+    /** A handler whose calls wait until released one by one; records what each call got. */
+    function gated() {
+      const calls: Array<{ ns: number[]; release: () => void; fail: (err: unknown) => void }> = [];
+      const handle = (items: Array<Delivery<Payload>>) =>
+        new Promise<void>((release, fail) => calls.push({ ns: items.map((i) => i.payload.n), release: () => release(), fail }));
+      return { calls, handle };
+    }
+
+    it('with inFlight 2 writes the next batch while the previous one is still in the handler; each batch is acked when its handler resolves', async () => {
+      const g = gated();
+      const t = setup(batch(g.handle, 4, 2));
+      running = t.worker;
+      const msgs = Array.from({ length: 16 }, (_, n) => t.consumer.push({ job_id: JOB, n }));
+      await t.worker.start();
+      await until(() => g.calls.length === 2);
+      expect(g.calls.map((c) => c.ns)).toEqual([
+        [0, 1, 2, 3],
+        [4, 5, 6, 7],
+      ]);
+      // Two batches in the handler and one filling: nothing more is pulled, and nothing is acked yet.
+      await until(() => t.worker.heldCount === 12);
+      await sleep(60);
+      expect(t.worker.heldCount).toBe(12);
+      expect(g.calls).toHaveLength(2);
+      expect(msgs.flatMap((m) => m.calls)).toEqual([]);
+      expect(msgs[11]!.workings).toBeGreaterThan(0);
+      // The second batch commits first: only its messages are acked, and the waiting batch takes its slot.
+      g.calls[1]!.release();
+      await until(() => g.calls.length === 3);
+      expect(msgs.slice(4, 8).map((m) => m.calls)).toEqual([['ack'], ['ack'], ['ack'], ['ack']]);
+      expect(msgs.slice(0, 4).flatMap((m) => m.calls)).toEqual([]);
+      expect(g.calls[2]!.ns).toEqual([8, 9, 10, 11]);
+      g.calls[0]!.release();
+      await until(() => g.calls.length === 4);
+      g.calls[2]!.release();
+      g.calls[3]!.release();
+      await until(() => t.worker.stats.acked === 16);
+      for (const m of msgs) expect(m.calls).toEqual(['ack']);
+    });
+
+    it("acks a committed batch's messages in one synchronous run (the client sends them in one write)", async () => {
+      const t = setup(batch(() => Promise.resolve(), 8));
+      running = t.worker;
+      let tick = 0;
+      let scheduled = false;
+      const ticks: number[] = [];
+      const msgs = Array.from({ length: 8 }, (_, n) => t.consumer.push({ job_id: JOB, n }));
+      for (const m of msgs) {
+        const ack = m.ack.bind(m);
+        m.ack = () => {
+          ack();
+          ticks.push(tick);
+          // A microtask boundary between two acks is where the NATS client flushes: it must not fall inside the batch.
+          if (!scheduled) {
+            scheduled = true;
+            queueMicrotask(() => {
+              tick++;
+              scheduled = false;
+            });
+          }
+        };
+      }
+      await t.worker.start();
+      await until(() => t.worker.stats.acked === 8);
+      expect(new Set(ticks).size).toBe(1);
+    });
+
+    it('with the default inFlight 1 never runs two batches at once', async () => {
+      let inHandler = 0;
+      let most = 0;
+      const t = setup(
+        batch(async () => {
+          most = Math.max(most, ++inHandler);
+          await sleep(15);
+          inHandler--;
+        }, 3),
+      );
+      running = t.worker;
+      for (let n = 0; n < 12; n++) t.consumer.push({ job_id: JOB, n });
+      await t.worker.start();
+      await until(() => t.worker.stats.acked === 12);
+      expect(most).toBe(1);
+      expect(t.worker.heldCount).toBe(0);
+    });
+
+    it('with inFlight 2, a batch that fails is bisected on its own while the other commits; stop waits for both', async () => {
+      const g = gated();
+      const t = setup(batch(g.handle, 4, 2));
+      running = t.worker;
+      const msgs = Array.from({ length: 8 }, (_, n) => t.consumer.push({ job_id: JOB, n }));
+      await t.worker.start();
+      await until(() => g.calls.length === 2);
+      g.calls[0]!.fail(new Error('value too long for this column'));
+      // The failed batch comes back in halves, one after the other; the other batch stays in its handler meanwhile.
+      await until(() => g.calls.length === 3);
+      expect(g.calls[2]!.ns).toEqual([0, 1]);
+      g.calls[2]!.release();
+      await until(() => g.calls.length === 4);
+      expect(g.calls[3]!.ns).toEqual([2, 3]);
+      g.calls[3]!.release();
+      await until(() => msgs[3]!.calls.length === 1);
+      expect(msgs.slice(0, 4).map((m) => m.calls)).toEqual([['ack'], ['ack'], ['ack'], ['ack']]);
+      const stopped = t.worker.stop(2000);
+      running = null;
+      await sleep(30);
+      expect(msgs.slice(4).flatMap((m) => m.calls)).toEqual([]); // the other batch is still in its handler: not acked, not handed back
+      g.calls[1]!.release();
+      await stopped;
+      expect(msgs.map((m) => m.calls)).toEqual(msgs.map(() => ['ack']));
+    });
 
     it('isolates the one bad message by bisection: the others commit, only it is retried against its budget', async () => {
       const committed = new Set<number>();

@@ -56,6 +56,13 @@ export interface BatchHandler<T> extends HandlerBase<T> {
   maxBatch: number;
   maxWaitMs: number;
   /**
+   * Batches handed to handleBatch at once (default 1): with 2, the next batch
+   * is written while the previous one commits. Each batch is settled (acked)
+   * on its own, once its handler resolves; concurrent batches must be safe
+   * for the handler (the persister locks job rows in one order).
+   */
+  inFlight?: number;
+  /**
    * All or nothing, and idempotent: resolve and every message is acked. On an
    * outage error the whole batch is held and retried; on any other error it is
    * split in halves and each half retried, down to the message at fault, so
@@ -253,23 +260,42 @@ export class JetStreamWorker<T> {
   }
 
   private async runBatches(handler: BatchHandler<T>): Promise<void> {
+    const inFlight = Math.max(1, handler.inFlight ?? 1);
     let batch: JsMsg[] = [];
     let timer: NodeJS.Timeout | null = null;
-    let flushing: Promise<void> = Promise.resolve();
+    /** Full (or timed-out) batches waiting for a free handler slot, oldest first. */
+    const ready: JsMsg[][] = [];
+    const running = new Set<Promise<void>>();
+    let idle: (() => void) | null = null;
+    const pump = () => {
+      while (running.size < inFlight && ready.length > 0) {
+        const items = ready.shift()!;
+        // Started from a microtask, as when batches were chained: the pull loop's current fetch goes on first.
+        const task = Promise.resolve().then(() => this.processBatch(items, handler));
+        this.track(task);
+        // A batch that failed unexpectedly has handed its messages back (processBatch): the next batch still runs.
+        const slot: Promise<void> = task
+          .catch(() => undefined)
+          .finally(() => {
+            running.delete(slot);
+            pump();
+            if (running.size === 0 && ready.length === 0) idle?.();
+          });
+        running.add(slot);
+      }
+    };
     const flush = () => {
       if (timer) clearTimeout(timer);
       timer = null;
       const items = batch;
       batch = [];
       if (items.length === 0) return;
-      flushing = flushing.then(() => this.processBatch(items, handler));
-      this.track(flushing);
-      // A batch that failed unexpectedly has handed its messages back (processBatch): the next batch still runs.
-      flushing = flushing.catch(() => undefined);
+      ready.push(items);
+      pump();
     };
-    // One batch in the handler and one filling: never more than two batches in hand.
+    // inFlight batches in the handler and one filling: never more than inFlight + 1 batches in hand.
     await this.pull(
-      () => Math.min(handler.maxBatch, 2 * handler.maxBatch - this.held.size),
+      () => Math.min(handler.maxBatch, (inFlight + 1) * handler.maxBatch - this.held.size),
       (msg) => {
         batch.push(msg);
         if (batch.length >= handler.maxBatch) flush();
@@ -277,7 +303,7 @@ export class JetStreamWorker<T> {
       },
     );
     flush();
-    await flushing;
+    if (running.size > 0 || ready.length > 0) await new Promise<void>((r) => (idle = r));
   }
 
   private track(task: Promise<void>): void {
@@ -378,7 +404,12 @@ export class JetStreamWorker<T> {
       await this.runBatch(items.slice(half), handler, t0);
       return;
     }
-    const error = attempt.kind === 'ok' ? null : attempt.error;
+    if (attempt.kind === 'ok') {
+      // In one synchronous loop: the client queues every ack and sends them in one write (an await between acks made one write each).
+      for (const item of items) this.settleAck(item.msg, item.ctx.jobId, t0);
+      return;
+    }
+    const error = attempt.error;
     for (const item of items) {
       const outcome = this.outcomeOf(attempt, item.msg.info.deliveryCount);
       await runInContext({ traceId: item.ctx.traceId, jobId: item.ctx.jobId }, () =>
@@ -455,14 +486,10 @@ export class JetStreamWorker<T> {
 
   /** Carry out one outcome. If what must happen before a term (dead letter, failure event) cannot be published, nak instead. */
   private async settle(msg: JsMsg, outcome: AckOutcome, jobId: string | undefined, error: unknown, t0: number): Promise<void> {
+    if (outcome.kind === 'ack') return this.settleAck(msg, jobId, t0);
     const log = this.opts.logger;
     this.stats.handled++;
     switch (outcome.kind) {
-      case 'ack':
-        this.ack(msg);
-        this.stats.acked++;
-        this.end(t0, 'ack', jobId);
-        return;
       case 'nak':
         log.warn(
           { err: error, delivery: msg.info.deliveryCount, retry_in_ms: outcome.delayMs },
@@ -495,6 +522,14 @@ export class JetStreamWorker<T> {
         return;
       }
     }
+  }
+
+  /** The `ack` outcome: synchronous, so that a batch's acks go out together. */
+  private settleAck(msg: JsMsg, jobId: string | undefined, t0: number): void {
+    this.stats.handled++;
+    this.ack(msg);
+    this.stats.acked++;
+    this.end(t0, 'ack', jobId);
   }
 
   /** A message of a failed or cancelled job: acked unhandled, counted, never dead-lettered. */
