@@ -59,5 +59,9 @@ export type ExtractorConfig = Omit<ConfigOf<typeof EXTRACTOR_CONFIG_SPEC>, 'conc
 
 export function loadExtractorConfig(env: NodeJS.ProcessEnv = process.env): ExtractorConfig {
   const c = loadConfig(EXTRACTOR_CONFIG_SPEC, env);
-  return { ...c, concurrency: c.concurrency ?? Math.min(64, Math.max(2, c.replicaCores)), storage: configPart(() => storageConfigFromEnv(env)) };
+  return {
+    ...c,
+    concurrency: c.concurrency ?? Math.min(64, Math.max(2, c.replicaCores)),
+    storage: configPart(() => storageConfigFromEnv(env)),
+  };
 }
