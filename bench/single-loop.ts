@@ -14,8 +14,11 @@
  * loading, loadMs, is before it), cpuMs of this process and ffmpeg.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+// Only the path of the ffmpeg binary the system itself runs (so both decode alike); nothing else of Framewire.
+import { resolveFfmpegPath } from '@framewire/media';
 
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
@@ -70,7 +73,7 @@ async function main(): Promise<void> {
   const loadMs = performance.now() - l0;
   const cpu0 = process.cpuUsage();
 
-  const ffmpegPath = process.env.FFMPEG_PATH ?? (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+  const ffmpegPath = resolveFfmpegPath();
   const t0 = performance.now();
   const ffmpeg = spawn(
     ffmpegPath,
@@ -118,7 +121,6 @@ async function main(): Promise<void> {
 
 /** CPU of the children this process has waited for (ffmpeg), from /proc/self/stat. */
 function childrenCpuMs(): number {
-  const { readFileSync } = require('node:fs') as typeof import('node:fs');
   const text = readFileSync('/proc/self/stat', 'utf8');
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
   return ((Number(f[13]) + Number(f[14])) * 1000) / 100;
