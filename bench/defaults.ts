@@ -19,7 +19,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { WORK_SUBJECTS } from '@framewire/contracts';
 import { processCores } from '@framewire/runtime';
 import { startSystem, type TestSystem } from '../test/support/system';
-import { benchVideo, round, sleep, spawnWorker, type BenchVideo } from './support';
+import { benchVideo, cpuTotalMs, readCpu, round, sleep, spawnWorker, type BenchVideo } from './support';
 
 export interface DefaultsOptions {
   /** Frame stride of the shipped run on the 30 s video (9: 100 frames). */
@@ -68,6 +68,9 @@ export interface DefaultsResult {
     inprocessWorkers: number;
     singleLoopFps: number;
     singleLoopRegions: number;
+    /** CPU ms per frame: every app process of the shipped system (ffmpeg and ffprobe included), and the single-loop script (its ffmpeg included). */
+    cpuMsPerFrame: number;
+    singleLoopCpuMsPerFrame: number;
     ratioInprocess: number;
     ratioSingleLoop: number;
   };
@@ -96,7 +99,7 @@ export async function benchDefaults(opts: DefaultsOptions): Promise<DefaultsResu
 
   log('defaults: single-loop script (ffmpeg → PP-OCRv4 det → next frame), its own process');
   const loop = (await spawnWorker([video.path, String(opts.stride), String(video.width), String(video.height)], {}, 'single-loop.ts')
-    .result) as { frames: number; regions: number; wallMs: number };
+    .result) as { frames: number; regions: number; wallMs: number; cpuMs: number };
   const singleLoopFps = (loop.frames * 1000) / loop.wallMs;
   log(`  ${loop.frames} frames, ${round(singleLoopFps, 2)} frames/s, ${loop.regions} regions`);
 
@@ -114,11 +117,13 @@ export async function benchDefaults(opts: DefaultsOptions): Promise<DefaultsResu
     const inferConcurrency = modelsLoadedConcurrency(system);
     const seen = observe(nc);
     await sleep(1000);
+    const cpu0 = systemCpuMs(system);
     const shipped = await runJob(system, seen, await readFile(video.path), {
       pipeline_id: 'text_regions',
       frame_stride: String(opts.stride),
     });
     const fps = (shipped.frames * 1000) / shipped.wallMs;
+    const cpuMsPerFrame = (systemCpuMs(system) - cpu0) / shipped.frames;
     log(
       `  ${shipped.frames} frames in ${round(shipped.wallMs / 1000)} s: ${round(fps, 2)} frames/s (inference concurrency ${inferConcurrency})`,
     );
@@ -152,6 +157,8 @@ export async function benchDefaults(opts: DefaultsOptions): Promise<DefaultsResu
         inprocessWorkers: cores,
         singleLoopFps: round(singleLoopFps, 2),
         singleLoopRegions: loop.regions,
+        cpuMsPerFrame: round(cpuMsPerFrame),
+        singleLoopCpuMsPerFrame: round(loop.cpuMs / loop.frames),
         ratioInprocess: round(fps / inprocessFps, 2),
         ratioSingleLoop: round(fps / singleLoopFps, 2),
       },
@@ -198,9 +205,9 @@ export function printDefaults(r: DefaultsResult): string[] {
   const s = r.shipped;
   const b = r.short.breakdown;
   const lines = [
-    `text_regions 720p (${s.frames} fr): \`npm start\` as shipped (inference concurrency ${s.inferConcurrency ?? '?'}) ${s.fps} frames/s; ` +
-      `in-process analyze (${s.inprocessWorkers} workers) ${s.inprocessFps} (ratio ${s.ratioInprocess}); ` +
-      `single-loop script ${s.singleLoopFps} (ratio ${s.ratioSingleLoop}, ${s.singleLoopRegions} regions)`,
+    `text_regions 720p (${s.frames} fr): \`npm start\` as shipped (inference concurrency ${s.inferConcurrency ?? '?'}) ${s.fps} frames/s ` +
+      `(${s.cpuMsPerFrame} CPU ms/frame, all apps); in-process analyze (${s.inprocessWorkers} workers) ${s.inprocessFps} (ratio ${s.ratioInprocess}); ` +
+      `single-loop script ${s.singleLoopFps} (ratio ${s.ratioSingleLoop}, ${s.singleLoopCpuMsPerFrame} CPU ms/frame, ${s.singleLoopRegions} regions)`,
     `short job, ocr 10 s 720p (${r.short.frames} fr): end to end ${r.short.fps} frames/s (${r.short.wallMs} ms); ` +
       `analyze with model loading ${r.short.analyzeFps} (${r.short.analyzeMs} ms, of which ~${r.short.analyzeModelLoadMs} loading); ratio ${r.short.ratio}`,
     '',
@@ -325,6 +332,11 @@ function shortBreakdown(system: TestSystem, seen: Seen, run: JobRun): ShortJobBr
     lastPersisted: s(allCounted?.[0]),
     completed: s(first('completed')),
   };
+}
+
+/** CPU ms so far of every app process of the system (children it waited for included: ffmpeg, ffprobe). */
+function systemCpuMs(system: TestSystem): number {
+  return system.apps.reduce((sum, a) => sum + cpuTotalMs(readCpu(a.proc.pid ?? 0)), 0);
 }
 
 /** The frames at once the inference replica chose, from its `models loaded` log line. */
