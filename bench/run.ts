@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every stage against its limit, in one go on this machine.
  *
- *   npm run bench -- [--stride=9] [--workloads=ocr:720p,text_regions:1080p] [--skip=limit,inprocess,inprocess1,distributed,jobs,services,persister]
+ *   npm run bench -- [--stride=9] [--workloads=ocr:720p,text_regions:1080p] [--skip=limit,inprocess,inprocess1,defaults,distributed,jobs,services,persister]
  *                    [--replicas=1d,1,2] [--out=bench/results/x.json]
  *
  * On videos it generates (bench/support.ts: 720p and 1080p, 30 s, 30 fps,
@@ -47,6 +47,7 @@ import {
   spawnWorker,
   type BenchVideo,
 } from './support';
+import { benchDefaults, defaultsTargets, printDefaults, type DefaultsResult } from './defaults';
 
 // ---------------------------------------------------------------- options
 
@@ -197,6 +198,8 @@ interface BenchResult {
   /** The persister alone (--skip=persister): builds and settings drained in alternating rounds (bench/persister.ts). */
   persisterBatches?: PersisterBenchResult;
   eventLagShortInterval?: { intervalMs: number; workload: string; p50: number; p99: number; max: number; samples: number };
+  /** bench/defaults.ts: `npm start` as shipped, the single-loop script, a short job's breakdown. */
+  defaults?: DefaultsResult;
   targets: Array<{ what: string; target: string; value: string; met: boolean }>;
   durationS: number;
 }
@@ -287,6 +290,9 @@ async function main(): Promise<void> {
       await rm(recordDir, { recursive: true, force: true });
     }
 
+    if (!opts.skip.has('defaults')) {
+      result.defaults = await benchDefaults({ stride: opts.stride, shortStride: 5, video: videos['720p'], log });
+    }
     if (!opts.skip.has('distributed')) {
       for (const replicas of opts.replicas) {
         await distributed(opts, result, videos, replicas);
@@ -767,6 +773,7 @@ function targets(r: BenchResult): BenchResult['targets'] {
       met: e.p99 <= 250,
     });
   }
+  if (r.defaults) out.push(...defaultsTargets(r.defaults));
   if (r.intake)
     out.push({ what: 'intake p99 ms (1 MB, concurrency 16)', target: '≤ 250', value: String(r.intake.p99), met: r.intake.p99 <= 250 });
   return out;
@@ -857,6 +864,7 @@ function printTables(r: BenchResult): void {
     const e = r.eventLagShortInterval;
     lines.push(`event lag with FW_PROGRESS_INTERVAL_MS=${e.intervalMs} (${e.workload}): p50 ${e.p50} ms, p99 ${e.p99} ms, max ${e.max} ms`);
   }
+  if (r.defaults) lines.push('', ...printDefaults(r.defaults));
   lines.push('');
   lines.push(
     ...table([['target', 'wanted', 'measured', 'met'], ...r.targets.map((t) => [t.what, t.target, t.value, t.met ? 'yes' : 'NO'])]),

@@ -181,11 +181,11 @@ export interface WorkerHandle {
   go(): void;
 }
 
-/** Runs bench/worker.ts in its own process (so its CPU, threads and memory are its own). */
-export function spawnWorker(args: string[], env: Record<string, string> = {}): WorkerHandle {
+/** Runs bench/worker.ts (or another bench script) in its own process (so its CPU, threads and memory are its own). */
+export function spawnWorker(args: string[], env: Record<string, string> = {}, script = 'worker.ts'): WorkerHandle {
   const proc = spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(ROOT, 'bench', 'worker.ts'), ...args],
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(ROOT, 'bench', script), ...args],
     { cwd: ROOT, env: { ...process.env, ...env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') }, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let out = '';

@@ -3,6 +3,10 @@
  * replicas per stage, and stops them all gracefully on SIGINT/SIGTERM.
  *
  *   node dist/scripts/start-all.js [--inference=2] [--extractor=1] ...
+ *
+ * Each replica is told how many replicas of its stage run here
+ * (FW_REPLICAS_PER_HOST) and takes its share of the cores for its defaults:
+ * with no tuning, one inference replica runs one frame per core.
  */
 import { APPS, superviseApps, type App } from './supervisor';
 

@@ -38,7 +38,13 @@ export function superviseApps(
       const entry = join(__dirname, '..', 'apps', app, 'src', 'main.js');
       // One host: the first replica of a stage takes its ops port (FW_OPS_PORT), the others any free port (they log it).
       const ops = i > 0 && app !== 'intake' ? { FW_OPS_PORT: '0' } : {};
-      const child = spawn(process.execPath, [entry], { stdio: opts.stdio ?? 'inherit', env: { ...process.env, ...opts.env, ...ops } });
+      // Each replica of a stage takes its share of the host's cores for its defaults (inference frames at once, ONNX
+      // threads, videos decoded at once): FW_REPLICAS_PER_HOST, unless the caller set it (other replicas run here too).
+      const share = { FW_REPLICAS_PER_HOST: opts.env?.FW_REPLICAS_PER_HOST ?? process.env.FW_REPLICAS_PER_HOST ?? String(counts[app]) };
+      const child = spawn(process.execPath, [entry], {
+        stdio: opts.stdio ?? 'inherit',
+        env: { ...process.env, ...opts.env, ...ops, ...share },
+      });
       children.add(child);
       child.on('exit', (code, signal) => {
         children.delete(child);

@@ -262,6 +262,12 @@ describe('faults: crashes, shutdowns, outages, cancellation, idempotency, bad in
     await eventually(async () => sys.logsOf('extractor').split(id).length > 2, 30_000, 'the replayed extraction');
     await new Promise((r) => setTimeout(r, 1500));
     expect(await rows(id)).toEqual({ total: 4, distinct: 4, indices: [0, 10, 20, 30] });
+    // The job's own extract message carried intake's probe; the replayed one, shaped like a message queued before it did, is probed.
+    const decoding = sys
+      .logsOf('extractor')
+      .split('\n')
+      .filter((l) => l.includes(id) && l.includes('"msg":"decoding"'));
+    expect(decoding.map((l) => (JSON.parse(l) as { probed_by?: string }).probed_by)).toEqual(['intake', 'extractor']);
     const after = (await (await fetch(`${sys.baseUrl}/v1/dlq?limit=500`)).json()) as { items: Array<{ seq: number }> };
     expect(after.items.some((i) => i.seq === ack.seq)).toBe(false);
     expect((await fetch(`${sys.baseUrl}/v1/dlq/${ack.seq}/replay`, { method: 'POST' })).status).toBe(404);

@@ -108,8 +108,8 @@ describe('deploy check', () => {
       const problems = await problemsOf({
         'docker-compose.yml': [
           [
-            "environment: { <<: *app-env, APP: inference, FW_OPS_PORT: '9102', FW_INFER_CONCURRENCY: '2', FW_ONNX_THREADS: '1' }",
-            "environment: { <<: *app-env, APP: inference, FW_OPS_PORT: '9102', FW_INFER_CONCURRENCY: '2', FW_ONNX_THREADS: '1' }\n    container_name: inference\n    ports: ['9102:9102']",
+            "environment: { <<: *app-env, APP: inference, FW_OPS_PORT: '9102' }",
+            "environment: { <<: *app-env, APP: inference, FW_OPS_PORT: '9102' }\n    container_name: inference\n    ports: ['9102:9102']",
           ],
         ],
       });

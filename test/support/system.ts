@@ -103,9 +103,11 @@ export async function startSystem(
   };
 
   // Start in dependency order; migrations run under an advisory lock either way.
+  // As the supervisor of `npm start` does (scripts/supervisor.ts), each replica of a stage takes its share of the cores.
   for (const app of APPS) {
     const n = opts.replicas?.[app] ?? 1;
-    await Promise.all(Array.from({ length: n }, () => start(app)));
+    const share: Record<string, string> = env.FW_REPLICAS_PER_HOST === undefined ? { FW_REPLICAS_PER_HOST: String(n) } : {};
+    await Promise.all(Array.from({ length: n }, () => start(app, share)));
   }
 
   return {

@@ -1,9 +1,8 @@
 import { stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { DomainError, submitParamsSchema, type FrameGeometry, type VideoMetadata } from '@framewire/contracts';
 import { checkRange, DEFAULT_JPEG_QUALITY, MediaToolkit, type DecodedFrame } from '@framewire/media';
 import { createPipelineRuntime, frameGeometry, mapResultToSource, PIPELINE_CONFIG } from '@framewire/pipelines';
-import { ConfigError, loadConfig } from '@framewire/runtime';
+import { ConfigError, loadConfig, replicaCoresFromEnv } from '@framewire/runtime';
 
 /** One frame's outcome, shaped like a row of GET /v1/jobs/{id}/results. */
 export interface FrameOutcome {
@@ -73,7 +72,7 @@ export async function* analyzeVideo(path: string, opts: AnalyzeOptions): AsyncGe
   // The inference stage's pipeline runtime, from the same variables (FW_MODEL_DIR, FW_ONNX_THREADS, FW_PLUGIN_DIRS,
   // FW_PIPELINE_DIRS). One worker: frames on this thread. Several: one runner per worker thread, each session on
   // cores / workers intra-op threads (FW_ONNX_THREADS overrides), because a session runs on the thread that calls it.
-  const workers = opts.workers ?? intEnv(env, 'FW_ANALYZE_WORKERS', availableParallelism());
+  const workers = opts.workers ?? intEnv(env, 'FW_ANALYZE_WORKERS', replicaCoresFromEnv(env));
   if (!Number.isInteger(workers) || workers < 1) throw new DomainError('INVALID_ARGUMENT', 'FW_ANALYZE_WORKERS must be an integer >= 1');
   const { pipelines, runner } = createPipelineRuntime({ ...pipelineConfig(env), workers });
   pipelines.get(pipelineId); // UNKNOWN_PIPELINE, with the known ones, before any model loads

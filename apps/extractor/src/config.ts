@@ -1,4 +1,4 @@
-import { COMMON_CONFIG, configPart, env, loadConfig, type ConfigOf, opsPortConfig } from '@framewire/runtime';
+import { COMMON_CONFIG, configPart, env, loadConfig, type ConfigOf, opsPortConfig, REPLICA_CORES_CONFIG } from '@framewire/runtime';
 import { DECODER_CONFIG, SIX_HOURS_MS, VIDEO_LIMITS_CONFIG } from '@framewire/media';
 import { storageConfigFromEnv, type StorageConfig } from '@framewire/storage';
 
@@ -6,11 +6,12 @@ export const EXTRACTOR_CONFIG_SPEC = {
   ...COMMON_CONFIG,
   ...VIDEO_LIMITS_CONFIG,
   ...DECODER_CONFIG,
+  ...REPLICA_CORES_CONFIG,
   opsPort: opsPortConfig(9101),
   concurrency: {
     env: 'FW_EXTRACT_CONCURRENCY',
-    schema: env.int(2, 1, 64),
-    doc: 'videos decoded at once by one replica (at least 2 lets a small job pass a huge one)',
+    schema: env.intOrComputed(1, 64),
+    doc: 'videos decoded at once by one replica (default: the cores of this replica, at least 2, so a small job passes a huge one)',
   },
   jpegQuality: { env: 'FW_JPEG_QUALITY', schema: env.int(85, 1, 100), doc: 'quality of the JPEG each sampled frame travels as' },
   maxFrameWidth: {
@@ -54,8 +55,13 @@ export const EXTRACTOR_CONFIG_SPEC = {
     doc: 'frame publishes awaiting their stream acknowledgement at once',
   },
 };
-export type ExtractorConfig = ConfigOf<typeof EXTRACTOR_CONFIG_SPEC> & { storage: StorageConfig };
+export type ExtractorConfig = Omit<ConfigOf<typeof EXTRACTOR_CONFIG_SPEC>, 'concurrency'> & { concurrency: number; storage: StorageConfig };
 
 export function loadExtractorConfig(env: NodeJS.ProcessEnv = process.env): ExtractorConfig {
-  return { ...loadConfig(EXTRACTOR_CONFIG_SPEC, env), storage: configPart(() => storageConfigFromEnv(env)) };
+  const c = loadConfig(EXTRACTOR_CONFIG_SPEC, env);
+  return {
+    ...c,
+    concurrency: c.concurrency ?? Math.min(64, Math.max(2, c.replicaCores)),
+    storage: configPart(() => storageConfigFromEnv(env)),
+  };
 }

@@ -31,10 +31,15 @@ export class ExtractService {
   async extract(req: ExtractRequestV1, ctx: HandlerContext): Promise<void> {
     // A job already failed or cancelled never gets here (the worker drops its message); one stopped while decoding aborts it.
     const cancel = this.cancellations.track(req.job_id);
+    const t0 = performance.now();
     const local = await this.store.materialize(req.input_key);
+    const t1 = performance.now();
     try {
-      const video = await this.media.probeVideo(local.path);
-      // Intake checked its own probe; this one is what will be decoded (and covers work queued before a cap was lowered).
+      // Intake's probe of these same bytes travels in the message; a message queued before it did is probed here. The
+      // limits are checked again either way, with this replica's caps (covering work queued before a cap was lowered),
+      // and what only decoding shows (no duration, a frame over the pixel cap) is checked while decoding.
+      const video = req.video ?? (await this.media.probeVideo(local.path));
+      const probeMs = performance.now() - t1;
       const frameCap = this.config.maxFramesPerJob;
       const sampling = samplingOf(req);
       checkVideoLimits(video, sampling, this.config);
@@ -47,6 +52,8 @@ export class ExtractService {
           sample_fps: sampling.sampleFps,
           start_ms: sampling.startMs,
           end_ms: sampling.endMs,
+          probed_by: req.video ? 'intake' : 'extractor',
+          timings_ms: { materialize: Math.round(t1 - t0), probe: Math.round(probeMs) },
         },
         'decoding',
       );

@@ -2,7 +2,7 @@ import { type DynamicModule, Inject, Injectable, type OnApplicationShutdown, typ
 import { WorkerAppModule } from '@framewire/messaging';
 import { createPipelineRuntime, type PipelineRunner } from '@framewire/pipelines';
 import { Health } from '@framewire/observability';
-import { LOGGER, type Logger } from '@framewire/runtime';
+import { APP_CONFIG, LOGGER, type Logger } from '@framewire/runtime';
 import type { InferenceConfig } from './config';
 import { InferService } from './infer.service';
 import { PIPELINE_RUNNER } from './tokens';
@@ -14,6 +14,7 @@ class ModelLifecycle implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(PIPELINE_RUNNER) private readonly runner: PipelineRunner,
+    @Inject(APP_CONFIG) private readonly config: InferenceConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     @Optional() private readonly health?: Health,
   ) {}
@@ -27,7 +28,11 @@ class ModelLifecycle implements OnModuleInit, OnApplicationShutdown {
     this.loaded = true;
     // What this replica's results come from: each pipeline's version and the sha256 of every model it loaded.
     const pipelines = this.runner.pipelineIds().map((id) => this.runner.versionInfo(id));
-    this.logger.info({ ms: Math.round(performance.now() - t0), pipelines }, 'models loaded');
+    const { concurrency, replicaCores, onnxThreads } = this.config;
+    this.logger.info(
+      { ms: Math.round(performance.now() - t0), concurrency, cores: replicaCores, onnx_threads: onnxThreads || 'default', pipelines },
+      'models loaded',
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -43,9 +48,13 @@ export function inferenceModule(config: InferenceConfig, logger: Logger, workerI
     logger,
     workerId,
     providers: [
-      // One runtime per replica: FW_INFER_CONCURRENCY frames at once (a pool of worker threads above 1); the ONNX
-      // sessions are created once, by ModelLifecycle.
-      { provide: PIPELINE_RUNNER, useFactory: () => createPipelineRuntime({ ...config, workers: config.concurrency }).runner },
+      // One runtime per replica: FW_INFER_CONCURRENCY frames at once (by default one per core of this replica, on a
+      // pool of worker threads above 1, each session on cores / frames intra-op threads); the ONNX sessions are
+      // created once, by ModelLifecycle.
+      {
+        provide: PIPELINE_RUNNER,
+        useFactory: () => createPipelineRuntime({ ...config, workers: config.concurrency, cores: config.replicaCores }).runner,
+      },
       ModelLifecycle,
       InferService,
     ],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jobIdSchema, pipelineIdSchema } from './jobs';
+import { jobIdSchema, pipelineIdSchema, videoMetadataSchema } from './jobs';
 import { frameGeometrySchema } from './results';
 import { WORK_SUBJECTS } from './subjects';
 import { WEBHOOK_STATUSES } from './webhooks';
@@ -16,6 +16,12 @@ export const extractRequestV1 = z.object({
   sample_fps: z.number().positive().nullable().optional(),
   start_ms: z.number().int().nonnegative().nullable().optional(),
   end_ms: z.number().int().positive().nullable().optional(),
+  /**
+   * Intake's probe of the stored input (ffprobe, headers only), so the
+   * extractor does not probe the same bytes again; it re-checks the limits on
+   * it. Absent in messages queued before it existed: the extractor probes.
+   */
+  video: videoMetadataSchema.optional(),
 });
 export type ExtractRequestV1 = z.infer<typeof extractRequestV1>;
 

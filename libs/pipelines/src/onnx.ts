@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { replicaCoresFromEnv } from '@framewire/runtime';
 import { basename } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
@@ -33,12 +33,13 @@ export interface OnnxSessionOptions {
  * arena and memory pattern on, and no spinning: idle intra-op threads that
  * spin were no faster even at the quietest moments and up to twice as slow
  * whenever other processes (the other stages, a second replica) wanted the
- * cores, which on these machines is always. Running several inference
- * replicas on one machine? Give each cores / replicas intra-op threads
- * (FW_ONNX_THREADS).
+ * cores, which on these machines is always. "Core" means the cores of this
+ * replica: the cgroup CPU quota applied, shared out between the replicas a
+ * supervisor starts on the host (FW_REPLICAS_PER_HOST; FW_ONNX_THREADS
+ * overrides).
  */
 export const DEFAULT_ONNX_SESSION_OPTIONS: OnnxSessionOptions = Object.freeze({
-  intraOpNumThreads: availableParallelism(),
+  intraOpNumThreads: replicaCoresFromEnv(),
   interOpNumThreads: 1,
   graphOptimizationLevel: 'all',
   executionMode: 'sequential',

@@ -6,7 +6,7 @@
  * each thread of the pool build theirs here, from the same config
  * (PIPELINE_CONFIG in config.ts, plus how many frames run at once).
  */
-import { availableParallelism } from 'node:os';
+import { replicaCoresFromEnv } from '@framewire/runtime';
 import type { BuiltinPluginOptions } from './builtin';
 import type { PluginRegistry } from './plugin';
 import { createPluginRegistry } from './plugin-loader';
@@ -26,6 +26,8 @@ export interface PipelineRuntimeConfig {
   onnxThreads?: number;
   /** Frames run at once: 1 (default) on the calling thread, more on that many worker threads. */
   workers?: number;
+  /** The cores this replica counts on (default: replicaCoresFromEnv(): cgroup quota and FW_REPLICAS_PER_HOST applied). */
+  cores?: number;
 }
 
 export interface PipelineRuntime {
@@ -45,7 +47,7 @@ export interface PipelineRuntime {
 export function createPipelineRuntime(config: PipelineRuntimeConfig = {}): PipelineRuntime {
   const workers = config.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1) throw new Error('workers must be an integer >= 1');
-  const threads = sessionThreads(config.onnxThreads, workers);
+  const threads = sessionThreads(config.onnxThreads, workers, config.cores);
   const paddleocr: NonNullable<BuiltinPluginOptions['paddleocr']> = {};
   if (config.modelDir) paddleocr.modelDir = config.modelDir;
   if (threads !== undefined) paddleocr.sessionOptions = { intraOpNumThreads: threads };
@@ -72,7 +74,7 @@ export function createPipelineRuntime(config: PipelineRuntimeConfig = {}): Pipel
  * that calls it, so each worker's sessions get cores / workers); with one,
  * undefined: the measured default (DEFAULT_ONNX_SESSION_OPTIONS).
  */
-export function sessionThreads(onnxThreads: number | undefined, workers: number, cores = availableParallelism()): number | undefined {
+export function sessionThreads(onnxThreads: number | undefined, workers: number, cores = replicaCoresFromEnv()): number | undefined {
   if (onnxThreads !== undefined && onnxThreads > 0) return onnxThreads;
   return workers > 1 ? Math.max(1, Math.floor(cores / workers)) : undefined;
 }

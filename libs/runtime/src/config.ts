@@ -79,6 +79,14 @@ export const env = {
       .min(min, `must be >= ${min}`)
       .max(max, `must be <= ${max}`)
       .default(def),
+  /** An integer whose default is computed at load (e.g. from the cores): undefined when unset. */
+  intOrComputed: (min: number, max: number) =>
+    z.coerce
+      .number({ message: 'must be an integer' })
+      .int('must be an integer')
+      .min(min, `must be >= ${min}`)
+      .max(max, `must be <= ${max}`)
+      .optional(),
   port: (def: number) => env.int(def, 1, 65535),
   bool: (def: boolean) =>
     z

@@ -30,3 +30,4 @@ export {
 } from './nats-config';
 export { runApp, type AppSpec, type CommonConfig } from './bootstrap';
 export { APP_CONFIG, LOGGER, RuntimeModule, WORKER_ID } from './runtime.module';
+export { cgroupCpuQuota, coresForReplica, processCores, REPLICA_CORES_CONFIG, replicaCoresFromEnv, type CoresOptions } from './cores';

@@ -38,6 +38,13 @@ describe('submitMessages', () => {
     expect(extractRequestV1.parse(queuedBefore)).toEqual(queuedBefore);
   });
 
+  it("carries intake's probe to the extractor, so the video is probed once", () => {
+    const video = { duration_ms: 10_000, fps: 30, width: 1280, height: 720, codec: 'h264', frame_count: 300 };
+    const [, w] = submitMessages(job, 'trace-3', video);
+    expect(extractRequestV1.parse(decode(w!.payload))).toMatchObject({ job_id: job.id, video });
+    expect(extractRequestV1.parse(decode(work!.payload)).video).toBeUndefined();
+  });
+
   it('carries the trace and job ids in headers', () => {
     for (const m of [event, work]) expect(m?.headers).toEqual({ 'Fw-Trace-Id': 'trace-1', 'Fw-Job-Id': job.id });
   });

@@ -1,4 +1,13 @@
-import { eventSubject, HEADERS, jobEventSchema, makeEvent, msgIds, WORK_SUBJECTS, type ExtractRequestV1 } from '@framewire/contracts';
+import {
+  eventSubject,
+  HEADERS,
+  jobEventSchema,
+  makeEvent,
+  msgIds,
+  WORK_SUBJECTS,
+  type ExtractRequestV1,
+  type VideoMetadata,
+} from '@framewire/contracts';
 import type { JobRecord, OutgoingMessage } from '@framewire/persistence';
 
 /**
@@ -7,9 +16,10 @@ import type { JobRecord, OutgoingMessage } from '@framewire/persistence';
  * `extracting` before `submitted` (the status projection itself does not care:
  * it ignores `submitted` and is order-independent). Each message carries the
  * Nats-Msg-Id that makes a second publish of it a no-op inside the stream's
- * duplicate window, and the request's trace id.
+ * duplicate window, and the request's trace id. The work message carries
+ * intake's probe of the video (`video`), so the extractor does not probe it again.
  */
-export function submitMessages(job: JobRecord, traceId: string): OutgoingMessage[] {
+export function submitMessages(job: JobRecord, traceId: string, video?: VideoMetadata): OutgoingMessage[] {
   const headers = { [HEADERS.traceId]: traceId, [HEADERS.jobId]: job.id };
   const event = jobEventSchema.parse(
     makeEvent(
@@ -36,6 +46,7 @@ export function submitMessages(job: JobRecord, traceId: string): OutgoingMessage
     sample_fps: job.sample_fps,
     start_ms: job.start_ms,
     end_ms: job.end_ms,
+    ...(video ? { video } : {}),
   };
   return [
     { subject: eventSubject(job.id, event.type), msg_id: msgIds.event(job.id, event.type), payload: json(event), headers },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, submitParamsSchema, type SubmitParams } from '@framewire/contracts';
+import { DomainError, submitParamsSchema, type SubmitParams, type VideoMetadata } from '@framewire/contracts';
 import { isDatabaseUnavailable, JobsRepository, type CreateJobResult, type JobRecord } from '@framewire/persistence';
 import { objectKeys, type ObjectStore } from '@framewire/storage';
 import { currentContext, LOGGER, newTraceId, type Logger } from '@framewire/runtime';
@@ -55,8 +55,8 @@ export class SubmitService {
     try {
       const params = this.parseParams(withDefaults(upload.fields, opts.defaults ?? {}, opts.defaultSampleFps ?? null));
       await this.checkCallbackUrl(params);
-      const file = await this.checkVideo(upload, params);
-      return await this.createJob(params, file, opts.idempotencyKey ?? null);
+      const checked = await this.checkVideo(upload, params);
+      return await this.createJob(params, checked, opts.idempotencyKey ?? null);
     } finally {
       await upload.discard();
     }
@@ -80,10 +80,10 @@ export class SubmitService {
     try {
       if (!upload.file)
         throw new DomainError('INVALID_ARGUMENT', 'missing file: send the video in chunk messages after the params message');
-      const file = await this.checkVideo(upload, params);
+      const checked = await this.checkVideo(upload, params);
       // A client that went away while its upload was checked gets no job.
       if (opts.signal?.aborted) throw new DomainError('INVALID_ARGUMENT', 'client cancelled the upload');
-      return await this.createJob(params, file, idempotencyKey);
+      return await this.createJob(params, checked, idempotencyKey);
     } finally {
       await upload.discard();
     }
@@ -137,7 +137,8 @@ export class SubmitService {
     await resolveWebhookTarget(params.callback_url, { allowPrivate: this.config.webhookAllowPrivate });
   }
 
-  private async checkVideo(upload: ReceivedUpload, params: SubmitParams): Promise<NonNullable<ReceivedUpload['file']>> {
+  /** The upload checked by content and by its probe (which travels on to the extractor), and how long the probe took. */
+  private async checkVideo(upload: ReceivedUpload, params: SubmitParams): Promise<CheckedUpload> {
     const file = upload.file;
     if (!file) throw new DomainError('INVALID_ARGUMENT', 'missing file: send the video in a multipart part named "file"');
     if (file.size === 0) throw new DomainError('INVALID_VIDEO', 'file is empty');
@@ -148,14 +149,16 @@ export class SubmitService {
       );
     }
     // ffprobe reads headers only: it catches audio-only and truncated files, and videos over a cap, before anything is queued.
+    const t0 = performance.now();
     const video = await this.admission.probe(() => this.media.probeVideo(file.path));
+    const probeMs = performance.now() - t0;
     checkVideoLimits(video, samplingRequest(params), this.config);
-    return file;
+    return { file, video, probeMs };
   }
 
   private async createJob(
     params: SubmitParams,
-    file: NonNullable<ReceivedUpload['file']>,
+    { file, video, probeMs }: CheckedUpload,
     idempotencyKey: string | null,
   ): Promise<SubmitOutcome> {
     if (idempotencyKey !== null) {
@@ -167,7 +170,9 @@ export class SubmitService {
     if (ctx) ctx.jobId = id; // every later log line of this request names the job
     const inputKey = objectKeys.inputKey(id);
     const pinned = this.pipelines.pin(params.pipeline_id);
+    const t0 = performance.now();
     const stored = await this.store.putFile(inputKey, file.path, { move: true });
+    const t1 = performance.now();
     const traceId = ctx?.traceId ?? newTraceId();
     let res: CreateJobResult;
     try {
@@ -191,7 +196,7 @@ export class SubmitService {
           end_ms: params.end_ms,
           callback_url: params.callback_url,
         },
-        (job) => submitMessages(job, traceId),
+        (job) => submitMessages(job, traceId, video),
       );
     } catch (err) {
       if (isDatabaseUnavailable(err)) {
@@ -208,10 +213,23 @@ export class SubmitService {
       return { job: sameRequestOrConflict(res.job, params, stored.sha256), created: false };
     }
     if (this.config.testCrashAfterOutboxCommit) process.kill(process.pid, 'SIGKILL');
+    const t2 = performance.now();
     await this.relay.publishNow(res.outbox);
-    this.logger.info({ job_id: id, pipeline_id: params.pipeline_id, size: stored.size }, 'job submitted');
+    // Where a submission's time goes (the upload itself is before this service: the request's time less these).
+    const timings_ms = { probe: ms(probeMs), store: ms(t1 - t0), commit: ms(t2 - t1), publish: ms(performance.now() - t2) };
+    this.logger.info({ job_id: id, pipeline_id: params.pipeline_id, size: stored.size, timings_ms }, 'job submitted');
     return { job: res.job, created: true };
   }
+}
+
+interface CheckedUpload {
+  file: NonNullable<ReceivedUpload['file']>;
+  video: VideoMetadata;
+  probeMs: number;
+}
+
+function ms(x: number): number {
+  return Math.round(x * 10) / 10;
 }
 
 const KNOWN_FIELDS = new Set([
