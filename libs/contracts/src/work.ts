@@ -16,6 +16,8 @@ export const extractRequestV1 = z.object({
   sample_fps: z.number().positive().nullable().optional(),
   start_ms: z.number().int().nonnegative().nullable().optional(),
   end_ms: z.number().int().positive().nullable().optional(),
+  /** Temporal reuse allowed (the job's `reuse`); absent in messages queued before it existed: allowed. */
+  reuse: z.boolean().optional(),
 });
 export type ExtractRequestV1 = z.infer<typeof extractRequestV1>;
 
@@ -61,6 +63,16 @@ export const frameResultV1 = z.object({
   worker_id: z.string(),
   /** The analysed and source sizes; `result`'s boxes are already in source pixels. Absent in older messages. */
   geometry: frameGeometrySchema.nullable().optional(),
+  /**
+   * Temporal reuse: the extractor found this frame the same as the job's
+   * earlier frame `reused_from` (its anchor) and sent it here without running
+   * the models; `result` and `error` are null and the persister copies the
+   * anchor's in. Absent or null: computed.
+   */
+  reused_from: z.number().int().nonnegative().nullable().optional(),
+}).refine((r) => r.reused_from === null || r.reused_from === undefined || r.reused_from < r.frame_index, {
+  message: 'reused_from must be an earlier frame_index',
+  path: ['reused_from'],
 });
 export type FrameResultV1 = z.infer<typeof frameResultV1>;
 

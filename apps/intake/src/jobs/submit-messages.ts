@@ -36,6 +36,7 @@ export function submitMessages(job: JobRecord, traceId: string): OutgoingMessage
     sample_fps: job.sample_fps,
     start_ms: job.start_ms,
     end_ms: job.end_ms,
+    reuse: job.reuse,
   };
   return [
     { subject: eventSubject(job.id, event.type), msg_id: msgIds.event(job.id, event.type), payload: json(event), headers },

@@ -15,6 +15,7 @@ export function jobView(job: JobRecord) {
       sample_fps: job.sample_fps,
       start_ms: job.start_ms,
       end_ms: job.end_ms,
+      reuse: job.reuse,
     },
     input: { size: job.input_size, sha256: job.input_sha256 },
     video: job.video,
@@ -92,6 +93,7 @@ export function jobMetrics(job: JobRecord) {
     frame_count: job.frames_total,
     frames_done: job.frames_done,
     frames_failed: job.frames_failed,
+    frames_reused: job.frames_reused,
     error: job.error_code ? { code: job.error_code, message: job.error_message } : null,
   };
 }
@@ -114,7 +116,15 @@ export function progressFraction(job: Pick<JobRecord, 'status' | 'frames_total' 
 }
 
 export function resultView(r: FrameResultRecord) {
-  return { frame_index: r.frame_index, pts_ms: r.pts_ms, result: r.result, error: r.error, timings_ms: r.timings_ms, geometry: r.geometry };
+  return {
+    frame_index: r.frame_index,
+    pts_ms: r.pts_ms,
+    result: r.result,
+    error: r.error,
+    timings_ms: r.timings_ms,
+    geometry: r.geometry,
+    reused_from: r.reused_from,
+  };
 }
 
 /** The original system knew four statuses; a cancelled job reads as failed there. */
