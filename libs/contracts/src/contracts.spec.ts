@@ -45,6 +45,7 @@ describe('contracts', () => {
         start_ms: null,
         end_ms: null,
         callback_url: null,
+        reuse: true,
       },
     ],
     [
@@ -59,6 +60,7 @@ describe('contracts', () => {
         start_ms: null,
         end_ms: null,
         callback_url: 'https://hooks.example.com/fw?k=1',
+        reuse: true,
       },
     ],
     [
@@ -73,6 +75,7 @@ describe('contracts', () => {
         start_ms: 0,
         end_ms: 1500,
         callback_url: null,
+        reuse: true,
       },
     ],
     [
@@ -87,6 +90,22 @@ describe('contracts', () => {
         start_ms: 60000,
         end_ms: null,
         callback_url: null,
+        reuse: true,
+      },
+    ],
+    [
+      { pipeline_id: 'ocr', reuse: 'false' },
+      {
+        pipeline_id: 'ocr',
+        frame_stride: 1,
+        max_frames: null,
+        client_tag: null,
+        retention_days: null,
+        sample_fps: null,
+        start_ms: null,
+        end_ms: null,
+        callback_url: null,
+        reuse: false,
       },
     ],
   ])('parses submit parameters %j', (input, expected) => {
