@@ -50,7 +50,7 @@ const jobMetricsShape = {
   queue_ms: ms('created → started (waiting for an extractor)'),
   extraction_ms: ms('started → extracted (probing, decoding and sampling)'),
   inference_ms: z.number().nonnegative().describe('pipeline time of the stored frames: the sum of their timings_ms, in ms'),
-  mean_frame_ms: z.number().nonnegative().nullable().describe('inference_ms per stored frame; null before the first'),
+  mean_frame_ms: z.number().nonnegative().nullable().describe('inference_ms per stored frame the models ran on (not reused ones); null before the first'),
   processing_ms: ms('started → finished'),
   end_to_end_ms: ms('created → finished'),
   frames_per_second: z.number().nonnegative().nullable().describe('frames done per second of processing; null until finished'),

@@ -73,6 +73,7 @@ export function jobDetailView(job: JobRecord, deliveries: WebhookDeliveryRecord[
  *   queue_ms       created → started (the extractor took it)
  *   extraction_ms  started → extracted (decoding and sampling ended)
  *   inference_ms   the pipeline time of its stored frames (sum of their timings_ms); 0 before the first
+ *   mean_frame_ms  inference_ms per frame the models ran on (reused frames ran none)
  *   processing_ms  started → finished
  *   end_to_end_ms  created → finished
  * frames_per_second is frames done per second of processing (null until finished,
@@ -82,11 +83,13 @@ export function jobMetrics(job: JobRecord) {
   const between = (from: Date | null, to: Date | null) => (from && to ? Math.max(0, to.getTime() - from.getTime()) : null);
   const processing = between(job.started_at, job.finished_at);
   const frames = job.frames_done + job.frames_failed;
+  // Reused frames ran no model (their timings are empty): the mean is over the frames the models ran on.
+  const computed = Math.max(0, frames - job.frames_reused);
   return {
     queue_ms: between(job.created_at, job.started_at),
     extraction_ms: between(job.started_at, job.extracted_at),
     inference_ms: round3(job.inference_ms),
-    mean_frame_ms: frames > 0 ? round3(job.inference_ms / frames) : null,
+    mean_frame_ms: computed > 0 ? round3(job.inference_ms / computed) : null,
     processing_ms: processing,
     end_to_end_ms: between(job.created_at, job.finished_at),
     frames_per_second: processing ? round3(job.frames_done / (processing / 1000)) : null,
