@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every stage against its limit, in one go on this machine.
  *
- *   npm run bench -- [--stride=9] [--workloads=ocr:720p,text_regions:1080p] [--skip=limit,inprocess,inprocess1,distributed,jobs,services]
+ *   npm run bench -- [--stride=9] [--workloads=ocr:720p,text_regions:1080p] [--skip=limit,inprocess,inprocess1,distributed,jobs,services,reuse]
  *                    [--replicas=1d,1,2] [--out=bench/results/x.json]
  *
  * On videos it generates (bench/support.ts: 720p and 1080p, 30 s, 30 fps,
@@ -45,6 +45,7 @@ import {
   spawnWorker,
   type BenchVideo,
 } from './support';
+import { benchReuse, reuseTableRows, type ReuseRow } from './reuse';
 
 // ---------------------------------------------------------------- options
 
@@ -64,6 +65,8 @@ interface Options {
   lagIntervalMs: number;
   /** Extra environment of the persister replica that drains the backlog (--persist-env=FW_PERSIST_BATCH_SIZE=2000,...). */
   persistEnv: Record<string, string>;
+  /** Length of bench/reuse.ts's videos. */
+  reuseSeconds: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -85,6 +88,7 @@ function parseOptions(argv: string[]): Options {
     statusSeconds: Number(arg('status-seconds') ?? 10),
     persistRows: Number(arg('persist-rows') ?? 20_000),
     lagIntervalMs: Number(arg('lag-interval') ?? 200),
+    reuseSeconds: Number(arg('reuse-seconds') ?? 10),
     persistEnv: Object.fromEntries(
       (arg('persist-env') ?? '')
         .split(',')
@@ -188,6 +192,8 @@ interface BenchResult {
     postgresCpuMsPer1000Rows: number;
   };
   eventLagShortInterval?: { intervalMs: number; workload: string; p50: number; p99: number; max: number; samples: number };
+  /** Temporal reuse (bench/reuse.ts): ocr frames/s with and without it on three videos. */
+  reuse?: ReuseRow[];
   targets: Array<{ what: string; target: string; value: string; met: boolean }>;
   durationS: number;
 }
@@ -271,6 +277,11 @@ async function main(): Promise<void> {
       for (const replicas of opts.replicas) {
         await distributed(opts, result, videos, replicas);
       }
+    }
+    if (!opts.skip.has('reuse')) {
+      log(`temporal reuse: ocr, stride 3, ${opts.reuseSeconds} s videos, reuse on and off`);
+      const limit = result.workloads.find((w) => w.pipeline === 'ocr' && w.video.width === 1280)?.limit?.fps ?? null;
+      result.reuse = await benchReuse({ seconds: opts.reuseSeconds, limitFps: limit, log });
     }
   } finally {
     await rm(recordRoot, { recursive: true, force: true });
@@ -857,6 +868,19 @@ function printTables(r: BenchResult): void {
   if (r.eventLagShortInterval) {
     const e = r.eventLagShortInterval;
     lines.push(`event lag with FW_PROGRESS_INTERVAL_MS=${e.intervalMs} (${e.workload}): p50 ${e.p50} ms, p99 ${e.p99} ms, max ${e.max} ms`);
+  }
+  if (r.reuse) {
+    lines.push('');
+    const head = [
+      'temporal reuse (ocr, stride 3)',
+      'frames',
+      'frames/s reuse',
+      'frames/s no reuse',
+      'reused',
+      'vs no reuse',
+      'vs ocr 720p limit',
+    ];
+    lines.push(...table([head, ...reuseTableRows(r.reuse)]));
   }
   lines.push('');
   lines.push(

@@ -12,7 +12,13 @@
  */
 import { decodeFrames, ReuseTracker, reuseThumbnail } from '@framewire/media';
 import { InProcessPipelineRunner, PipelineRegistry, PluginRegistry, builtinPlugins, type PipelineRunner } from '@framewire/pipelines';
-import { FrameResultsRepository, JobsRepository, TracksRepository, type FrameResultInput, type FrameResultRecord } from '@framewire/persistence';
+import {
+  FrameResultsRepository,
+  JobsRepository,
+  TracksRepository,
+  type FrameResultInput,
+  type FrameResultRecord,
+} from '@framewire/persistence';
 import { createTestDatabase, type TestDatabase } from '@framewire/persistence/testing';
 import pino from 'pino';
 import { join } from 'node:path';

@@ -59,7 +59,7 @@ export const EXTRACTOR_CONFIG_SPEC = {
       .default(2),
     doc:
       'temporal reuse: a sampled frame whose grayscale thumbnail differs from the last computed frame by at most this much ' +
-      '(the largest 8x8 cell mean absolute difference, grey levels 0-255) gets that frame\'s result without running the models; 0 turns reuse off (jobs can also ask reuse=false)',
+      "(the largest 8x8 cell mean absolute difference, grey levels 0-255) gets that frame's result without running the models; 0 turns reuse off (jobs can also ask reuse=false)",
   },
   reuseMaxRun: {
     env: 'FW_REUSE_MAX_RUN',

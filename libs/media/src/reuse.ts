@@ -58,7 +58,7 @@ export function frameDifference(a: Thumbnail, b: Thumbnail): number {
       let sum = 0;
       for (let y = by; y < yEnd; y++) {
         const row = y * width;
-        for (let x = bx; x < xEnd; x++) sum += Math.abs(a.pixels[row + x]! - b.pixels[row + x]!);
+        for (let x = bx; x < xEnd; x++) sum += Math.abs(a.pixels[row + x] - b.pixels[row + x]);
       }
       const mean = sum / ((yEnd - by) * (xEnd - bx));
       if (mean > worst) worst = mean;

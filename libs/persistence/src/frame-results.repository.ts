@@ -27,8 +27,7 @@ const FRAME_MS = (timings: string) =>
 
 /** The row columns of an upsert's source, in the table's order. */
 const ROW_COLUMNS = '"job_id", "frame_index", "pts_ms", "result", "error", "timings_ms", "worker_id", "geometry", "reused_from"';
-const UNNEST_ROWS =
-  'unnest($1::uuid[], $2::int[], $3::float8[], $4::jsonb[], $5::text[], $6::jsonb[], $7::text[], $8::jsonb[], $9::int[])';
+const UNNEST_ROWS = 'unnest($1::uuid[], $2::int[], $3::float8[], $4::jsonb[], $5::text[], $6::jsonb[], $7::text[], $8::jsonb[], $9::int[])';
 /** What is inserted: the source's columns, and a reused row is pending until its anchor's result is copied in (resolveReused). */
 const INSERT_COLUMNS = `${ROW_COLUMNS}, "reuse_pending"`;
 const INSERT_VALUES = `${ROW_COLUMNS}, "reused_from" IS NOT NULL`;

@@ -158,7 +158,17 @@ describe('OpenAPI schemas', () => {
       scalar: 3,
     };
     const geometry = { analysed: { width: 320, height: 240 }, source: { width: 320, height: 240 } };
-    const row = { job_id: job.id, frame_index: 0, pts_ms: 0, result, error: null, timings_ms: {}, worker_id: 'w', geometry, reused_from: null };
+    const row = {
+      job_id: job.id,
+      frame_index: 0,
+      pts_ms: 0,
+      result,
+      error: null,
+      timings_ms: {},
+      worker_id: 'w',
+      geometry,
+      reused_from: null,
+    };
     const view = resultView({ ...row, created_at: new Date(), updated_at: new Date() });
     expect(frameResultSchema.strict().parse(view)).toEqual(view);
     // Each built-in output is its own shape (not only the free-form one that takes anything).

@@ -50,7 +50,11 @@ const jobMetricsShape = {
   queue_ms: ms('created → started (waiting for an extractor)'),
   extraction_ms: ms('started → extracted (probing, decoding and sampling)'),
   inference_ms: z.number().nonnegative().describe('pipeline time of the stored frames: the sum of their timings_ms, in ms'),
-  mean_frame_ms: z.number().nonnegative().nullable().describe('inference_ms per stored frame the models ran on (not reused ones); null before the first'),
+  mean_frame_ms: z
+    .number()
+    .nonnegative()
+    .nullable()
+    .describe('inference_ms per stored frame the models ran on (not reused ones); null before the first'),
   processing_ms: ms('started → finished'),
   end_to_end_ms: ms('created → finished'),
   frames_per_second: z.number().nonnegative().nullable().describe('frames done per second of processing; null until finished'),
@@ -60,7 +64,9 @@ const jobMetricsShape = {
   frames_reused: z
     .number()
     .int()
-    .describe('of frame_count, frames whose result was reused from an earlier, identical-looking frame (temporal reuse); 0 until extracted'),
+    .describe(
+      'of frame_count, frames whose result was reused from an earlier, identical-looking frame (temporal reuse); 0 until extracted',
+    ),
   error: jobErrorSchema.nullable(),
 };
 
@@ -209,7 +215,7 @@ export const frameResultSchema = z
       .int()
       .nullable()
       .describe(
-        'temporal reuse: the earlier frame this one looked the same as; its result, error and geometry are that frame\'s and the models did not run (timings_ms is empty). null: computed',
+        "temporal reuse: the earlier frame this one looked the same as; its result, error and geometry are that frame's and the models did not run (timings_ms is empty). null: computed",
       ),
   })
   .register(apiSchemas, { id: 'FrameResult' });
