@@ -14,12 +14,14 @@
  * to the run without reuse and to the models' own limit (the bench's `ocr 720p`
  * inference limit, when that workload ran: a different video, so a yardstick,
  * not a like-for-like). Called by bench/run.ts (`--skip=reuse` leaves it out);
- * `--reuse-seconds=<n>` sets the videos' length (10 by default).
+ * `--reuse-seconds=<n>` sets the videos' length (10 by default). Also: the
+ * measure's own cost, the median wall time of one thumbnail per video.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeFrames, reuseThumbnail } from '@framewire/media';
 import { eventually, startSystem } from '../test/support/system';
 import { escapeFilterValue, FIXTURE_FONT_FILE } from '../test/support/fixtures';
 import { round, runFfmpeg, VIDEO_FPS } from './support';
@@ -35,6 +37,9 @@ export interface ReuseRow {
   vsNoReuse: number;
   /** fpsReuse / the models' limit, when given. */
   vsLimit: number | null;
+  /** What the measure costs the extractor: the grayscale thumbnail of one sampled JPEG, ms (median wall time; mean CPU time, all threads). */
+  thumbnailMs: number;
+  thumbnailCpuMs: number;
 }
 
 const STRIDE = 3;
@@ -123,6 +128,25 @@ async function makeReuseVideo(kind: ReuseRow['video'], seconds: number): Promise
   return path;
 }
 
+/**
+ * reuseThumbnail over the video's sampled JPEGs (as the extractor encodes them): the median wall time, and the mean
+ * CPU time of this process while it ran (libvips' threads included; on a loaded machine the wall time is mostly waiting).
+ */
+async function thumbnailCost(video: string): Promise<{ wall: number; cpu: number }> {
+  const times: number[] = [];
+  let cpuUs = 0;
+  for await (const f of decodeFrames(video, { stride: STRIDE, maxFrames: null })) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    await reuseThumbnail(f.jpeg);
+    const c = process.cpuUsage(c0);
+    cpuUs += c.user + c.system;
+    times.push(performance.now() - t0);
+  }
+  const median = times.sort((a, b) => a - b)[Math.floor(times.length / 2)] ?? NaN;
+  return { wall: round(median, 2), cpu: round(cpuUs / 1000 / Math.max(1, times.length), 2) };
+}
+
 interface JobOutcome {
   fps: number;
   frames: number;
@@ -155,6 +179,8 @@ async function runJob(baseUrl: string, video: string, reuse: boolean): Promise<J
 export async function benchReuse(opts: { seconds: number; limitFps: number | null; log: (s: string) => void }): Promise<ReuseRow[]> {
   const kinds: Array<ReuseRow['video']> = ['static', 'screen', 'camera'];
   const videos = await Promise.all(kinds.map((k) => makeReuseVideo(k, opts.seconds)));
+  const thumbs: Array<{ wall: number; cpu: number }> = [];
+  for (const v of videos) thumbs.push(await thumbnailCost(v));
   // As shipped (the test system turns reuse off unless told).
   const sys = await startSystem({ env: { FW_REUSE_THRESHOLD: '2' } });
   const rows: ReuseRow[] = [];
@@ -172,6 +198,7 @@ export async function benchReuse(opts: { seconds: number; limitFps: number | nul
         reusedFraction: round(on.frames > 0 ? on.reused / on.frames : 0, 2),
         vsNoReuse: round(on.fps / off.fps, 2),
         vsLimit: opts.limitFps ? round(on.fps / opts.limitFps, 2) : null,
+        thumbnailMs: thumbs[i],
       };
       opts.log(`  reuse ${video}: ${JSON.stringify(row)}`);
       rows.push(row);
@@ -182,15 +209,20 @@ export async function benchReuse(opts: { seconds: number; limitFps: number | nul
   return rows;
 }
 
-/** The printed table's rows: video, frames, fps with / without reuse, reused, ratios. */
-export function reuseTableRows(rows: readonly ReuseRow[]): string[][] {
-  return rows.map((r) => [
-    r.video,
-    String(r.frames),
-    String(r.fpsReuse),
-    String(r.fpsNoReuse),
-    `${Math.round(r.reusedFraction * 100)}%`,
-    `${r.vsNoReuse}×`,
-    r.vsLimit === null ? '-' : `${r.vsLimit}×`,
-  ]);
+/** The printed table, header first: video, frames, fps with / without reuse, reused, ratios, thumbnail ms. */
+export function reuseTable(rows: readonly ReuseRow[]): string[][] {
+  const head = ['temporal reuse (ocr, stride 3)', 'frames', 'frames/s reuse', 'frames/s no reuse', 'reused', 'vs no reuse'];
+  return [
+    [...head, 'vs ocr 720p limit', 'thumbnail ms'],
+    ...rows.map((r) => [
+      r.video,
+      String(r.frames),
+      String(r.fpsReuse),
+      String(r.fpsNoReuse),
+      `${Math.round(r.reusedFraction * 100)}%`,
+      `${r.vsNoReuse}×`,
+      r.vsLimit === null ? '-' : `${r.vsLimit}×`,
+      String(r.thumbnailMs),
+    ]),
+  ];
 }

@@ -45,7 +45,7 @@ import {
   spawnWorker,
   type BenchVideo,
 } from './support';
-import { benchReuse, reuseTableRows, type ReuseRow } from './reuse';
+import { benchReuse, reuseTable, type ReuseRow } from './reuse';
 
 // ---------------------------------------------------------------- options
 
@@ -871,16 +871,7 @@ function printTables(r: BenchResult): void {
   }
   if (r.reuse) {
     lines.push('');
-    const head = [
-      'temporal reuse (ocr, stride 3)',
-      'frames',
-      'frames/s reuse',
-      'frames/s no reuse',
-      'reused',
-      'vs no reuse',
-      'vs ocr 720p limit',
-    ];
-    lines.push(...table([head, ...reuseTableRows(r.reuse)]));
+    lines.push(...table(reuseTable(r.reuse)));
   }
   lines.push('');
   lines.push(
