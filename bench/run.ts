@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every stage against its limit, in one go on this machine.
  *
- *   npm run bench -- [--stride=9] [--workloads=ocr:720p,text_regions:1080p] [--skip=limit,inprocess,inprocess1,defaults,distributed,jobs,services,persister]
+ *   npm run bench -- [--stride=9] [--workloads=ocr:720p,text_regions:1080p] [--skip=limit,inprocess,inprocess1,defaults,distributed,jobs,services,persister,reuse]
  *                    [--replicas=1d,1,2] [--out=bench/results/x.json]
  *
  * On videos it generates (bench/support.ts: 720p and 1080p, 30 s, 30 fps,
@@ -48,6 +48,7 @@ import {
   type BenchVideo,
 } from './support';
 import { benchDefaults, defaultsTargets, printDefaults, type DefaultsResult } from './defaults';
+import { benchReuse, reuseTable, type ReuseRow } from './reuse';
 
 // ---------------------------------------------------------------- options
 
@@ -70,6 +71,8 @@ interface Options {
   /** The persister-alone section: its rounds, and the builds it compares (--persister-builds=before=/tmp/main-dist,after,after-serial+FW_PERSIST_BATCHES_IN_FLIGHT=1). */
   persisterRounds: number;
   persisterBuilds: string | undefined;
+  /** Length of bench/reuse.ts's videos. */
+  reuseSeconds: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -93,6 +96,7 @@ function parseOptions(argv: string[]): Options {
     lagIntervalMs: Number(arg('lag-interval') ?? 200),
     persisterRounds: Number(arg('persister-rounds') ?? 2),
     persisterBuilds: arg('persister-builds'),
+    reuseSeconds: Number(arg('reuse-seconds') ?? 10),
     persistEnv: Object.fromEntries(
       (arg('persist-env') ?? '')
         .split(',')
@@ -200,6 +204,8 @@ interface BenchResult {
   eventLagShortInterval?: { intervalMs: number; workload: string; p50: number; p99: number; max: number; samples: number };
   /** bench/defaults.ts: `npm start` as shipped, the single-loop script, a short job's breakdown. */
   defaults?: DefaultsResult;
+  /** Temporal reuse (bench/reuse.ts): ocr frames/s with and without it on three videos. */
+  reuse?: ReuseRow[];
   targets: Array<{ what: string; target: string; value: string; met: boolean }>;
   durationS: number;
 }
@@ -297,6 +303,11 @@ async function main(): Promise<void> {
       for (const replicas of opts.replicas) {
         await distributed(opts, result, videos, replicas);
       }
+    }
+    if (!opts.skip.has('reuse')) {
+      log(`temporal reuse: ocr, stride 3, ${opts.reuseSeconds} s videos, reuse on and off`);
+      const limit = result.workloads.find((w) => w.pipeline === 'ocr' && w.video.width === 1280)?.limit?.fps ?? null;
+      result.reuse = await benchReuse({ seconds: opts.reuseSeconds, limitFps: limit, log });
     }
   } finally {
     await rm(recordRoot, { recursive: true, force: true });
@@ -865,6 +876,10 @@ function printTables(r: BenchResult): void {
     lines.push(`event lag with FW_PROGRESS_INTERVAL_MS=${e.intervalMs} (${e.workload}): p50 ${e.p50} ms, p99 ${e.p99} ms, max ${e.max} ms`);
   }
   if (r.defaults) lines.push('', ...printDefaults(r.defaults));
+  if (r.reuse) {
+    lines.push('');
+    lines.push(...table(reuseTable(r.reuse)));
+  }
   lines.push('');
   lines.push(
     ...table([['target', 'wanted', 'measured', 'met'], ...r.targets.map((t) => [t.what, t.target, t.value, t.met ? 'yes' : 'NO'])]),

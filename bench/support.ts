@@ -159,7 +159,7 @@ export async function smallVideo(bytes = 1024 * 1024): Promise<BenchVideo> {
   return { name: 'small', path, width: 640, height: 360, frames: seconds * VIDEO_FPS, bytes: (await stat(path)).size };
 }
 
-function runFfmpeg(args: string[]): Promise<void> {
+export function runFfmpeg(args: string[]): Promise<void> {
   const full = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args];
   return new Promise((resolveRun, reject) => {
     const child = spawn(resolveFfmpegPath(), full, { stdio: ['ignore', 'ignore', 'pipe'] });

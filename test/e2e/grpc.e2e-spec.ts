@@ -35,7 +35,12 @@ describe('gRPC API', () => {
       texts: [{ text: 'GRPC 7', fromFrame: 6, toFrame: 13, x: 30, y: 80, fontSize: 40 }],
     });
     sys = await startSystem({
-      env: { FW_API_KEYS: `${apiKeyEntry('e2e', key)},other:${'0'.repeat(64)}`, FW_MAX_UPLOAD_BYTES: String(MAX_UPLOAD) },
+      env: {
+        FW_API_KEYS: `${apiKeyEntry('e2e', key)},other:${'0'.repeat(64)}`,
+        FW_MAX_UPLOAD_BYTES: String(MAX_UPLOAD),
+        // Temporal reuse as shipped (the test system turns it off by default).
+        FW_REUSE_THRESHOLD: '2',
+      },
     });
     client = jobClient(sys.grpcAddress, key);
   });
@@ -178,6 +183,25 @@ describe('gRPC API', () => {
     const listed = await unary(client.listJobs.bind(client), { status: JobStatus.JOB_STATUS_COMPLETED, limit: 10, cursor: '' });
     expect(listed.jobs.map((j) => j.jobId)).toContain(job.jobId);
     expect(listed.jobs.every((j) => j.status === JobStatus.JOB_STATUS_COMPLETED)).toBe(true);
+
+    // Temporal reuse: a sampled frame that looks like the last computed one (blank after blank, the same text after it)
+    // went straight from the extractor to the persister and carries that frame's result, saying which.
+    expect(items.map((r) => r.reusedFrom ?? null)).toEqual([null, 0, null, 6, 6, null, 15, 15]);
+    for (const r of items) if (r.reusedFrom !== undefined) expect(r.timingsMs).toEqual({});
+    expect(got.reuse).toBe(true);
+    const extracted = events.find((e) => e.detail?.$case === 'extracted')!;
+    expect(extracted.detail).toEqual({ $case: 'extracted', extracted: { framesTotal: 8, framesDecoded: 24, framesReused: 5 } });
+    expect(got.metrics?.framesReused).toBe(5);
+  });
+
+  it('reuse: false runs the models on every sampled frame', async () => {
+    const job = await submitFile(client, { pipelineId: 'text_regions', frameStride: 3, reuse: false }, video, 64 * 1024);
+    expect(job.reuse).toBe(false);
+    expect((await watchAll(client, { jobId: job.jobId, fromStart: true })).at(-1)?.type).toBe('completed');
+    const page = await unary(client.listResults.bind(client), { jobId: job.jobId, limit: 100, cursor: '' });
+    expect(page.results.map((r) => r.reusedFrom ?? null)).toEqual(Array(8).fill(null));
+    expect(page.results.every((r) => r.timingsMs.detect !== undefined)).toBe(true);
+    expect((await http(`/v1/jobs/${job.jobId}`)).body).toMatchObject({ params: { reuse: false }, metrics: { frames_reused: 0 } });
   });
 
   it('samples by time over a range: the job, its submitted event and its results show what was asked', async () => {

@@ -72,6 +72,9 @@ export async function startSystem(
     FW_LOG_LEVEL: process.env.FW_TEST_APP_LOG_LEVEL ?? 'info',
     FW_SHUTDOWN_TIMEOUT_MS: '5000',
     FW_OPS_PORT: '0',
+    // Temporal reuse off: these systems count model runs, timings and worker ids per sampled frame on mostly static
+    // fixture videos. The gRPC e2e turns it on (and checks it); test/integration/temporal-reuse checks its results.
+    FW_REUSE_THRESHOLD: '0',
     ...opts.env,
   };
   const apps: RunningApp[] = [];

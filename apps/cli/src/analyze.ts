@@ -13,6 +13,8 @@ export interface FrameOutcome {
   timings_ms: Record<string, number>;
   /** The analysed and source sizes (null in results stored before it existed); `result` is in source pixels. */
   geometry: FrameGeometry | null;
+  /** Temporal reuse (job results only): the earlier frame whose result this is; absent when the models ran on it. */
+  reused_from?: number;
 }
 
 export interface AnalyzeOptions {

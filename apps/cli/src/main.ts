@@ -124,6 +124,8 @@ async function submit(video: string, o: SubmitOptions, g: GlobalOptions): Promis
         endMs: o.end,
         clientTag: o.tag,
         idempotencyKey: o.idempotencyKey,
+        // --no-reuse; absent: the server's default (on).
+        reuse: o.reuse === false ? false : undefined,
         filename: basename(video),
       },
       (sent) => {
@@ -152,6 +154,8 @@ interface SubmitOptions extends SamplingOptions {
   maxFrames?: number;
   tag?: string;
   idempotencyKey?: string;
+  /** --no-reuse */
+  reuse?: boolean;
   watch?: boolean;
   json?: boolean;
   /** --no-tracks */
@@ -194,7 +198,7 @@ async function status(jobId: string, o: { json?: boolean }, g: GlobalOptions): P
     ['pipeline', `${job.pipelineId} ${job.pipelineVersion}`],
     [
       'frames',
-      `${seen}/${job.framesTotal ?? '?'} (${job.framesFailed} failed), ${describeSampling(job)}${job.maxFrames ? `, at most ${job.maxFrames}` : ''}`,
+      `${seen}/${job.framesTotal ?? '?'} (${job.framesFailed} failed${job.metrics?.framesReused ? `, ${job.metrics.framesReused} reused` : ''}), ${describeSampling(job)}${job.maxFrames ? `, at most ${job.maxFrames}` : ''}`,
     ],
     [
       'video',
@@ -466,6 +470,7 @@ function program(): Command {
     .option('--max-frames <n>', 'stop after n sampled frames', positiveInt)
     .option('--tag <tag>', 'a client tag stored with the job')
     .option('--idempotency-key <key>', 'retrying with the same key returns the same job')
+    .option('--no-reuse', 'run the models on every sampled frame (no temporal reuse of an identical-looking earlier frame)')
     .option('-w, --watch', 'follow the job to its end with a progress bar, then print its text tracks (on stderr)')
     .option('--no-tracks', 'with --watch: do not print the text tracks at the end')
     .option('--json', 'print the created job as JSON instead of its id')

@@ -1,6 +1,6 @@
 import type { FrameResult } from '@framewire/grpc';
 import type { FrameOutcome } from './analyze';
-import { bold, red, truncate, type Tty } from './output';
+import { bold, dim, red, truncate, type Tty } from './output';
 
 /** A row of results as HTTP and `analyze` show it. */
 export function resultRow(r: FrameResult): FrameOutcome {
@@ -12,6 +12,7 @@ export function resultRow(r: FrameResult): FrameOutcome {
     error: r.error ?? null,
     timings_ms: r.timingsMs,
     geometry: analysed && source ? { analysed, source } : null,
+    ...(r.reusedFrom === undefined ? {} : { reused_from: r.reusedFrom }),
   };
 }
 
@@ -51,7 +52,8 @@ export class ResultsWriter {
       this.stdout.write(`${this.count === 0 ? '[\n' : ',\n'}${JSON.stringify(r)}`);
     } else {
       if (this.count === 0) this.stdout.write(`${bold(this.stdout, `${'frame'.padStart(7)}  ${'pts (ms)'.padStart(10)}  result`)}\n`);
-      const cell = r.error ? red(this.stdout, truncate(r.error, 100)) : summarize(r.result);
+      const reused = r.reused_from === undefined ? '' : dim(this.stdout, ` (reused from frame ${r.reused_from})`);
+      const cell = (r.error ? red(this.stdout, truncate(r.error, 100)) : summarize(r.result)) + reused;
       this.stdout.write(`${String(r.frame_index).padStart(7)}  ${r.pts_ms.toFixed(0).padStart(10)}  ${cell}\n`);
     }
     this.count++;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { COMMON_CONFIG, configPart, env, loadConfig, type ConfigOf, opsPortConfig, REPLICA_CORES_CONFIG } from '@framewire/runtime';
 import { DECODER_CONFIG, SIX_HOURS_MS, VIDEO_LIMITS_CONFIG } from '@framewire/media';
 import { storageConfigFromEnv, type StorageConfig } from '@framewire/storage';
@@ -48,6 +49,23 @@ export const EXTRACTOR_CONFIG_SPEC = {
     env: 'FW_DECODE_TIMEOUT_MS',
     schema: env.int(SIX_HOURS_MS, 1, 2_147_483_647),
     doc: 'time one job may spend waiting on ffmpeg to decode; past it ffmpeg is killed and the job fails with DECODE_TIMEOUT',
+  },
+  reuseThreshold: {
+    env: 'FW_REUSE_THRESHOLD',
+    schema: z.coerce
+      .number({ message: 'must be a number' })
+      .refine(Number.isFinite, 'must be a number')
+      .min(0, 'must be >= 0')
+      .max(255, 'must be <= 255')
+      .default(2),
+    doc:
+      'temporal reuse: a sampled frame whose grayscale thumbnail differs from the last computed frame by at most this much ' +
+      "(the largest 8x8 cell mean absolute difference, grey levels 0-255) gets that frame's result without running the models; 0 turns reuse off (jobs can also ask reuse=false)",
+  },
+  reuseMaxRun: {
+    env: 'FW_REUSE_MAX_RUN',
+    schema: env.int(300, 1, 1_000_000),
+    doc: 'temporal reuse: frames reused in a row at most; the next one is computed (and becomes the anchor) even if it looks the same',
   },
   publishWindow: {
     env: 'FW_EXTRACT_PUBLISH_WINDOW',

@@ -1,6 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { encodeFrameMessage, makeEvent, msgIds, WORK_SUBJECTS, type ExtractRequestV1, type InferRequestV1 } from '@framewire/contracts';
-import { checkVideoLimits, MediaToolkit, tooManyFramesWhileDecoding, type DecodedFrame, type SamplingRequest } from '@framewire/media';
+import {
+  encodeFrameMessage,
+  makeEvent,
+  msgIds,
+  WORK_SUBJECTS,
+  type ExtractRequestV1,
+  type FrameResultV1,
+  type InferRequestV1,
+} from '@framewire/contracts';
+import {
+  checkVideoLimits,
+  MediaToolkit,
+  ReuseTracker,
+  tooManyFramesWhileDecoding,
+  type DecodedFrame,
+  type ReuseDecision,
+  type SamplingRequest,
+} from '@framewire/media';
 import { Broker, CancellationRegistry, Consume, type HandlerContext } from '@framewire/messaging';
 import { Metrics } from '@framewire/observability';
 import { APP_CONFIG, LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
@@ -13,6 +29,16 @@ import { FlowControl } from './flow-control';
  * message per sampled frame, then tell the job's frame total. Redelivery is
  * safe: every publish is deduplicated by what it means, and every write
  * downstream is an upsert.
+ *
+ * Temporal reuse (FW_REUSE_THRESHOLD, the job's `reuse`): each sampled frame's
+ * small grayscale thumbnail is compared with the job's anchor, the last frame
+ * sent to the models (ReuseTracker in @framewire/media). A frame that looks
+ * the same skips inference: it goes straight to fw.work.persist as a result
+ * with `reused_from: <anchor>` and no result of its own, and the persister
+ * copies the anchor's result in whichever of the two lands first (see
+ * RESOLVE_REUSED in @framewire/persistence). Decisions depend only on the
+ * decoded frames, so a redelivered extraction makes the same ones, and both
+ * paths publish with the frame's persist/infer message ids.
  */
 @Injectable()
 export class ExtractService {
@@ -61,6 +87,11 @@ export class ExtractService {
       let decoded = 0;
       let sampled = 0;
       let lastIndex = -1;
+      let reused = 0;
+      const reuse = new ReuseTracker({
+        threshold: req.reuse === false ? 0 : this.config.reuseThreshold,
+        maxRun: this.config.reuseMaxRun,
+      });
       const window = new PublishWindow(this.config.publishWindow);
       const flow = new FlowControl(
         this.broker,
@@ -95,16 +126,26 @@ export class ExtractService {
       for await (const frame of frames) {
         if (sampled === frameCap) throw tooManyFramesWhileDecoding(frameCap, sampling);
         await flow.admit();
-        await window.add(this.publishFrame(req, frame).then((duplicate) => flow.published1(duplicate)));
+        const decision: ReuseDecision = reuse.enabled
+          ? reuse.decide(frame.index, await this.media.reuseThumbnail(frame.jpeg))
+          : { reuse: false, score: null };
+        const published = decision.reuse ? this.publishReused(req, frame, decision.anchor) : this.publishFrame(req, frame);
+        await window.add(published.then((duplicate) => flow.published1(duplicate)));
+        if (decision.reuse) reused++;
         sampled++;
         lastIndex = frame.index;
       }
       await window.drain();
       decoded = Math.max(decoded, lastIndex + 1);
       await this.broker.publishEvent(
-        makeEvent('extracted', req.job_id, { frames_total: sampled, frames_decoded: decoded, worker_id: this.workerId }),
+        makeEvent('extracted', req.job_id, {
+          frames_total: sampled,
+          frames_decoded: decoded,
+          frames_reused: reused,
+          worker_id: this.workerId,
+        }),
       );
-      this.logger.info({ frames_total: sampled, frames_decoded: decoded }, 'extracted');
+      this.logger.info({ frames_total: sampled, frames_decoded: decoded, frames_reused: reused }, 'extracted');
     } catch (err) {
       // A stopped (cancelled or failed) job's decode is stopped on purpose: the work is done, not failed.
       if (cancel.signal.aborted) {
@@ -146,6 +187,36 @@ export class ExtractService {
       inline && this.config.keepFrames ? store() : null,
     ]);
     if (!ack.duplicate) this.metrics.frameDone();
+    return ack.duplicate;
+  }
+
+  /**
+   * A reused frame: published to fw.work.persist (with the msg id inference would use for this frame's result),
+   * with no result, error or geometry of its own: the persister copies its anchor's. Its JPEG is still kept with
+   * FW_KEEP_FRAMES (GET /v1/jobs/{id}/frames/{index} serves every sampled frame); nothing else reads it.
+   */
+  private async publishReused(req: ExtractRequestV1, frame: DecodedFrame, anchor: number): Promise<boolean> {
+    const message: FrameResultV1 = {
+      v: 1,
+      job_id: req.job_id,
+      frame_index: frame.index,
+      pts_ms: frame.ptsMs,
+      result: null,
+      error: null,
+      timings_ms: {},
+      worker_id: this.workerId,
+      geometry: null,
+      reused_from: anchor,
+    };
+    const key = objectKeys.frameKey(req.job_id, frame.index);
+    const [ack] = await Promise.all([
+      this.broker.publishJson(WORK_SUBJECTS.persist, message, { msgId: msgIds.persist(req.job_id, frame.index), jobId: req.job_id }),
+      this.config.keepFrames ? this.store.put(key, frame.jpeg, { contentType: 'image/jpeg' }) : null,
+    ]);
+    if (!ack.duplicate) {
+      this.metrics.frameDone();
+      this.metrics.framesReused.inc();
+    }
     return ack.duplicate;
   }
 }

@@ -61,6 +61,7 @@ export class PersistService implements BeforeApplicationShutdown {
       timings_ms: p.timings_ms,
       worker_id: p.worker_id,
       geometry: p.geometry ?? null,
+      reused_from: p.reused_from ?? null,
     }));
     const progress = await this.results.upsertBatchWithProgress(rows);
     this.dropUnknown(items, progress);

@@ -7,6 +7,7 @@ const state: JobProjectionState = {
   frames_total: null,
   frames_done: 0,
   frames_failed: 0,
+  frames_reused: 0,
   error_code: null,
   error_message: null,
   started_at: new Date('2026-01-01T00:00:00Z'),

@@ -13,6 +13,7 @@ const pending: JobProjectionState = {
   frames_total: null,
   frames_done: 0,
   frames_failed: 0,
+  frames_reused: 0,
   error_code: null,
   error_message: null,
   started_at: null,

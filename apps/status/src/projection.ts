@@ -57,6 +57,8 @@ export function projectEvent(state: JobProjectionState, event: JobEvent, counts:
     case 'extracted':
       markStarted();
       if (state.frames_total === null) patch.frames_total = event.frames_total;
+      // Reported with the total, by the same extraction (a redelivered one decides the same frames).
+      if (event.frames_reused !== undefined && event.frames_reused !== state.frames_reused) patch.frames_reused = event.frames_reused;
       if (state.extracted_at === null || at < state.extracted_at) patch.extracted_at = at;
       takeCounts();
       break;

@@ -1,4 +1,4 @@
-import { eventSubject, jobEventSchema, JOB_EVENT_TYPES, makeEvent, msgIds, submitParamsSchema } from './index';
+import { eventSubject, frameResultV1, jobEventSchema, JOB_EVENT_TYPES, makeEvent, msgIds, submitParamsSchema } from './index';
 
 const JOB = '0b7e6f3e-4a53-4c38-9a4b-1f2d3c4e5f60';
 
@@ -45,6 +45,7 @@ describe('contracts', () => {
         start_ms: null,
         end_ms: null,
         callback_url: null,
+        reuse: true,
       },
     ],
     [
@@ -59,6 +60,7 @@ describe('contracts', () => {
         start_ms: null,
         end_ms: null,
         callback_url: 'https://hooks.example.com/fw?k=1',
+        reuse: true,
       },
     ],
     [
@@ -73,6 +75,7 @@ describe('contracts', () => {
         start_ms: 0,
         end_ms: 1500,
         callback_url: null,
+        reuse: true,
       },
     ],
     [
@@ -87,6 +90,22 @@ describe('contracts', () => {
         start_ms: 60000,
         end_ms: null,
         callback_url: null,
+        reuse: true,
+      },
+    ],
+    [
+      { pipeline_id: 'ocr', reuse: 'false' },
+      {
+        pipeline_id: 'ocr',
+        frame_stride: 1,
+        max_frames: null,
+        client_tag: null,
+        retention_days: null,
+        sample_fps: null,
+        start_ms: null,
+        end_ms: null,
+        callback_url: null,
+        reuse: false,
       },
     ],
   ])('parses submit parameters %j', (input, expected) => {
@@ -116,9 +135,30 @@ describe('contracts', () => {
     [{ pipeline_id: 'ocr', callback_url: 'file:///etc/passwd' }, /callback_url must be an http or https URL/],
     [{ pipeline_id: 'ocr', callback_url: 'https://u:p@hooks.example.com/' }, /must not carry credentials/],
     [{ pipeline_id: 'ocr', callback_url: `https://hooks.example.com/${'x'.repeat(2048)}` }, /at most 2048/],
+    [{ pipeline_id: 'ocr', reuse: 'maybe' }, /reuse must be true or false/],
   ])('refuses submit parameters %j', (input, message) => {
     const r = submitParamsSchema.safeParse(input);
     expect(r.success).toBe(false);
     expect(r.error?.issues.map((i) => i.message).join('; ')).toMatch(message);
+  });
+});
+
+describe('frame results', () => {
+  const base = {
+    v: 1,
+    job_id: '0b7e6f3e-4a53-4c38-9a4b-1f2d3c4e5f60',
+    pts_ms: 0,
+    result: null,
+    error: null,
+    timings_ms: {},
+    worker_id: 'x',
+  };
+
+  it('take reused_from only of an earlier frame; older messages have none', () => {
+    expect(frameResultV1.safeParse({ ...base, frame_index: 3, reused_from: 0 }).success).toBe(true);
+    expect(frameResultV1.safeParse({ ...base, frame_index: 3 }).success).toBe(true);
+    expect(frameResultV1.safeParse({ ...base, frame_index: 3, reused_from: 3 }).error?.issues[0]?.message).toBe(
+      'reused_from must be an earlier frame_index',
+    );
   });
 });

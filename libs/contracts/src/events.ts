@@ -39,6 +39,8 @@ export const extractedEvent = z.object({
   type: z.literal('extracted'),
   frames_total: z.number().int().nonnegative(),
   frames_decoded: z.number().int().nonnegative(),
+  /** Of frames_total, those whose result is reused from an earlier frame (temporal reuse); absent in older events: 0. */
+  frames_reused: z.number().int().nonnegative().optional(),
 });
 
 /**

@@ -119,6 +119,15 @@ export const submitParamsSchema = z
     end_ms: rangeMsSchema('end_ms'),
     /** Where the job's terminal states are POSTed (webhooks); null: none. */
     callback_url: callbackUrlSchema.nullable().default(null),
+    /**
+     * Temporal reuse: a sampled frame that looks the same as the job's last
+     * computed frame gets that frame's result instead of running the models
+     * (FW_REUSE_THRESHOLD). false: every sampled frame goes to the models.
+     * Multipart fields are text: "true" / "false".
+     */
+    reuse: z
+      .preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ message: 'reuse must be true or false' }))
+      .default(true),
   })
   .superRefine((p, ctx) => {
     if (p.sample_fps !== null && p.frame_stride !== 1) {

@@ -22,6 +22,8 @@ export const extractRequestV1 = z.object({
    * it. Absent in messages queued before it existed: the extractor probes.
    */
   video: videoMetadataSchema.optional(),
+  /** Temporal reuse allowed (the job's `reuse`); absent in messages queued before it existed: allowed. */
+  reuse: z.boolean().optional(),
 });
 export type ExtractRequestV1 = z.infer<typeof extractRequestV1>;
 
@@ -56,18 +58,30 @@ export const inferRequestV1 = z.object({
 export type InferRequestV1 = z.infer<typeof inferRequestV1>;
 
 /** fw.work.persist — one frame's outcome. `result` is the pipeline's JSON output, never image bytes. */
-export const frameResultV1 = z.object({
-  v: z.literal(1),
-  job_id: jobIdSchema,
-  frame_index: z.number().int().nonnegative(),
-  pts_ms: z.number().nonnegative(),
-  result: z.unknown().nullable(),
-  error: z.string().nullable(),
-  timings_ms: z.record(z.string(), z.number().nonnegative()),
-  worker_id: z.string(),
-  /** The analysed and source sizes; `result`'s boxes are already in source pixels. Absent in older messages. */
-  geometry: frameGeometrySchema.nullable().optional(),
-});
+export const frameResultV1 = z
+  .object({
+    v: z.literal(1),
+    job_id: jobIdSchema,
+    frame_index: z.number().int().nonnegative(),
+    pts_ms: z.number().nonnegative(),
+    result: z.unknown().nullable(),
+    error: z.string().nullable(),
+    timings_ms: z.record(z.string(), z.number().nonnegative()),
+    worker_id: z.string(),
+    /** The analysed and source sizes; `result`'s boxes are already in source pixels. Absent in older messages. */
+    geometry: frameGeometrySchema.nullable().optional(),
+    /**
+     * Temporal reuse: the extractor found this frame the same as the job's
+     * earlier frame `reused_from` (its anchor) and sent it here without running
+     * the models; `result` and `error` are null and the persister copies the
+     * anchor's in. Absent or null: computed.
+     */
+    reused_from: z.number().int().nonnegative().nullable().optional(),
+  })
+  .refine((r) => r.reused_from === null || r.reused_from === undefined || r.reused_from < r.frame_index, {
+    message: 'reused_from must be an earlier frame_index',
+    path: ['reused_from'],
+  });
 export type FrameResultV1 = z.infer<typeof frameResultV1>;
 
 /**

@@ -47,4 +47,14 @@ export {
   tooManyFramesWhileDecoding,
 } from './limits';
 export { DECODER_CONFIG, FRAME_PIXELS_8K, SIX_HOURS_MS, VIDEO_LIMITS_CONFIG } from './limits-config';
+export {
+  BLOCK,
+  THUMB_WIDTH,
+  type ReuseDecision,
+  type ReusePolicy,
+  ReuseTracker,
+  type Thumbnail,
+  frameDifference,
+  reuseThumbnail,
+} from './reuse';
 export { type MediaToolkitOptions, MediaToolkit, readHead } from './toolkit';

@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import type { VideoMetadata } from '@framewire/contracts';
 import { type DecodedFrame, type DecodeOptions, decodeFrames } from './decode';
 import { type ProbeOptions, probeVideo } from './probe';
+import { type Thumbnail, reuseThumbnail } from './reuse';
 import { type ContainerName, SNIFF_HEAD_BYTES, sniffContainer } from './sniff';
 
 export interface MediaToolkitOptions {
@@ -34,6 +35,11 @@ export class MediaToolkit {
 
   decodeFrames(path: string, opts: DecodeOptions): AsyncGenerator<DecodedFrame, void, undefined> {
     return decodeFrames(path, { ...withDefined({ ffmpegPath: this.options.ffmpegPath }), ...opts });
+  }
+
+  /** The small grayscale thumbnail temporal reuse compares frames by (see reuse.ts). */
+  reuseThumbnail(jpeg: Uint8Array): Promise<Thumbnail> {
+    return reuseThumbnail(jpeg);
   }
 
   sniffContainer(head: Uint8Array): ContainerName | null {

@@ -48,6 +48,7 @@ export class Metrics {
   readonly inFlight: Gauge<'consumer'>;
   readonly framesProcessed: Counter;
   readonly framesFailed: Counter;
+  readonly framesReused: Counter;
   readonly jobsProcessed: Counter;
   readonly jobsFailed: Counter;
   readonly nodeSeconds: Histogram<'pipeline' | 'node'>;
@@ -94,6 +95,11 @@ export class Metrics {
     });
     this.framesProcessed = new Counter({ name: 'framewire_frames_processed_total', help: 'Frames this replica finished', registers });
     this.framesFailed = new Counter({ name: 'framewire_frames_failed_total', help: 'Frames this replica gave up on', registers });
+    this.framesReused = new Counter({
+      name: 'framewire_frames_reused_total',
+      help: 'Sampled frames the extractor sent without running the models: the same as their anchor frame (temporal reuse)',
+      registers,
+    });
     this.jobsProcessed = new Counter({
       name: 'framewire_jobs_processed_total',
       help: 'Distinct jobs this replica did work for',

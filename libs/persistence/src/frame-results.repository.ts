@@ -27,7 +27,7 @@ const FRAME_MS = (timings: string) =>
   `(SELECT coalesce(sum(t."value"::float8), 0) FROM jsonb_each(${timings}) t WHERE jsonb_typeof(t."value") = 'number')`;
 
 /** The row columns of an upsert's source, in the table's order. */
-const ROW_COLUMNS = '"job_id", "frame_index", "pts_ms", "result", "error", "timings_ms", "worker_id", "geometry"';
+const ROW_COLUMNS = '"job_id", "frame_index", "pts_ms", "result", "error", "timings_ms", "worker_id", "geometry", "reused_from"';
 /**
  * The batch as rows: $1 is one JSON array of row objects (rowsParam), a JSON
  * null field (or a missing one) is SQL NULL. One parameter serialised with one
@@ -35,7 +35,10 @@ const ROW_COLUMNS = '"job_id", "frame_index", "pts_ms", "result", "error", "timi
  * into an array literal and Postgres parse it twice (array, then jsonb).
  */
 const ROWS_FROM_JSON =
-  'jsonb_to_recordset($1::jsonb) AS i("job_id" uuid, "frame_index" int, "pts_ms" float8, "result" jsonb, "error" text, "timings_ms" jsonb, "worker_id" text, "geometry" jsonb)';
+  'jsonb_to_recordset($1::jsonb) AS i("job_id" uuid, "frame_index" int, "pts_ms" float8, "result" jsonb, "error" text, "timings_ms" jsonb, "worker_id" text, "geometry" jsonb, "reused_from" int)';
+/** What is inserted: the source's columns, and a reused row is pending until its anchor's result is copied in (resolveReused). */
+const INSERT_COLUMNS = `${ROW_COLUMNS}, "reuse_pending"`;
+const INSERT_VALUES = `${ROW_COLUMNS}, "reused_from" IS NOT NULL`;
 
 /**
  * Write the rows of `source` on (job_id, frame_index). On conflict the newer
@@ -43,7 +46,7 @@ const ROWS_FROM_JSON =
  * redelivered frame whose rerun failed keeps its result.
  */
 const UPSERT_FROM = (source: string) => `
-  INSERT INTO "frame_results" AS fr (${ROW_COLUMNS})
+  INSERT INTO "frame_results" AS fr (${INSERT_COLUMNS})
   ${source}
   ON CONFLICT ("job_id", "frame_index") DO UPDATE SET
     "pts_ms" = EXCLUDED."pts_ms",
@@ -52,10 +55,12 @@ const UPSERT_FROM = (source: string) => `
     "timings_ms" = EXCLUDED."timings_ms",
     "worker_id" = EXCLUDED."worker_id",
     "geometry" = EXCLUDED."geometry",
+    "reused_from" = EXCLUDED."reused_from",
+    "reuse_pending" = EXCLUDED."reuse_pending",
     "updated_at" = now()
   WHERE EXCLUDED."error" IS NULL OR fr."error" IS NOT NULL`;
 
-const UPSERT_ROWS = UPSERT_FROM(`SELECT ${ROW_COLUMNS} FROM ${ROWS_FROM_JSON}`);
+const UPSERT_ROWS = UPSERT_FROM(`SELECT ${INSERT_VALUES} FROM ${ROWS_FROM_JSON}`);
 
 /**
  * The same upsert, which in the same statement keeps jobs.inference_ms equal
@@ -71,7 +76,7 @@ const UPSERT_ROWS_TIMED = `
   ), "old" AS (
     SELECT fr."job_id", fr."frame_index", fr."timings_ms"
     FROM "frame_results" fr JOIN "input" i ON fr."job_id" = i."job_id" AND fr."frame_index" = i."frame_index"
-  ), "up" AS (${UPSERT_FROM(`SELECT ${ROW_COLUMNS} FROM "input"`)}
+  ), "up" AS (${UPSERT_FROM(`SELECT ${INSERT_VALUES} FROM "input"`)}
     RETURNING fr."job_id", fr."frame_index", fr."timings_ms"
   ), "delta" AS (
     SELECT up."job_id", sum(${FRAME_MS('up."timings_ms"')} - coalesce(${FRAME_MS('old."timings_ms"')}, 0)) AS "ms"
@@ -119,8 +124,44 @@ function rowsParam(rows: readonly FrameResultInput[]): string {
       timings_ms: r.timings_ms,
       worker_id: r.worker_id,
       geometry: r.geometry ?? null,
+      reused_from: r.reused_from ?? null,
     })),
   );
+}
+
+/**
+ * Temporal reuse, order-independent: a reused row carries its anchor's
+ * result, error and geometry. The extractor sends a reused frame straight to
+ * the persister, usually before the models have finished its anchor, so
+ * either row may land first, in any batch, on any replica. After every
+ * upsert, in the same transaction and under the job row locks that serialise
+ * one job's writers, this statement copies the anchor into:
+ * - the reused rows just written whose anchor is stored (and not itself pending), and
+ * - the reused rows of the anchors just written (a rerun anchor updates them too).
+ * Whichever of the two rows commits second therefore sees the first and fills
+ * the reused one: nothing waits, nothing is retried, a redelivery rewrites the
+ * same values. Until then a reused row is `reuse_pending` and counts as
+ * neither done nor failed, so a job cannot complete before every reused row
+ * is filled (its anchor is one of its frames and must land first).
+ */
+const RESOLVE_REUSED = `
+  WITH "k" AS (
+    SELECT * FROM unnest($1::uuid[], $2::int[]) AS k("job_id", "frame_index")
+  ), "pairs" AS (
+    SELECT r."job_id", r."frame_index", a."result", a."error", a."geometry"
+    FROM "k" JOIN "frame_results" r ON r."job_id" = k."job_id" AND r."frame_index" = k."frame_index"
+    JOIN "frame_results" a ON a."job_id" = r."job_id" AND a."frame_index" = r."reused_from" AND NOT a."reuse_pending"
+    UNION ALL
+    SELECT r."job_id", r."frame_index", a."result", a."error", a."geometry"
+    FROM "k" JOIN "frame_results" a ON a."job_id" = k."job_id" AND a."frame_index" = k."frame_index" AND NOT a."reuse_pending"
+    JOIN "frame_results" r ON r."job_id" = a."job_id" AND r."reused_from" = a."frame_index"
+  )
+  UPDATE "frame_results" fr SET
+    "result" = p."result", "error" = p."error", "geometry" = p."geometry", "reuse_pending" = false, "updated_at" = now()
+  FROM "pairs" p WHERE fr."job_id" = p."job_id" AND fr."frame_index" = p."frame_index"`;
+
+async function resolveReused(sql: Sql, rows: readonly FrameResultInput[]): Promise<void> {
+  await sql.query(RESOLVE_REUSED, [rows.map((r) => r.job_id), rows.map((r) => r.frame_index)]);
 }
 
 async function upsertRows(sql: Sql, rows: readonly FrameResultInput[]): Promise<number> {
@@ -149,10 +190,12 @@ export class FrameResultsRepository {
 
   /**
    * Idempotent batch upsert on (job_id, frame_index): one
-   * INSERT ... SELECT FROM jsonb_to_recordset($1) ON CONFLICT DO UPDATE
-   * statement (per chunk of UPSERT_CHUNK_ROWS). Returns the rows inserted or
-   * updated. Rows only: it takes no job row lock and leaves jobs.inference_ms
-   * alone (the persister writes with upsertBatchWithProgress, which keeps it).
+   * INSERT ... SELECT FROM jsonb_to_recordset($1) ON CONFLICT DO UPDATE statement (per
+   * chunk of UPSERT_CHUNK_ROWS). Returns the rows inserted or updated. Rows
+   * only: it takes no job row lock and leaves jobs.inference_ms alone (the
+   * persister writes with upsertBatchWithProgress, which keeps it). Nor does
+   * it fill reused rows from their anchors (RESOLVE_REUSED needs the job row
+   * locks): rows written here are taken as they are.
    *
    * History: unnest() of 8 per-column arrays beat a multi-row VALUES list
    * (500 rows: ~16 ms against ~20 ms, local Postgres 15; a constant statement
@@ -196,6 +239,9 @@ export class FrameResultsRepository {
       for (let i = 0; i < rowsOfKnown.length; i += UPSERT_CHUNK_ROWS) {
         await upsertRowsTimed(sql, rowsOfKnown.slice(i, i + UPSERT_CHUNK_ROWS));
       }
+      for (let i = 0; i < rowsOfKnown.length; i += UPSERT_CHUNK_ROWS) {
+        await resolveReused(sql, rowsOfKnown.slice(i, i + UPSERT_CHUNK_ROWS));
+      }
       const counts = await countFramesOf(
         sql,
         locked.map((j) => j.id),
@@ -220,8 +266,9 @@ export class FrameResultsRepository {
       throw new DomainError('INVALID_ARGUMENT', 'afterFrameIndex must be an integer');
     }
     return withConnection(this.ds, async (sql) => {
+      // A reused row still waiting for its anchor's result is not shown yet (it has none).
       const { rows } = await sql.query(
-        `SELECT * FROM "frame_results" WHERE "job_id" = $1 AND "frame_index" > $2
+        `SELECT * FROM "frame_results" WHERE "job_id" = $1 AND "frame_index" > $2 AND NOT "reuse_pending"
          ORDER BY "frame_index" LIMIT $3`,
         [jobId, after, limit + 1],
       );
@@ -231,7 +278,7 @@ export class FrameResultsRepository {
     });
   }
 
-  /** done = rows without an error, failed = rows with one. */
+  /** done = rows without an error, failed = rows with one; a reused row waiting for its anchor is neither. */
   async counts(jobId: string): Promise<FrameCounts> {
     if (!UUID_ANY_CASE.test(jobId)) return { done: 0, failed: 0 };
     return withConnection(this.ds, (sql) => countFrames(sql, jobId));
@@ -241,7 +288,7 @@ export class FrameResultsRepository {
 /** Shared with withLockedJob. */
 export async function countFrames(sql: Sql, jobId: string): Promise<FrameCounts> {
   const { rows } = await sql.query<{ done: number; failed: number }>(
-    `SELECT count(*) FILTER (WHERE "error" IS NULL)::int AS "done",
+    `SELECT count(*) FILTER (WHERE "error" IS NULL AND NOT "reuse_pending")::int AS "done",
             count(*) FILTER (WHERE "error" IS NOT NULL)::int AS "failed"
      FROM "frame_results" WHERE "job_id" = $1`,
     [jobId],
@@ -256,7 +303,7 @@ async function countFramesOf(sql: Sql, jobIds: readonly string[]): Promise<Map<s
   if (jobIds.length === 0) return out;
   const { rows } = await sql.query<{ job_id: string; done: number; failed: number }>(
     `SELECT "job_id",
-            count(*) FILTER (WHERE "error" IS NULL)::int AS "done",
+            count(*) FILTER (WHERE "error" IS NULL AND NOT "reuse_pending")::int AS "done",
             count(*) FILTER (WHERE "error" IS NOT NULL)::int AS "failed"
      FROM "frame_results" WHERE "job_id" = ANY($1::uuid[]) GROUP BY "job_id"`,
     [jobIds],

@@ -59,8 +59,8 @@ export class JobsRepository {
         inserted = await sql.query(
           `INSERT INTO "jobs" ("id", "status", "pipeline_id", "pipeline_version", "models", "input_key",
              "input_size", "input_sha256", "frame_stride", "max_frames", "idempotency_key", "client_tag", "retention_days",
-             "sample_fps", "start_ms", "end_ms", "callback_url")
-           VALUES ($1, 'pending', $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+             "sample_fps", "start_ms", "end_ms", "callback_url", "reuse")
+           VALUES ($1, 'pending', $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
            ON CONFLICT ("idempotency_key") WHERE "idempotency_key" IS NOT NULL DO NOTHING
            RETURNING *`,
           [
@@ -80,6 +80,7 @@ export class JobsRepository {
             input.start_ms ?? null,
             input.end_ms ?? null,
             input.callback_url ?? null,
+            input.reuse ?? true,
           ],
         );
       } catch (err) {

@@ -14,6 +14,7 @@ export interface JobProjectionState {
   frames_total: number | null;
   frames_done: number;
   frames_failed: number;
+  frames_reused: number;
   error_code: ErrorCode | null;
   error_message: string | null;
   started_at: Date | null;
@@ -43,6 +44,7 @@ const SCALAR_COLUMNS = [
   'frames_total',
   'frames_done',
   'frames_failed',
+  'frames_reused',
   'error_code',
   'error_message',
   'started_at',

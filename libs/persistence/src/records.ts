@@ -33,6 +33,9 @@ export interface JobRecord {
   frames_total: number | null;
   frames_done: number;
   frames_failed: number;
+  /** Whether temporal reuse was allowed; frames_reused: sampled frames whose result was reused (known once extracted). */
+  reuse: boolean;
+  frames_reused: number;
   /** Pipeline time of the stored frame results (the sum of their timings_ms), in ms; 0 before the first. */
   inference_ms: number;
   error_code: ErrorCode | null;
@@ -62,6 +65,8 @@ export interface CreateJobInput {
   frame_stride: number;
   max_frames: number | null;
   sample_fps?: number | null;
+  /** Temporal reuse allowed (default true). */
+  reuse?: boolean;
   start_ms?: number | null;
   end_ms?: number | null;
   idempotency_key?: string | null;
@@ -120,10 +125,17 @@ export interface FrameResultInput {
   worker_id: string;
   /** The analysed and source sizes (`result` is in source pixels); null or absent when unknown (older messages). */
   geometry?: FrameGeometry | null;
+  /**
+   * Temporal reuse: the anchor frame whose result this frame carries (the
+   * models did not run on it). Written with no result of its own; the anchor's
+   * result, error and geometry are copied in when both rows exist.
+   */
+  reused_from?: number | null;
 }
 
 export interface FrameResultRecord extends FrameResultInput {
   geometry: FrameGeometry | null;
+  reused_from: number | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -235,6 +247,8 @@ export function toJobRecord(row: Row): JobRecord {
     frames_total: numOrNull(row.frames_total),
     frames_done: num(row.frames_done),
     frames_failed: num(row.frames_failed),
+    reuse: row.reuse === undefined || row.reuse === null ? true : row.reuse === true,
+    frames_reused: row.frames_reused === undefined || row.frames_reused === null ? 0 : num(row.frames_reused),
     inference_ms: row.inference_ms === undefined || row.inference_ms === null ? 0 : num(row.inference_ms),
     error_code: errorCode === null ? null : ERROR_CODE_SET.has(errorCode) ? (errorCode as ErrorCode) : 'INTERNAL',
     error_message: strOrNull(row.error_message),
@@ -260,6 +274,7 @@ export function toFrameResultRecord(row: Row): FrameResultRecord {
     timings_ms: (row.timings_ms ?? {}) as Record<string, number>,
     worker_id: str(row.worker_id),
     geometry: (row.geometry ?? null) as FrameGeometry | null,
+    reused_from: numOrNull(row.reused_from),
     created_at: dateOrNull(row.created_at) as Date,
     updated_at: dateOrNull(row.updated_at) as Date,
   };

@@ -76,6 +76,7 @@ describe('gRPC message mapping', () => {
       timings_ms: { detect: 12.5 },
       worker_id: 'w',
       geometry: { analysed: { width: 1920, height: 1080 }, source: { width: 3840, height: 2160 } },
+      reused_from: null,
       created_at: new Date(),
       updated_at: new Date(),
     };

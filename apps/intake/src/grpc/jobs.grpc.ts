@@ -147,6 +147,7 @@ export class JobsGrpcHandlers {
         start_ms: p.startMs === undefined ? undefined : String(p.startMs),
         end_ms: p.endMs === undefined ? undefined : String(p.endMs),
         callback_url: p.callbackUrl,
+        reuse: p.reuse === undefined ? undefined : String(p.reuse),
       };
       const { job } = await this.submitter.submitChunks(fields, chunksOf(messages, cancelled.signal), {
         idempotencyKey: p.idempotencyKey ?? null,

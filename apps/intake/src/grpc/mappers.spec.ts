@@ -62,6 +62,7 @@ function record(result: Record<string, unknown> | null): FrameResultRecord {
     timings_ms: {},
     worker_id: 'w',
     geometry: null,
+    reused_from: null,
     created_at: new Date(),
     updated_at: new Date(),
   };

@@ -66,6 +66,7 @@ export function jobMessage(job: JobRecord): Job {
     startMs: job.start_ms ?? undefined,
     endMs: job.end_ms ?? undefined,
     callbackUrl: job.callback_url ?? undefined,
+    reuse: job.reuse,
   };
 }
 
@@ -83,6 +84,7 @@ export function jobMetricsMessage(job: JobRecord): JobMetrics {
     frameCount: m.frame_count ?? undefined,
     framesDone: m.frames_done,
     framesFailed: m.frames_failed,
+    framesReused: m.frames_reused,
     errorCode: m.error?.code,
     errorMessage: m.error?.message ?? undefined,
   };
@@ -130,6 +132,7 @@ export function frameResultMessage(r: FrameResultRecord): FrameResult {
     error: r.error ?? undefined,
     timingsMs: r.timings_ms,
     geometry: r.geometry ?? undefined,
+    reusedFrom: r.reused_from ?? undefined,
     outputs: Object.fromEntries(Object.entries(result ?? {}).map(([node, value]) => [node, nodeOutputMessage(value)])),
   };
 }
@@ -275,7 +278,10 @@ function eventDetail(event: DomainEvent): JobEvent['detail'] {
     case 'extracting':
       return { $case: 'extracting', extracting: { video: videoMessage(event.video) } };
     case 'extracted':
-      return { $case: 'extracted', extracted: { framesTotal: event.frames_total, framesDecoded: event.frames_decoded } };
+      return {
+        $case: 'extracted',
+        extracted: { framesTotal: event.frames_total, framesDecoded: event.frames_decoded, framesReused: event.frames_reused ?? 0 },
+      };
     case 'frames':
       return {
         $case: 'frames',

@@ -33,6 +33,8 @@ const job: JobRecord = {
   frames_total: 5,
   frames_done: 5,
   frames_failed: 0,
+  reuse: true,
+  frames_reused: 0,
   inference_ms: 412.5,
   error_code: null,
   error_message: null,
@@ -93,6 +95,7 @@ describe('OpenAPI schemas', () => {
       timings_ms: {},
       worker_id: 'w',
       geometry: { analysed: { width: 1920, height: 1080 }, source: { width: 3840, height: 2160 } },
+      reused_from: null,
       created_at: new Date(),
       updated_at: new Date(),
     };
@@ -155,7 +158,17 @@ describe('OpenAPI schemas', () => {
       scalar: 3,
     };
     const geometry = { analysed: { width: 320, height: 240 }, source: { width: 320, height: 240 } };
-    const row = { job_id: job.id, frame_index: 0, pts_ms: 0, result, error: null, timings_ms: {}, worker_id: 'w', geometry };
+    const row = {
+      job_id: job.id,
+      frame_index: 0,
+      pts_ms: 0,
+      result,
+      error: null,
+      timings_ms: {},
+      worker_id: 'w',
+      geometry,
+      reused_from: null,
+    };
     const view = resultView({ ...row, created_at: new Date(), updated_at: new Date() });
     expect(frameResultSchema.strict().parse(view)).toEqual(view);
     // Each built-in output is its own shape (not only the free-form one that takes anything).

@@ -50,13 +50,23 @@ const jobMetricsShape = {
   queue_ms: ms('created → started (waiting for an extractor)'),
   extraction_ms: ms('started → extracted (probing, decoding and sampling)'),
   inference_ms: z.number().nonnegative().describe('pipeline time of the stored frames: the sum of their timings_ms, in ms'),
-  mean_frame_ms: z.number().nonnegative().nullable().describe('inference_ms per stored frame; null before the first'),
+  mean_frame_ms: z
+    .number()
+    .nonnegative()
+    .nullable()
+    .describe('inference_ms per stored frame the models ran on (not reused ones); null before the first'),
   processing_ms: ms('started → finished'),
   end_to_end_ms: ms('created → finished'),
   frames_per_second: z.number().nonnegative().nullable().describe('frames done per second of processing; null until finished'),
   frame_count: z.number().int().nullable().describe('sampled frames (frames_total); null until extraction has ended'),
   frames_done: z.number().int(),
   frames_failed: z.number().int(),
+  frames_reused: z
+    .number()
+    .int()
+    .describe(
+      'of frame_count, frames whose result was reused from an earlier, identical-looking frame (temporal reuse); 0 until extracted',
+    ),
   error: jobErrorSchema.nullable(),
 };
 
@@ -97,6 +107,7 @@ export const jobSchema = z
       sample_fps: z.number().nullable().describe('frames per second of video time; null: sampled by frame_stride'),
       start_ms: z.number().int().nullable().describe('start of the range analysed (inclusive, by frame pts); null: the start'),
       end_ms: z.number().int().nullable().describe('end of the range analysed (exclusive, by frame pts); null: the end'),
+      reuse: z.boolean().describe('temporal reuse allowed (submit reuse=false: every sampled frame runs the models)'),
     }),
     input: z.object({ size: z.number().int(), sha256: z.string() }),
     video: videoSchema.nullable(),
@@ -199,6 +210,13 @@ export const frameResultSchema = z
     geometry: frameGeometryDocSchema
       .nullable()
       .describe('null for results stored before Framewire recorded it (their boxes are in analysed-frame pixels)'),
+    reused_from: z
+      .number()
+      .int()
+      .nullable()
+      .describe(
+        "temporal reuse: the earlier frame this one looked the same as; its result, error and geometry are that frame's and the models did not run (timings_ms is empty). null: computed",
+      ),
   })
   .register(apiSchemas, { id: 'FrameResult' });
 

@@ -42,6 +42,12 @@ export const ApiSubmitBody = (): MethodDecorator =>
             maximum: 36500,
             description: 'days the job is kept once finished (0: removed at the next sweep); default FW_RETENTION_DAYS',
           },
+          reuse: {
+            type: 'boolean',
+            default: true,
+            description:
+              'temporal reuse: a sampled frame that looks the same as the last computed one gets its result without running the models (results show reused_from); false: every frame runs them',
+          },
           callback_url: {
             type: 'string',
             format: 'uri',

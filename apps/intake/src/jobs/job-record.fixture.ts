@@ -22,6 +22,8 @@ export function jobRecord(over: Partial<JobRecord> = {}): JobRecord {
     frames_total: null,
     frames_done: 0,
     frames_failed: 0,
+    reuse: true,
+    frames_reused: 0,
     inference_ms: 0,
     error_code: null,
     error_message: null,

@@ -47,6 +47,7 @@ export function submitMessages(job: JobRecord, traceId: string, video?: VideoMet
     start_ms: job.start_ms,
     end_ms: job.end_ms,
     ...(video ? { video } : {}),
+    reuse: job.reuse,
   };
   return [
     { subject: eventSubject(job.id, event.type), msg_id: msgIds.event(job.id, event.type), payload: json(event), headers },

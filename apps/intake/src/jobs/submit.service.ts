@@ -106,6 +106,7 @@ export class SubmitService {
       start_ms: fields.start_ms,
       end_ms: fields.end_ms,
       callback_url: fields.callback_url,
+      reuse: fields.reuse,
     });
     if (!parsed.success) {
       const errors = parsed.error.issues.map(
@@ -195,6 +196,7 @@ export class SubmitService {
           start_ms: params.start_ms,
           end_ms: params.end_ms,
           callback_url: params.callback_url,
+          reuse: params.reuse,
         },
         (job) => submitMessages(job, traceId, video),
       );
@@ -242,6 +244,7 @@ const KNOWN_FIELDS = new Set([
   'start_ms',
   'end_ms',
   'callback_url',
+  'reuse',
 ]);
 
 /**
@@ -285,6 +288,7 @@ export function sameRequestOrConflict(job: JobRecord, params: SubmitParams, sha2
   if (job.start_ms !== params.start_ms) differs.push('start_ms');
   if (job.end_ms !== params.end_ms) differs.push('end_ms');
   if (job.callback_url !== params.callback_url) differs.push('callback_url');
+  if (job.reuse !== params.reuse) differs.push('reuse');
   if (job.input_sha256 !== sha256) differs.push('file');
   if (differs.length > 0) {
     throw new DomainError('CONFLICT', `Idempotency-Key was already used for a different request (differs in: ${differs.join(', ')})`);

@@ -62,6 +62,7 @@ describe('job views', () => {
       frame_count: 10,
       frames_done: 9,
       frames_failed: 1,
+      frames_reused: 0,
       error: null,
     });
     expect(jobView(done).metrics).toEqual(jobMetrics(done));

@@ -15,6 +15,7 @@ export function jobView(job: JobRecord) {
       sample_fps: job.sample_fps,
       start_ms: job.start_ms,
       end_ms: job.end_ms,
+      reuse: job.reuse,
     },
     input: { size: job.input_size, sha256: job.input_sha256 },
     video: job.video,
@@ -72,6 +73,7 @@ export function jobDetailView(job: JobRecord, deliveries: WebhookDeliveryRecord[
  *   queue_ms       created → started (the extractor took it)
  *   extraction_ms  started → extracted (decoding and sampling ended)
  *   inference_ms   the pipeline time of its stored frames (sum of their timings_ms); 0 before the first
+ *   mean_frame_ms  inference_ms per frame the models ran on (reused frames ran none)
  *   processing_ms  started → finished
  *   end_to_end_ms  created → finished
  * frames_per_second is frames done per second of processing (null until finished,
@@ -81,17 +83,20 @@ export function jobMetrics(job: JobRecord) {
   const between = (from: Date | null, to: Date | null) => (from && to ? Math.max(0, to.getTime() - from.getTime()) : null);
   const processing = between(job.started_at, job.finished_at);
   const frames = job.frames_done + job.frames_failed;
+  // Reused frames ran no model (their timings are empty): the mean is over the frames the models ran on.
+  const computed = Math.max(0, frames - job.frames_reused);
   return {
     queue_ms: between(job.created_at, job.started_at),
     extraction_ms: between(job.started_at, job.extracted_at),
     inference_ms: round3(job.inference_ms),
-    mean_frame_ms: frames > 0 ? round3(job.inference_ms / frames) : null,
+    mean_frame_ms: computed > 0 ? round3(job.inference_ms / computed) : null,
     processing_ms: processing,
     end_to_end_ms: between(job.created_at, job.finished_at),
     frames_per_second: processing ? round3(job.frames_done / (processing / 1000)) : null,
     frame_count: job.frames_total,
     frames_done: job.frames_done,
     frames_failed: job.frames_failed,
+    frames_reused: job.frames_reused,
     error: job.error_code ? { code: job.error_code, message: job.error_message } : null,
   };
 }
@@ -114,7 +119,15 @@ export function progressFraction(job: Pick<JobRecord, 'status' | 'frames_total' 
 }
 
 export function resultView(r: FrameResultRecord) {
-  return { frame_index: r.frame_index, pts_ms: r.pts_ms, result: r.result, error: r.error, timings_ms: r.timings_ms, geometry: r.geometry };
+  return {
+    frame_index: r.frame_index,
+    pts_ms: r.pts_ms,
+    result: r.result,
+    error: r.error,
+    timings_ms: r.timings_ms,
+    geometry: r.geometry,
+    reused_from: r.reused_from,
+  };
 }
 
 /** The original system knew four statuses; a cancelled job reads as failed there. */

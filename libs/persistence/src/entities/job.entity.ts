@@ -53,6 +53,14 @@ export class JobEntity {
   @Column({ name: 'max_frames', type: 'integer', nullable: true })
   maxFrames!: number | null;
 
+  /** Temporal reuse allowed for this job (submit `reuse: false` turns it off). */
+  @Column({ name: 'reuse', type: 'boolean', default: true })
+  reuse!: boolean;
+
+  /** Sampled frames whose result was reused from an earlier frame (reported by the extractor when it ends). */
+  @Column({ name: 'frames_reused', type: 'integer', default: 0 })
+  framesReused!: number;
+
   @Column({ name: 'sample_fps', type: 'double precision', nullable: true })
   sampleFps!: number | null;
 

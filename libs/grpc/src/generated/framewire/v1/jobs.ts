@@ -202,7 +202,16 @@ export interface SubmitParams {
    * Where the job's terminal states are POSTed (webhooks, signed with
    * Framewire-Signature): an http or https URL of a public host.
    */
-  callbackUrl?: string | undefined;
+  callbackUrl?:
+    | string
+    | undefined;
+  /**
+   * Temporal reuse: a sampled frame that looks the same as the job's last
+   * computed frame gets that frame's result without running the models
+   * (FrameResult.reused_from says which). Absent: true; false: every sampled
+   * frame runs the models.
+   */
+  reuse?: boolean | undefined;
 }
 
 export interface VideoMetadata {
@@ -262,7 +271,11 @@ export interface Job {
     | number
     | undefined;
   /** The job's webhook URL (SubmitParams.callback_url); the attempts are on the HTTP job view. */
-  callbackUrl?: string | undefined;
+  callbackUrl?:
+    | string
+    | undefined;
+  /** Temporal reuse allowed (SubmitParams.reuse). */
+  reuse: boolean;
 }
 
 /** Durations in milliseconds; each is absent until both of its ends are known. */
@@ -298,7 +311,11 @@ export interface JobMetrics {
   framesDone: number;
   framesFailed: number;
   errorCode?: string | undefined;
-  errorMessage?: string | undefined;
+  errorMessage?:
+    | string
+    | undefined;
+  /** Of frame_count, frames whose result was reused from an earlier frame (temporal reuse). */
+  framesReused: number;
 }
 
 export interface GetJobRequest {
@@ -351,7 +368,15 @@ export interface FrameResult {
    * The frame's analysed and source sizes (absent for results stored before
    * Framewire recorded them).
    */
-  geometry: FrameGeometry | undefined;
+  geometry:
+    | FrameGeometry
+    | undefined;
+  /**
+   * Temporal reuse: the earlier frame this one looked the same as; its
+   * result, error and geometry are that frame's and the models did not run
+   * (timings_ms is empty). Absent: computed.
+   */
+  reusedFrom?: number | undefined;
 }
 
 export interface FrameResult_TimingsMsEntry {
@@ -626,6 +651,8 @@ export interface ExtractingEvent {
 export interface ExtractedEvent {
   framesTotal: number;
   framesDecoded: number;
+  /** Of frames_total, those whose result is reused from an earlier frame. */
+  framesReused: number;
 }
 
 /** Progress (throttled at the source): frames persisted so far. */
@@ -884,6 +911,7 @@ function createBaseSubmitParams(): SubmitParams {
     startMs: undefined,
     endMs: undefined,
     callbackUrl: undefined,
+    reuse: undefined,
   };
 }
 
@@ -921,6 +949,9 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     }
     if (message.callbackUrl !== undefined) {
       writer.uint32(162).string(message.callbackUrl);
+    }
+    if (message.reuse !== undefined) {
+      writer.uint32(168).bool(message.reuse);
     }
     return writer;
   },
@@ -1026,6 +1057,14 @@ export const SubmitParams: MessageFns<SubmitParams> = {
             message.callbackUrl = reader.string();
             continue;
           }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.reuse = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1091,6 +1130,7 @@ export const SubmitParams: MessageFns<SubmitParams> = {
         : isSet(object.callback_url)
         ? globalThis.String(object.callback_url)
         : undefined,
+      reuse: isSet(object.reuse) ? globalThis.Boolean(object.reuse) : undefined,
     };
   },
 
@@ -1129,6 +1169,9 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     if (message.callbackUrl !== undefined) {
       obj.callbackUrl = message.callbackUrl;
     }
+    if (message.reuse !== undefined) {
+      obj.reuse = message.reuse;
+    }
     return obj;
   },
 
@@ -1148,6 +1191,7 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     message.startMs = object.startMs ?? undefined;
     message.endMs = object.endMs ?? undefined;
     message.callbackUrl = object.callbackUrl ?? undefined;
+    message.reuse = object.reuse ?? undefined;
     return message;
   },
 };
@@ -1424,6 +1468,7 @@ function createBaseJob(): Job {
     startMs: undefined,
     endMs: undefined,
     callbackUrl: undefined,
+    reuse: false,
   };
 }
 
@@ -1512,6 +1557,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.callbackUrl !== undefined) {
       writer.uint32(322).string(message.callbackUrl);
+    }
+    if (message.reuse !== false) {
+      writer.uint32(328).bool(message.reuse);
     }
     return writer;
   },
@@ -1753,6 +1801,14 @@ export const Job: MessageFns<Job> = {
             message.callbackUrl = reader.string();
             continue;
           }
+          case 41: {
+            if (tag !== 328) {
+              break;
+            }
+
+            message.reuse = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1887,6 +1943,7 @@ export const Job: MessageFns<Job> = {
         : isSet(object.callback_url)
         ? globalThis.String(object.callback_url)
         : undefined,
+      reuse: isSet(object.reuse) ? globalThis.Boolean(object.reuse) : false,
     };
   },
 
@@ -1976,6 +2033,9 @@ export const Job: MessageFns<Job> = {
     if (message.callbackUrl !== undefined) {
       obj.callbackUrl = message.callbackUrl;
     }
+    if (message.reuse !== false) {
+      obj.reuse = message.reuse;
+    }
     return obj;
   },
 
@@ -2016,6 +2076,7 @@ export const Job: MessageFns<Job> = {
     message.startMs = object.startMs ?? undefined;
     message.endMs = object.endMs ?? undefined;
     message.callbackUrl = object.callbackUrl ?? undefined;
+    message.reuse = object.reuse ?? false;
     return message;
   },
 };
@@ -2034,6 +2095,7 @@ function createBaseJobMetrics(): JobMetrics {
     framesFailed: 0,
     errorCode: undefined,
     errorMessage: undefined,
+    framesReused: 0,
   };
 }
 
@@ -2074,6 +2136,9 @@ export const JobMetrics: MessageFns<JobMetrics> = {
     }
     if (message.errorMessage !== undefined) {
       writer.uint32(98).string(message.errorMessage);
+    }
+    if (message.framesReused !== 0) {
+      writer.uint32(104).uint64(message.framesReused);
     }
     return writer;
   },
@@ -2187,6 +2252,14 @@ export const JobMetrics: MessageFns<JobMetrics> = {
             message.errorMessage = reader.string();
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.framesReused = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2261,6 +2334,11 @@ export const JobMetrics: MessageFns<JobMetrics> = {
         : isSet(object.error_message)
         ? globalThis.String(object.error_message)
         : undefined,
+      framesReused: isSet(object.framesReused)
+        ? globalThis.Number(object.framesReused)
+        : isSet(object.frames_reused)
+        ? globalThis.Number(object.frames_reused)
+        : 0,
     };
   },
 
@@ -2302,6 +2380,9 @@ export const JobMetrics: MessageFns<JobMetrics> = {
     if (message.errorMessage !== undefined) {
       obj.errorMessage = message.errorMessage;
     }
+    if (message.framesReused !== 0) {
+      obj.framesReused = Math.round(message.framesReused);
+    }
     return obj;
   },
 
@@ -2322,6 +2403,7 @@ export const JobMetrics: MessageFns<JobMetrics> = {
     message.framesFailed = object.framesFailed ?? 0;
     message.errorCode = object.errorCode ?? undefined;
     message.errorMessage = object.errorMessage ?? undefined;
+    message.framesReused = object.framesReused ?? 0;
     return message;
   },
 };
@@ -2703,6 +2785,7 @@ function createBaseFrameResult(): FrameResult {
     timingsMs: {},
     outputs: {},
     geometry: undefined,
+    reusedFrom: undefined,
   };
 }
 
@@ -2728,6 +2811,9 @@ export const FrameResult: MessageFns<FrameResult> = {
     });
     if (message.geometry !== undefined) {
       FrameGeometry.encode(message.geometry, writer.uint32(130).fork()).join();
+    }
+    if (message.reusedFrom !== undefined) {
+      writer.uint32(136).uint64(message.reusedFrom);
     }
     return writer;
   },
@@ -2807,6 +2893,14 @@ export const FrameResult: MessageFns<FrameResult> = {
             message.geometry = FrameGeometry.decode(reader, reader.uint32());
             continue;
           }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.reusedFrom = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2875,6 +2969,11 @@ export const FrameResult: MessageFns<FrameResult> = {
         )
         : {},
       geometry: isSet(object.geometry) ? FrameGeometry.fromJSON(object.geometry) : undefined,
+      reusedFrom: isSet(object.reusedFrom)
+        ? globalThis.Number(object.reusedFrom)
+        : isSet(object.reused_from)
+        ? globalThis.Number(object.reused_from)
+        : undefined,
     };
   },
 
@@ -2913,6 +3012,9 @@ export const FrameResult: MessageFns<FrameResult> = {
     if (message.geometry !== undefined) {
       obj.geometry = FrameGeometry.toJSON(message.geometry);
     }
+    if (message.reusedFrom !== undefined) {
+      obj.reusedFrom = Math.round(message.reusedFrom);
+    }
     return obj;
   },
 
@@ -2946,6 +3048,7 @@ export const FrameResult: MessageFns<FrameResult> = {
     message.geometry = (object.geometry !== undefined && object.geometry !== null)
       ? FrameGeometry.fromPartial(object.geometry)
       : undefined;
+    message.reusedFrom = object.reusedFrom ?? undefined;
     return message;
   },
 };
@@ -6064,7 +6167,7 @@ export const ExtractingEvent: MessageFns<ExtractingEvent> = {
 };
 
 function createBaseExtractedEvent(): ExtractedEvent {
-  return { framesTotal: 0, framesDecoded: 0 };
+  return { framesTotal: 0, framesDecoded: 0, framesReused: 0 };
 }
 
 export const ExtractedEvent: MessageFns<ExtractedEvent> = {
@@ -6074,6 +6177,9 @@ export const ExtractedEvent: MessageFns<ExtractedEvent> = {
     }
     if (message.framesDecoded !== 0) {
       writer.uint32(16).uint64(message.framesDecoded);
+    }
+    if (message.framesReused !== 0) {
+      writer.uint32(24).uint64(message.framesReused);
     }
     return writer;
   },
@@ -6107,6 +6213,14 @@ export const ExtractedEvent: MessageFns<ExtractedEvent> = {
             message.framesDecoded = longToNumber(reader.uint64());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.framesReused = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6131,6 +6245,11 @@ export const ExtractedEvent: MessageFns<ExtractedEvent> = {
         : isSet(object.frames_decoded)
         ? globalThis.Number(object.frames_decoded)
         : 0,
+      framesReused: isSet(object.framesReused)
+        ? globalThis.Number(object.framesReused)
+        : isSet(object.frames_reused)
+        ? globalThis.Number(object.frames_reused)
+        : 0,
     };
   },
 
@@ -6142,6 +6261,9 @@ export const ExtractedEvent: MessageFns<ExtractedEvent> = {
     if (message.framesDecoded !== 0) {
       obj.framesDecoded = Math.round(message.framesDecoded);
     }
+    if (message.framesReused !== 0) {
+      obj.framesReused = Math.round(message.framesReused);
+    }
     return obj;
   },
 
@@ -6152,6 +6274,7 @@ export const ExtractedEvent: MessageFns<ExtractedEvent> = {
     const message = createBaseExtractedEvent();
     message.framesTotal = object.framesTotal ?? 0;
     message.framesDecoded = object.framesDecoded ?? 0;
+    message.framesReused = object.framesReused ?? 0;
     return message;
   },
 };
