@@ -43,6 +43,11 @@ export const EXTRACTOR_CONFIG_SPEC = {
     schema: env.int(100_000, 1, 10_000_000),
     doc: 'the most frames one job may sample: a job without max_frames that has more fails with TOO_MANY_FRAMES',
   },
+  decodeThreads: {
+    env: 'FW_DECODE_THREADS',
+    schema: env.int(0, 0, 64),
+    doc: "threads of ffmpeg's decoder for one video (`-threads`); 0: ffmpeg's own choice (one per core and more)",
+  },
   decodeTimeoutMs: {
     env: 'FW_DECODE_TIMEOUT_MS',
     schema: env.int(SIX_HOURS_MS, 1, 2_147_483_647),

@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { encodeFrameMessage, makeEvent, msgIds, WORK_SUBJECTS, type ExtractRequestV1, type InferRequestV1 } from '@framewire/contracts';
-import { checkVideoLimits, MediaToolkit, tooManyFramesWhileDecoding, type DecodedFrame, type SamplingRequest } from '@framewire/media';
+import {
+  checkVideoLimits,
+  keyframesInRange,
+  MediaToolkit,
+  tooManyFramesWhileDecoding,
+  type DecodedFrame,
+  type SamplingRequest,
+} from '@framewire/media';
 import { Broker, CancellationRegistry, Consume, type HandlerContext } from '@framewire/messaging';
 import { Metrics } from '@framewire/observability';
 import { APP_CONFIG, LOGGER, WORKER_ID, type Logger } from '@framewire/runtime';
@@ -36,7 +43,12 @@ export class ExtractService {
       const video = await this.media.probeVideo(local.path);
       // Intake checked its own probe; this one is what will be decoded (and covers work queued before a cap was lowered).
       const frameCap = this.config.maxFramesPerJob;
-      const sampling = samplingOf(req);
+      // Keyframe sampling: list the keyframes first (no decoding) for their indices and their exact count.
+      const keyframes = req.sample === 'keyframes' ? await this.media.probeKeyframes(local.path, { signal: cancel.signal }) : null;
+      const sampling = samplingOf(
+        req,
+        keyframes === null ? null : keyframesInRange(keyframes, { startMs: req.start_ms, endMs: req.end_ms }).length,
+      );
       checkVideoLimits(video, sampling, this.config);
       await this.broker.publishEvent(makeEvent('extracting', req.job_id, { video, worker_id: this.workerId }));
       this.logger.info(
@@ -47,6 +59,8 @@ export class ExtractService {
           sample_fps: sampling.sampleFps,
           start_ms: sampling.startMs,
           end_ms: sampling.endMs,
+          sample: sampling.sample,
+          keyframes: sampling.keyframeCount,
         },
         'decoding',
       );
@@ -72,6 +86,8 @@ export class ExtractService {
         sampleFps: sampling.sampleFps,
         startMs: sampling.startMs,
         endMs: sampling.endMs,
+        keyframes,
+        decodeThreads: this.config.decodeThreads === 0 ? null : this.config.decodeThreads,
         // Without max_frames, decode one past the cap: finding it fails the job rather than cutting it short unsaid.
         maxFrames: req.max_frames === null ? frameCap + 1 : Math.min(req.max_frames, frameCap),
         signal: AbortSignal.any([ctx.signal, cancel.signal]),
@@ -93,7 +109,8 @@ export class ExtractService {
         lastIndex = frame.index;
       }
       await window.drain();
-      decoded = Math.max(decoded, lastIndex + 1);
+      // A keyframe decode decodes only what it samples (and -progress counts just those).
+      decoded = keyframes === null ? Math.max(decoded, lastIndex + 1) : Math.max(decoded, sampled);
       await this.broker.publishEvent(
         makeEvent('extracted', req.job_id, { frames_total: sampled, frames_decoded: decoded, worker_id: this.workerId }),
       );
@@ -143,9 +160,14 @@ export class ExtractService {
   }
 }
 
-/** What the message asks to sample; a message queued before sampling by time existed asks for none of it. */
-export function samplingOf(req: ExtractRequestV1): Required<SamplingRequest> {
+/**
+ * What the message asks to sample; a message queued before sampling by time or keyframes existed asks for none of it.
+ * keyframeCount: the keyframes in range, when listed.
+ */
+export function samplingOf(req: ExtractRequestV1, keyframeCount: number | null = null): Required<SamplingRequest> {
   return {
+    sample: req.sample ?? 'frames',
+    keyframeCount,
     frameStride: req.frame_stride,
     maxFrames: req.max_frames,
     sampleFps: req.sample_fps ?? null,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jobIdSchema, pipelineIdSchema } from './jobs';
+import { jobIdSchema, pipelineIdSchema, SAMPLE_MODES } from './jobs';
 import { frameGeometrySchema } from './results';
 import { WORK_SUBJECTS } from './subjects';
 import { WEBHOOK_STATUSES } from './webhooks';
@@ -16,6 +16,8 @@ export const extractRequestV1 = z.object({
   sample_fps: z.number().positive().nullable().optional(),
   start_ms: z.number().int().nonnegative().nullable().optional(),
   end_ms: z.number().int().positive().nullable().optional(),
+  /** Keyframe sampling; optional so that messages queued before it existed read as `frames`. */
+  sample: z.enum(SAMPLE_MODES).optional(),
 });
 export type ExtractRequestV1 = z.infer<typeof extractRequestV1>;
 

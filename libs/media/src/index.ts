@@ -33,6 +33,16 @@ export {
 export { type ShowinfoFrame, frameTimeMs, parseProgressLine, parseShowinfoLine } from './decode-log';
 export { nonVideoFormatReason } from './formats';
 export {
+  type Keyframe,
+  type KeyframeProbeOptions,
+  type KeyframeTable,
+  buildKeyframeProbeArgs,
+  frameIndexAtPts,
+  keyframesInRange,
+  parseKeyframeProbe,
+  probeKeyframes,
+} from './keyframes';
+export {
   type SamplingRequest,
   type VideoLimits,
   checkDuration,
