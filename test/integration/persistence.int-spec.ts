@@ -70,6 +70,7 @@ const ALL_MIGRATIONS = [
   'TextTracks1796400000000',
   'JobSampling1796500000000',
   'Webhooks1796600000000',
+  'KeyframeSampling1796900000000',
 ];
 
 describe('migrations', () => {

@@ -66,6 +66,7 @@ export function jobMessage(job: JobRecord): Job {
     startMs: job.start_ms ?? undefined,
     endMs: job.end_ms ?? undefined,
     callbackUrl: job.callback_url ?? undefined,
+    sample: job.sample,
   };
 }
 
@@ -270,6 +271,7 @@ function eventDetail(event: DomainEvent): JobEvent['detail'] {
           sampleFps: event.sample_fps ?? undefined,
           startMs: event.start_ms ?? undefined,
           endMs: event.end_ms ?? undefined,
+          sample: event.sample,
         },
       };
     case 'extracting':

@@ -11,7 +11,7 @@ import type { PipelineCatalog } from './pipeline-catalog';
 import type { ReceivedUpload } from '../upload/multipart';
 import { AdmissionService } from '../admission/admission.service';
 import { receiveChunks } from '../upload/stream';
-import { checkVideoLimits, MediaToolkit, type SamplingRequest } from '@framewire/media';
+import { checkVideoLimits, keyframesInRange, MediaToolkit, type SamplingRequest } from '@framewire/media';
 import { resolveWebhookTarget } from '@framewire/webhooks';
 import { OutboxRelay } from './outbox-relay';
 import { submitMessages } from './submit-messages';
@@ -55,8 +55,8 @@ export class SubmitService {
     try {
       const params = this.parseParams(withDefaults(upload.fields, opts.defaults ?? {}, opts.defaultSampleFps ?? null));
       await this.checkCallbackUrl(params);
-      const file = await this.checkVideo(upload, params);
-      return await this.createJob(params, file, opts.idempotencyKey ?? null);
+      const { file, keyframeCount } = await this.checkVideo(upload, params);
+      return await this.createJob(params, file, keyframeCount, opts.idempotencyKey ?? null);
     } finally {
       await upload.discard();
     }
@@ -80,10 +80,10 @@ export class SubmitService {
     try {
       if (!upload.file)
         throw new DomainError('INVALID_ARGUMENT', 'missing file: send the video in chunk messages after the params message');
-      const file = await this.checkVideo(upload, params);
+      const { file, keyframeCount } = await this.checkVideo(upload, params);
       // A client that went away while its upload was checked gets no job.
       if (opts.signal?.aborted) throw new DomainError('INVALID_ARGUMENT', 'client cancelled the upload');
-      return await this.createJob(params, file, idempotencyKey);
+      return await this.createJob(params, file, keyframeCount, idempotencyKey);
     } finally {
       await upload.discard();
     }
@@ -103,6 +103,7 @@ export class SubmitService {
       client_tag: fields.client_tag,
       retention_days: fields.retention_days,
       sample_fps: fields.sample_fps,
+      sample: fields.sample,
       start_ms: fields.start_ms,
       end_ms: fields.end_ms,
       callback_url: fields.callback_url,
@@ -137,7 +138,11 @@ export class SubmitService {
     await resolveWebhookTarget(params.callback_url, { allowPrivate: this.config.webhookAllowPrivate });
   }
 
-  private async checkVideo(upload: ReceivedUpload, params: SubmitParams): Promise<NonNullable<ReceivedUpload['file']>> {
+  /** The video's checks; keyframe sampling also lists the keyframes (no decoding) for their count in range. */
+  private async checkVideo(
+    upload: ReceivedUpload,
+    params: SubmitParams,
+  ): Promise<{ file: NonNullable<ReceivedUpload['file']>; keyframeCount: number | null }> {
     const file = upload.file;
     if (!file) throw new DomainError('INVALID_ARGUMENT', 'missing file: send the video in a multipart part named "file"');
     if (file.size === 0) throw new DomainError('INVALID_VIDEO', 'file is empty');
@@ -149,13 +154,21 @@ export class SubmitService {
     }
     // ffprobe reads headers only: it catches audio-only and truncated files, and videos over a cap, before anything is queued.
     const video = await this.admission.probe(() => this.media.probeVideo(file.path));
-    checkVideoLimits(video, samplingRequest(params), this.config);
-    return file;
+    const keyframeCount =
+      params.sample === 'keyframes'
+        ? keyframesInRange(await this.admission.probe(() => this.media.probeKeyframes(file.path)), {
+            startMs: params.start_ms,
+            endMs: params.end_ms,
+          }).length
+        : null;
+    checkVideoLimits(video, { ...samplingRequest(params), keyframeCount }, this.config);
+    return { file, keyframeCount };
   }
 
   private async createJob(
     params: SubmitParams,
     file: NonNullable<ReceivedUpload['file']>,
+    keyframeCount: number | null,
     idempotencyKey: string | null,
   ): Promise<SubmitOutcome> {
     if (idempotencyKey !== null) {
@@ -190,6 +203,8 @@ export class SubmitService {
           start_ms: params.start_ms,
           end_ms: params.end_ms,
           callback_url: params.callback_url,
+          sample: params.sample,
+          keyframe_count: keyframeCount,
         },
         (job) => submitMessages(job, traceId),
       );
@@ -221,6 +236,7 @@ const KNOWN_FIELDS = new Set([
   'client_tag',
   'retention_days',
   'sample_fps',
+  'sample',
   'start_ms',
   'end_ms',
   'callback_url',
@@ -236,7 +252,7 @@ export function withDefaults(
   defaultSampleFps: number | null,
 ): Record<string, string | undefined> {
   const merged: Record<string, string | undefined> = { ...defaults, ...fields };
-  if (defaultSampleFps !== null && merged.frame_stride === undefined && merged.sample_fps === undefined) {
+  if (defaultSampleFps !== null && merged.frame_stride === undefined && merged.sample_fps === undefined && merged.sample === undefined) {
     merged.sample_fps = String(defaultSampleFps);
   }
   return merged;
@@ -244,7 +260,14 @@ export function withDefaults(
 
 /** The sampling the limits check (and the extractor decodes). */
 export function samplingRequest(p: SubmitParams): SamplingRequest {
-  return { frameStride: p.frame_stride, maxFrames: p.max_frames, sampleFps: p.sample_fps, startMs: p.start_ms, endMs: p.end_ms };
+  return {
+    frameStride: p.frame_stride,
+    maxFrames: p.max_frames,
+    sampleFps: p.sample_fps,
+    startMs: p.start_ms,
+    endMs: p.end_ms,
+    sample: p.sample,
+  };
 }
 
 /** An Idempotency-Key (HTTP header, gRPC field): 1-128 printable ASCII characters, or none. */
@@ -264,6 +287,7 @@ export function sameRequestOrConflict(job: JobRecord, params: SubmitParams, sha2
   if (job.client_tag !== params.client_tag) differs.push('client_tag');
   if (job.retention_days !== params.retention_days) differs.push('retention_days');
   if (job.sample_fps !== params.sample_fps) differs.push('sample_fps');
+  if (job.sample !== params.sample) differs.push('sample');
   if (job.start_ms !== params.start_ms) differs.push('start_ms');
   if (job.end_ms !== params.end_ms) differs.push('end_ms');
   if (job.callback_url !== params.callback_url) differs.push('callback_url');

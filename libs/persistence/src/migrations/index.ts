@@ -7,6 +7,7 @@ import { FrameGeometry1796200000000 } from './1796200000000-FrameGeometry';
 import { TextTracks1796400000000 } from './1796400000000-TextTracks';
 import { JobSampling1796500000000 } from './1796500000000-JobSampling';
 import { Webhooks1796600000000 } from './1796600000000-Webhooks';
+import { KeyframeSampling1796900000000 } from './1796900000000-KeyframeSampling';
 
 /** Committed migrations, oldest first. Add new ones at the end; never edit one that has shipped. */
 export const MIGRATIONS: readonly (new () => MigrationInterface)[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly (new () => MigrationInterface)[] = [
   TextTracks1796400000000,
   JobSampling1796500000000,
   Webhooks1796600000000,
+  KeyframeSampling1796900000000,
 ];

@@ -202,7 +202,16 @@ export interface SubmitParams {
    * Where the job's terminal states are POSTed (webhooks, signed with
    * Framewire-Signature): an http or https URL of a public host.
    */
-  callbackUrl?: string | undefined;
+  callbackUrl?:
+    | string
+    | undefined;
+  /**
+   * "keyframes": decode and analyse only the keyframes (a fast preview of a
+   * long video), each at its index in the whole video; not with sample_fps or
+   * a frame_stride other than 1 (start_ms/end_ms narrow it). Absent or
+   * "frames": every frame, sampled by frame_stride or sample_fps.
+   */
+  sample?: string | undefined;
 }
 
 export interface VideoMetadata {
@@ -262,7 +271,11 @@ export interface Job {
     | number
     | undefined;
   /** The job's webhook URL (SubmitParams.callback_url); the attempts are on the HTTP job view. */
-  callbackUrl?: string | undefined;
+  callbackUrl?:
+    | string
+    | undefined;
+  /** "frames" or "keyframes" (see SubmitParams.sample). */
+  sample: string;
 }
 
 /** Durations in milliseconds; each is absent until both of its ends are known. */
@@ -614,7 +627,11 @@ export interface SubmittedEvent {
   maxFrames?: number | undefined;
   sampleFps?: number | undefined;
   startMs?: number | undefined;
-  endMs?: number | undefined;
+  endMs?:
+    | number
+    | undefined;
+  /** "keyframes" when only keyframes are sampled; absent: "frames". */
+  sample?: string | undefined;
 }
 
 /** Extraction started: the video was probed. */
@@ -884,6 +901,7 @@ function createBaseSubmitParams(): SubmitParams {
     startMs: undefined,
     endMs: undefined,
     callbackUrl: undefined,
+    sample: undefined,
   };
 }
 
@@ -921,6 +939,9 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     }
     if (message.callbackUrl !== undefined) {
       writer.uint32(162).string(message.callbackUrl);
+    }
+    if (message.sample !== undefined) {
+      writer.uint32(170).string(message.sample);
     }
     return writer;
   },
@@ -1026,6 +1047,14 @@ export const SubmitParams: MessageFns<SubmitParams> = {
             message.callbackUrl = reader.string();
             continue;
           }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.sample = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1091,6 +1120,7 @@ export const SubmitParams: MessageFns<SubmitParams> = {
         : isSet(object.callback_url)
         ? globalThis.String(object.callback_url)
         : undefined,
+      sample: isSet(object.sample) ? globalThis.String(object.sample) : undefined,
     };
   },
 
@@ -1129,6 +1159,9 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     if (message.callbackUrl !== undefined) {
       obj.callbackUrl = message.callbackUrl;
     }
+    if (message.sample !== undefined) {
+      obj.sample = message.sample;
+    }
     return obj;
   },
 
@@ -1148,6 +1181,7 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     message.startMs = object.startMs ?? undefined;
     message.endMs = object.endMs ?? undefined;
     message.callbackUrl = object.callbackUrl ?? undefined;
+    message.sample = object.sample ?? undefined;
     return message;
   },
 };
@@ -1424,6 +1458,7 @@ function createBaseJob(): Job {
     startMs: undefined,
     endMs: undefined,
     callbackUrl: undefined,
+    sample: "",
   };
 }
 
@@ -1512,6 +1547,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.callbackUrl !== undefined) {
       writer.uint32(322).string(message.callbackUrl);
+    }
+    if (message.sample !== "") {
+      writer.uint32(330).string(message.sample);
     }
     return writer;
   },
@@ -1753,6 +1791,14 @@ export const Job: MessageFns<Job> = {
             message.callbackUrl = reader.string();
             continue;
           }
+          case 41: {
+            if (tag !== 330) {
+              break;
+            }
+
+            message.sample = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1887,6 +1933,7 @@ export const Job: MessageFns<Job> = {
         : isSet(object.callback_url)
         ? globalThis.String(object.callback_url)
         : undefined,
+      sample: isSet(object.sample) ? globalThis.String(object.sample) : "",
     };
   },
 
@@ -1976,6 +2023,9 @@ export const Job: MessageFns<Job> = {
     if (message.callbackUrl !== undefined) {
       obj.callbackUrl = message.callbackUrl;
     }
+    if (message.sample !== "") {
+      obj.sample = message.sample;
+    }
     return obj;
   },
 
@@ -2016,6 +2066,7 @@ export const Job: MessageFns<Job> = {
     message.startMs = object.startMs ?? undefined;
     message.endMs = object.endMs ?? undefined;
     message.callbackUrl = object.callbackUrl ?? undefined;
+    message.sample = object.sample ?? "";
     return message;
   },
 };
@@ -5822,6 +5873,7 @@ function createBaseSubmittedEvent(): SubmittedEvent {
     sampleFps: undefined,
     startMs: undefined,
     endMs: undefined,
+    sample: undefined,
   };
 }
 
@@ -5844,6 +5896,9 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
     }
     if (message.endMs !== undefined) {
       writer.uint32(48).uint32(message.endMs);
+    }
+    if (message.sample !== undefined) {
+      writer.uint32(58).string(message.sample);
     }
     return writer;
   },
@@ -5909,6 +5964,14 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
             message.endMs = reader.uint32();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.sample = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5953,6 +6016,7 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
         : isSet(object.end_ms)
         ? globalThis.Number(object.end_ms)
         : undefined,
+      sample: isSet(object.sample) ? globalThis.String(object.sample) : undefined,
     };
   },
 
@@ -5976,6 +6040,9 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
     if (message.endMs !== undefined) {
       obj.endMs = Math.round(message.endMs);
     }
+    if (message.sample !== undefined) {
+      obj.sample = message.sample;
+    }
     return obj;
   },
 
@@ -5990,6 +6057,7 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
     message.sampleFps = object.sampleFps ?? undefined;
     message.startMs = object.startMs ?? undefined;
     message.endMs = object.endMs ?? undefined;
+    message.sample = object.sample ?? undefined;
     return message;
   },
 };
