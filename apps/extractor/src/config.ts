@@ -1,5 +1,5 @@
 import { COMMON_CONFIG, configPart, env, loadConfig, type ConfigOf, opsPortConfig } from '@framewire/runtime';
-import { DECODER_CONFIG, SIX_HOURS_MS, VIDEO_LIMITS_CONFIG } from '@framewire/media';
+import { DECODER_CONFIG, DEFAULT_DECODE_THREADS, SIX_HOURS_MS, VIDEO_LIMITS_CONFIG } from '@framewire/media';
 import { storageConfigFromEnv, type StorageConfig } from '@framewire/storage';
 
 export const EXTRACTOR_CONFIG_SPEC = {
@@ -45,7 +45,7 @@ export const EXTRACTOR_CONFIG_SPEC = {
   },
   decodeThreads: {
     env: 'FW_DECODE_THREADS',
-    schema: env.int(0, 0, 64),
+    schema: env.int(DEFAULT_DECODE_THREADS, 0, 64),
     doc: "threads of ffmpeg's decoder for one video (`-threads`); 0: ffmpeg's own choice (one per core and more)",
   },
   decodeTimeoutMs: {

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { encodeFrameMessage, makeEvent, msgIds, WORK_SUBJECTS, type ExtractRequestV1, type InferRequestV1 } from '@framewire/contracts';
 import {
   checkVideoLimits,
+  decodeThreadsOption,
   keyframesInRange,
   MediaToolkit,
   tooManyFramesWhileDecoding,
@@ -87,7 +88,7 @@ export class ExtractService {
         startMs: sampling.startMs,
         endMs: sampling.endMs,
         keyframes,
-        decodeThreads: this.config.decodeThreads === 0 ? null : this.config.decodeThreads,
+        decodeThreads: decodeThreadsOption(this.config.decodeThreads),
         // Without max_frames, decode one past the cap: finding it fails the job rather than cutting it short unsaid.
         maxFrames: req.max_frames === null ? frameCap + 1 : Math.min(req.max_frames, frameCap),
         signal: AbortSignal.any([ctx.signal, cancel.signal]),

@@ -56,5 +56,12 @@ export {
   framePixels,
   tooManyFramesWhileDecoding,
 } from './limits';
-export { DECODER_CONFIG, FRAME_PIXELS_8K, SIX_HOURS_MS, VIDEO_LIMITS_CONFIG } from './limits-config';
+export {
+  DECODER_CONFIG,
+  DEFAULT_DECODE_THREADS,
+  decodeThreadsOption,
+  FRAME_PIXELS_8K,
+  SIX_HOURS_MS,
+  VIDEO_LIMITS_CONFIG,
+} from './limits-config';
 export { type MediaToolkitOptions, MediaToolkit, readHead } from './toolkit';

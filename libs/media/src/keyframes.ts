@@ -180,7 +180,7 @@ export function frameIndexAtPts(table: KeyframeTable, pts: number): number | nul
   let hi = all.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((all[mid] as number) < raw) lo = mid + 1;
+    if (all[mid] < raw) lo = mid + 1;
     else hi = mid;
   }
   const tolerance = Math.max(1, Math.round(table.timeBase.den / (1000 * table.timeBase.num)));
@@ -188,7 +188,7 @@ export function frameIndexAtPts(table: KeyframeTable, pts: number): number | nul
   for (const i of [lo - 1, lo]) {
     const v = all[i];
     if (v === undefined || Math.abs(v - raw) > tolerance) continue;
-    if (best === null || Math.abs(v - raw) < Math.abs((all[best] as number) - raw)) best = i;
+    if (best === null || Math.abs(v - raw) < Math.abs(all[best] - raw)) best = i;
   }
   return best;
 }
