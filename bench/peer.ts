@@ -9,7 +9,8 @@
  *
  * Accuracy: each frame's known lines (bench/support.ts draws three, changing
  * every 3 s) against the lines read, exact matches after collapsing runs of
- * spaces; the example column shows, for the first frame, what each read in
+ * spaces, and the same ignoring spaces (a line read in two pieces, or
+ * "Score0-0" for "Score 0 - 0", counts there); the example column shows, for the first frame, what each read in
  * place of each line (the read line closest to it).
  *
  * Options: --peer-frames=N (at most N frames; default all the stride gives).
@@ -29,6 +30,8 @@ export interface PeerRow {
   /** Known lines read exactly, of all known lines of the frames. */
   linesMatched: number | null;
   linesExpected: number | null;
+  /** Known lines found in the frame's text with every space removed (split lines and spacing forgiven, not a wrong letter). */
+  linesMatchedNoSpaces: number | null;
   /** For the first frame: each known line → the closest line read. */
   example: Array<{ expected: string; read: string }>;
 }
@@ -95,6 +98,7 @@ export async function benchPeer(opts: {
       fps: opts.distributedFps,
       linesMatched: null,
       linesExpected: null,
+      linesMatchedNoSpaces: null,
       example: [],
     });
   }
@@ -130,11 +134,15 @@ const norm = (s: string) => s.trim().replace(/\s+/g, ' ');
 function score(who: string, frames: Array<{ index: number; texts: string[] }>, wallMs: number): PeerRow {
   let matched = 0;
   let expected = 0;
+  let matchedNoSpaces = 0;
+  const bare = (s: string) => s.replace(/\s+/g, '');
   for (const f of frames) {
     const got = new Set(f.texts.map(norm));
+    const all = bare(f.texts.join(''));
     for (const line of benchVideoTextsAt(f.index)) {
       expected++;
       if (got.has(norm(line))) matched++;
+      if (all.includes(bare(line))) matchedNoSpaces++;
     }
   }
   const first = frames[0];
@@ -150,6 +158,7 @@ function score(who: string, frames: Array<{ index: number; texts: string[] }>, w
     fps: round((frames.length * 1000) / wallMs, 2),
     linesMatched: matched,
     linesExpected: expected,
+    linesMatchedNoSpaces: matchedNoSpaces,
     example,
   };
 }
@@ -166,13 +175,17 @@ function distance(a: string, b: string): number {
 }
 
 export function peerTables(r: PeerResult): string[][][] {
-  const rows = [['ocr 720p, stride ' + String(r.stride), 'frames', 'frames/s', 'known lines read exactly']];
+  const rows = [['ocr 720p, stride ' + String(r.stride), 'frames', 'frames/s', 'known lines read exactly', 'ignoring spaces']];
+  const share = (n: number | null, of: number | null) =>
+    n === null || of === null ? '(same results as analyze)' : `${n}/${of} (${round((100 * n) / Math.max(1, of), 0)} %)`;
   for (const row of r.rows) {
-    const acc =
-      row.linesExpected === null || row.linesMatched === null
-        ? '(same results as analyze)'
-        : `${row.linesMatched}/${row.linesExpected} (${round((100 * row.linesMatched) / Math.max(1, row.linesExpected), 0)} %)`;
-    rows.push([row.who, String(row.frames), String(row.fps), acc]);
+    rows.push([
+      row.who,
+      String(row.frames),
+      String(row.fps),
+      share(row.linesMatched, row.linesExpected),
+      share(row.linesMatchedNoSpaces, row.linesExpected),
+    ]);
   }
   const examples = [['first frame: known line', ...r.rows.filter((x) => x.example.length > 0).map((x) => x.who)]];
   const withExamples = r.rows.filter((x) => x.example.length > 0);
