@@ -7,6 +7,7 @@ import {
   MediaToolkit,
   tooManyFramesWhileDecoding,
   type DecodedFrame,
+  type KeyframeTable,
   type SamplingRequest,
 } from '@framewire/media';
 import { Broker, CancellationRegistry, Consume, type HandlerContext } from '@framewire/messaging';
@@ -45,7 +46,7 @@ export class ExtractService {
       // Intake checked its own probe; this one is what will be decoded (and covers work queued before a cap was lowered).
       const frameCap = this.config.maxFramesPerJob;
       // Keyframe sampling: list the keyframes first (no decoding) for their indices and their exact count.
-      const keyframes = req.sample === 'keyframes' ? await this.media.probeKeyframes(local.path, { signal: cancel.signal }) : null;
+      const keyframes = req.sample === 'keyframes' ? await this.listKeyframes(local.path, ctx, cancel.signal) : null;
       const sampling = samplingOf(
         req,
         keyframes === null ? null : keyframesInRange(keyframes, { startMs: req.start_ms, endMs: req.end_ms }).length,
@@ -126,6 +127,16 @@ export class ExtractService {
     } finally {
       cancel.release();
       await local.release();
+    }
+  }
+
+  /** The video's keyframes (a demux pass over the whole file: seconds for hours of video), extending the work lease meanwhile. */
+  private async listKeyframes(path: string, ctx: HandlerContext, signal: AbortSignal): Promise<KeyframeTable> {
+    const lease = setInterval(() => ctx.working(), 5000);
+    try {
+      return await this.media.probeKeyframes(path, { signal: AbortSignal.any([ctx.signal, signal]) });
+    } finally {
+      clearInterval(lease);
     }
   }
 
