@@ -10,7 +10,9 @@ jest.setTimeout(60_000);
  * by construction: 6 s at 30 fps (180 frames) with a GOP of 30, and with
  * keyframes forced at irregular times, in MP4 (B-frames: decode order is not
  * presentation order) and in MPEG-TS (a start time of 1.4 s that ffmpeg
- * subtracts). Each sampled frame's index must be its index in the whole video,
+ * subtracts), and in VP9 (whose decoder ignores -skip_frame: the frames that
+ * are not keyframes are dropped after ffmpeg) and MPEG-4 Part 2 with
+ * B-frames. Each sampled frame's index must be its index in the whole video,
  * checked against a full decode of every frame, with both decoders.
  */
 const FRAMES = 180;
@@ -54,9 +56,13 @@ beforeAll(async () => {
   files.gop = join(dir, 'gop30.mp4');
   files.forced = join(dir, 'forced.mp4');
   files.ts = join(dir, 'forced.ts');
+  files.vp9 = join(dir, 'gop30.webm');
+  files.mpeg4 = join(dir, 'gop30.mkv');
   await runFfmpeg([...src, ...X264, '-g', '30', '-keyint_min', '30', files.gop]);
   await runFfmpeg([...src, ...X264, '-g', '1000', '-keyint_min', '1000', '-force_key_frames', FORCED_S.join(','), files.forced]);
   await runFfmpeg(['-i', files.forced, '-c', 'copy', '-f', 'mpegts', files.ts]);
+  await runFfmpeg([...src, '-c:v', 'libvpx-vp9', '-b:v', '200k', '-deadline', 'realtime', '-cpu-used', '8', '-g', '30', files.vp9]);
+  await runFfmpeg([...src, '-c:v', 'mpeg4', '-q:v', '5', '-bf', '2', '-g', '30', files.mpeg4]);
   for (const [name, path] of Object.entries(files)) {
     allTimes[name] = (await collect(path, {}, (system ?? bundled).ffmpeg)).map((f) => f.ptsMs);
   }
@@ -83,10 +89,14 @@ describe.each(DECODERS)('keyframe sampling with the %s decoder', (_name, decoder
     ['gop', [0, 30, 60, 90, 120, 150]],
     ['forced', FORCED_INDEXES],
     ['ts', FORCED_INDEXES],
+    ['vp9', [0, 30, 60, 90, 120, 150]],
+    // the encoder adds an I-frame of its own near the end
+    ['mpeg4', expect.arrayContaining([0, 30, 60, 90, 120, 150])],
   ] as const)('%s: samples the keyframes, at their index and time in the whole video', async (name, expected) => {
     const { table, frames } = await keyframesOf(name);
     expect(table.framePts).toHaveLength(FRAMES);
     expect(table.keyframes.map((k) => k.index)).toEqual(expected);
+    expect(frames.map((f) => f.index)).toEqual(table.keyframes.map((k) => k.index));
     expect(frames.map((f) => f.index)).toEqual(expected);
     // the same frames a full decode numbers so, at the same time
     const times = allTimes[name] as number[];

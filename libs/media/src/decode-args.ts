@@ -49,6 +49,9 @@
  * no frame rate, so this is as exact on variable frame rate video as on
  * constant; it assumes each packet decodes to one frame. A range selects by
  * `t` (the keyframe's own time); stride and sample_fps do not combine with it.
+ * A decoder that ignores -skip_frame (VP9's) hands over every frame: the
+ * decode session drops those that are not keyframes, so no `-frames:v` here
+ * (it would count them); the session stops ffmpeg at maxFrames instead.
  */
 
 export interface DecodePlan {
@@ -91,7 +94,8 @@ export function buildDecodeArgs(plan: DecodePlan): string[] {
     ...['-map', '0:V:0', '-vf', RENUMBER, '-r', NOMINAL_FPS, '-f', 'null', '-'],
     // output 1: the sampled frames as concatenated JPEGs on stdout
     ...['-map', '0:V:0', '-vf', buildFilter(plan), '-r', NOMINAL_FPS],
-    ...(plan.maxFrames === null ? [] : ['-frames:v', String(plan.maxFrames)]),
+    // A keyframe decode may drop frames after ffmpeg (see decode.ts): the caller stops at maxFrames.
+    ...(plan.maxFrames === null || plan.keyframes ? [] : ['-frames:v', String(plan.maxFrames)]),
     ...['-pix_fmt', 'yuvj420p', '-c:v', 'mjpeg', '-q:v', String(jpegQualityToQscale(plan.jpegQuality))],
     ...['-f', 'image2pipe', 'pipe:1'],
   ];

@@ -164,6 +164,14 @@ class DecodeSession {
   private failure: Error | null = null;
   private stopped = false;
   private sampled = 0;
+  /** JPEG and showinfo line pairs taken (sampled frames, and in a keyframe decode the non-keyframes dropped too). */
+  private paired = 0;
+  /**
+   * A keyframe decode: the indices of the keyframes. A decoder that ignores
+   * -skip_frame hands over every frame; those that are not keyframes are
+   * dropped here, so what is sampled is what was counted.
+   */
+  private readonly keyIndexes: Set<number> | null;
   private lastPtsMs = 0;
   /** Sampling by time or range: showinfo's pts packs the decoded index and the time (see decode-args.ts). */
   private readonly timed: boolean;
@@ -189,6 +197,7 @@ class DecodeSession {
       decodeThreads: opts.decodeThreads,
     });
     this.timed = isTimedPlan({ ...opts, keyframes: Boolean(opts.keyframes) });
+    this.keyIndexes = opts.keyframes ? new Set(opts.keyframes.keyframes.map((k) => k.index)) : null;
     this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     this.stdout = this.child.stdout as Readable;
     this.exited = watchExit(this.child).then(
@@ -293,14 +302,22 @@ class DecodeSession {
   }
 
   private takeFrame(): DecodedFrame | null {
-    if (this.jpegs.length === 0 || this.infos.length === 0) return null;
-    const jpeg = this.jpegs.shift() as SplitJpeg;
-    const info = this.infos.shift() as ShowinfoFrame;
-    if (this.jpegs.length < READ_AHEAD_FRAMES) this.stdout.resume();
-    if (info.n !== this.sampled) {
-      throw new DomainError('INTERNAL', `frame bookkeeping out of step: showinfo frame ${info.n}, output frame ${this.sampled}`);
+    for (;;) {
+      if (this.jpegs.length === 0 || this.infos.length === 0) return null;
+      const jpeg = this.jpegs.shift() as SplitJpeg;
+      const info = this.infos.shift() as ShowinfoFrame;
+      if (this.jpegs.length < READ_AHEAD_FRAMES) this.stdout.resume();
+      if (info.n !== this.paired) {
+        throw new DomainError('INTERNAL', `frame bookkeeping out of step: showinfo frame ${info.n}, output frame ${this.paired}`);
+      }
+      this.paired += 1;
+      const { index, ptsMs } = this.indexAndTime(info);
+      if (this.keyIndexes !== null && !this.keyIndexes.has(index)) continue;
+      return this.handOut(jpeg, info, index, ptsMs);
     }
-    const { index, ptsMs } = this.indexAndTime(info);
+  }
+
+  private handOut(jpeg: SplitJpeg, info: ShowinfoFrame, index: number, ptsMs: number | null): DecodedFrame {
     this.sampled += 1;
     this.lastPtsMs = ptsMs ?? this.lastPtsMs;
     return {
