@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every stage against its limit, in one go on this machine.
  *
- *   npm run bench -- [--stride=9] [--workloads=ocr:720p,text_regions:1080p] [--skip=limit,inprocess,inprocess1,defaults,distributed,jobs,services,persister,reuse]
+ *   npm run bench -- [--stride=9] [--workloads=ocr:720p,text_regions:1080p] [--skip=limit,inprocess,inprocess1,defaults,distributed,jobs,services,persister,reuse,keyframes,decoder,peer]
  *                    [--replicas=1d,1,2] [--out=bench/results/x.json]
  *
  * On videos it generates (bench/support.ts: 720p and 1080p, 30 s, 30 fps,
@@ -26,6 +26,9 @@
 import { readFile, rm, mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { benchDecoder, decoderTables, type DecoderResult } from './decoder';
+import { benchKeyframes, keyframesTable, type KeyframesResult } from './keyframes';
+import { benchPeer, peerTables, type PeerResult } from './peer';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client } from 'pg';
@@ -208,6 +211,10 @@ interface BenchResult {
   reuse?: ReuseRow[];
   targets: Array<{ what: string; target: string; value: string; met: boolean }>;
   durationS: number;
+  /** bench/keyframes.ts, bench/decoder.ts, bench/peer.ts. */
+  keyframes?: KeyframesResult;
+  decoder?: DecoderResult;
+  peer?: PeerResult;
 }
 
 // ---------------------------------------------------------------- main
@@ -321,6 +328,13 @@ async function main(): Promise<void> {
       if (w.limit) w.ratios['in-process / limit'] = round(w.inprocess.fps / w.limit.fps, 2);
       if (w.inprocess1) w.ratios['in-process pool / in-process 1 thread'] = round(w.inprocess.fps / w.inprocess1.fps, 2);
     }
+  }
+  if (!opts.skip.has('keyframes')) result.keyframes = await benchKeyframes({ argv: process.argv, log });
+  if (!opts.skip.has('decoder')) result.decoder = await benchDecoder({ stride: opts.stride, argv: process.argv, log });
+  if (!opts.skip.has('peer')) {
+    const ocr720 = result.workloads.find((w) => w.name === 'ocr 720p')?.distributed ?? [];
+    const distributedFps = ocr720.length > 0 ? Math.max(...ocr720.map((d) => d.fps)) : null;
+    result.peer = await benchPeer({ stride: opts.stride, argv: process.argv, log, distributedFps });
   }
   result.machine.loadAfter = loadavg().map((x) => round(x, 2));
   result.targets = targets(result);
@@ -880,6 +894,12 @@ function printTables(r: BenchResult): void {
     lines.push('');
     lines.push(...table(reuseTable(r.reuse)));
   }
+  for (const t of [
+    ...(r.keyframes ? [keyframesTable(r.keyframes)] : []),
+    ...(r.decoder ? decoderTables(r.decoder) : []),
+    ...(r.peer ? peerTables(r.peer) : []),
+  ])
+    lines.push('', ...table(t));
   lines.push('');
   lines.push(
     ...table([['target', 'wanted', 'measured', 'met'], ...r.targets.map((t) => [t.what, t.target, t.value, t.met ? 'yes' : 'NO'])]),

@@ -102,12 +102,7 @@ export async function benchVideo(width: number, height: number, seconds: number,
     for (let i = 0; i < segments; i++) {
       const from = i * 3 * VIDEO_FPS;
       const to = Math.min(frames, (i + 1) * 3 * VIDEO_FPS) - 1;
-      const lines: Array<[string, number, number, number]> = [
-        [`Chapter ${i + 1}: the quick brown fox jumps over the lazy dog`, 80, 560, 36],
-        [`Score ${i % 7} - ${(i * 3) % 5}   12:${String((i * 7) % 60).padStart(2, '0')}`, 860, 80, 40],
-        [`small print ${1000 + i * 37} at the bottom`, 820, 670, 20],
-      ];
-      for (const [text, x, y, size] of lines) {
+      for (const { text, x, y, size } of benchVideoLines(i)) {
         texts.push(
           'drawtext=' +
             [
@@ -139,6 +134,24 @@ export async function benchVideo(width: number, height: number, seconds: number,
     await rename(tmp, path);
   }
   return { name, path, width, height, frames, bytes: (await stat(path)).size };
+}
+
+/** Frames of a bench video between two changes of its text (3 s). */
+export const TEXT_SEGMENT_FRAMES = 3 * VIDEO_FPS;
+
+/** The text lines benchVideo draws in its `segment`-th 3 s (frames segment·90 to segment·90 + 89), at 720p coordinates. */
+export function benchVideoLines(segment: number): Array<{ text: string; x: number; y: number; size: number }> {
+  const i = segment;
+  return [
+    { text: `Chapter ${i + 1}: the quick brown fox jumps over the lazy dog`, x: 80, y: 560, size: 36 },
+    { text: `Score ${i % 7} - ${(i * 3) % 5}   12:${String((i * 7) % 60).padStart(2, '0')}`, x: 860, y: 80, size: 40 },
+    { text: `small print ${1000 + i * 37} at the bottom`, x: 820, y: 670, size: 20 },
+  ];
+}
+
+/** The texts a bench video shows at frame `index`. */
+export function benchVideoTextsAt(index: number): string[] {
+  return benchVideoLines(Math.floor(index / TEXT_SEGMENT_FRAMES)).map((l) => l.text);
 }
 
 /** A small video of about `bytes` (a 640×360 noisy pattern at a fixed bitrate): the intake latency probe. */

@@ -220,6 +220,19 @@ describe('gRPC API', () => {
     expect(viaHttp.params).toMatchObject({ frame_stride: 1, sample_fps: 10, start_ms: 100, end_ms: 700 });
   });
 
+  it('samples keyframes: the results are the keyframes, at their index in the whole video', async () => {
+    const gop = await makeVideo({ path: join(fixtures, 'gop.mp4'), width: 320, height: 240, frames: 60, gop: 20 });
+    const job = await submitFile(client, { pipelineId: 'frame_stats', sample: 'keyframes' }, gop);
+    expect(job).toMatchObject({ frameStride: 1, sample: 'keyframes' });
+    const events = await watchAll(client, { jobId: job.jobId, fromStart: true });
+    expect(events[0].detail).toEqual({ $case: 'submitted', submitted: expect.objectContaining({ sample: 'keyframes' }) });
+    expect(events.at(-1)!.type).toBe('completed');
+    const page = await unary(client.listResults.bind(client), { jobId: job.jobId, limit: 100, cursor: '' });
+    expect(page.results.map((r) => [r.frameIndex, Math.round(r.ptsMs)])).toEqual([0, 20, 40].map((i) => [i, Math.round((i * 1000) / 30)]));
+    const viaHttp = (await http(`/v1/jobs/${job.jobId}`)).body as { params: Record<string, unknown> };
+    expect(viaHttp.params).toMatchObject({ frame_stride: 1, sample: 'keyframes', sample_fps: null });
+  });
+
   describe('refuses bad uploads with the HTTP messages, storing nothing', () => {
     let notVideo: string;
     let tooLarge: string;
@@ -240,6 +253,14 @@ describe('gRPC API', () => {
       [
         'sample_fps with a stride',
         { pipelineId: 'text_regions', frameStride: 5, sampleFps: 2 },
+        'video',
+        status.INVALID_ARGUMENT,
+        'INVALID_ARGUMENT',
+        400,
+      ],
+      [
+        'sample=keyframes with a stride',
+        { pipelineId: 'text_regions', frameStride: 5, sample: 'keyframes' },
         'video',
         status.INVALID_ARGUMENT,
         'INVALID_ARGUMENT',
@@ -271,6 +292,7 @@ describe('gRPC API', () => {
       if (params.frameStride !== undefined) fields.frame_stride = String(params.frameStride);
       if (params.sampleFps !== undefined) fields.sample_fps = String(params.sampleFps);
       if (params.startMs !== undefined) fields.start_ms = String(params.startMs);
+      if (params.sample !== undefined) fields.sample = params.sample;
       if (params.endMs !== undefined) fields.end_ms = String(params.endMs);
       const viaHttp = await httpSubmit(fields, path);
       expect(viaHttp.status).toBe(httpStatus);

@@ -88,4 +88,11 @@ describe('JobsRepository.framesNotYetExtracted', () => {
     await job({ sample_fps: 2, max_frames: 40 }, { status: 'running', frame_count: 300 });
     expect((await figure()) - before).toBe(20 + 1 + 3 + 15 + 40);
   });
+
+  it('counts a keyframe job by the keyframes intake listed, pending or probed, capped by max_frames', async () => {
+    const before = await figure();
+    await job({ sample: 'keyframes', keyframe_count: 12 });
+    await job({ sample: 'keyframes', keyframe_count: 80, max_frames: 30 }, { status: 'running', frame_count: 18_000, frames_done: 5 });
+    expect((await figure()) - before).toBe(12 + 25);
+  });
 });

@@ -71,6 +71,7 @@ const ALL_MIGRATIONS = [
   'JobSampling1796500000000',
   'Webhooks1796600000000',
   'TemporalReuse1796800000000',
+  'KeyframeSampling1796900000000',
 ];
 
 describe('migrations', () => {

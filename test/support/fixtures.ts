@@ -68,6 +68,8 @@ export interface MakeVideoOptions {
   streamed?: boolean;
   /** Store the frames turned a quarter, with rotation metadata that shows them as drawn (MP4/MOV). */
   rotate?: 90 | 270;
+  /** H.264: a keyframe every this many frames exactly (no scene-cut keyframes); default: x264's own choice. */
+  gop?: number;
 }
 
 export const FIXTURE_FONT_FILE = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf', 'DejaVuSans-Bold.ttf');
@@ -91,6 +93,7 @@ async function encodeVideo(opts: MakeVideoOptions, turn?: Transpose): Promise<st
     ...['-map', '0:v', ...(opts.audio ? ['-map', '1:a', '-c:a', 'aac', '-b:a', '64k'] : [])],
     ...['-vf', videoFilter(opts, fps, turn), '-frames:v', String(frames), '-vsync', 'passthrough'],
     ...codecArgs(opts.codec ?? 'h264', pixelFormat),
+    ...(opts.gop !== undefined ? ['-g', String(opts.gop), '-keyint_min', String(opts.gop), '-sc_threshold', '0'] : []),
     ...((container === 'mp4' || container === 'mov') && !opts.moovAtEnd ? ['-movflags', '+faststart'] : []),
     ...['-f', MUXERS[container], opts.streamed ? 'pipe:1' : opts.path],
   ];

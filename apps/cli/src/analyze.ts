@@ -1,6 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { DomainError, submitParamsSchema, type FrameGeometry, type VideoMetadata } from '@framewire/contracts';
-import { checkRange, DEFAULT_JPEG_QUALITY, MediaToolkit, type DecodedFrame } from '@framewire/media';
+import {
+  checkRange,
+  decodeThreadsOption,
+  DEFAULT_DECODE_THREADS,
+  DEFAULT_JPEG_QUALITY,
+  keyframesInRange,
+  MediaToolkit,
+  type DecodedFrame,
+} from '@framewire/media';
 import { createPipelineRuntime, frameGeometry, mapResultToSource, PIPELINE_CONFIG } from '@framewire/pipelines';
 import { ConfigError, loadConfig, replicaCoresFromEnv } from '@framewire/runtime';
 
@@ -25,9 +33,12 @@ export interface AnalyzeOptions {
   sampleFps?: number | string | undefined;
   startMs?: number | string | undefined;
   endMs?: number | string | undefined;
+  /** `keyframes`: only the keyframes, as a job's `sample`. */
+  sample?: string | undefined;
   /** Same variables, same defaults as the extractor and inference stages. */
   env?: NodeJS.ProcessEnv;
-  onVideo?: (video: VideoMetadata) => void;
+  /** The probe's result; keyframeCount: the keyframes in range (keyframe sampling), else null. */
+  onVideo?: (video: VideoMetadata, keyframeCount: number | null) => void;
   onModelsLoaded?: (ms: number) => void;
   signal?: AbortSignal;
   /**
@@ -55,6 +66,7 @@ export async function* analyzeVideo(path: string, opts: AnalyzeOptions): AsyncGe
     sample_fps: opts.sampleFps,
     start_ms: opts.startMs,
     end_ms: opts.endMs,
+    sample: opts.sample,
   });
   if (!params.success) {
     throw new DomainError(
@@ -69,6 +81,7 @@ export async function* analyzeVideo(path: string, opts: AnalyzeOptions): AsyncGe
     sample_fps: sampleFps,
     start_ms: startMs,
     end_ms: endMs,
+    sample,
   } = params.data;
 
   // The inference stage's pipeline runtime, from the same variables (FW_MODEL_DIR, FW_ONNX_THREADS, FW_PLUGIN_DIRS,
@@ -90,7 +103,9 @@ export async function* analyzeVideo(path: string, opts: AnalyzeOptions): AsyncGe
   }
   const video = await media.probeVideo(path);
   checkRange(video.duration_ms, { startMs, endMs });
-  opts.onVideo?.(video);
+  // Keyframe sampling: the packet list (no decoding) gives each keyframe's index in the whole video, as the extractor does.
+  const keyframes = sample === 'keyframes' ? await media.probeKeyframes(path) : null;
+  opts.onVideo?.(video, keyframes === null ? null : keyframesInRange(keyframes, { startMs, endMs }).length);
 
   try {
     const t0 = performance.now();
@@ -103,6 +118,8 @@ export async function* analyzeVideo(path: string, opts: AnalyzeOptions): AsyncGe
       sampleFps,
       startMs,
       endMs,
+      keyframes,
+      decodeThreads: decodeThreadsOption(intEnv(env, 'FW_DECODE_THREADS', DEFAULT_DECODE_THREADS)),
       jpegQuality: intEnv(env, 'FW_JPEG_QUALITY', DEFAULT_JPEG_QUALITY),
       maxWidth: intEnv(env, 'FW_MAX_FRAME_WIDTH', 1920),
       ...(opts.signal ? { signal: opts.signal } : {}),

@@ -18,6 +18,8 @@ export interface FollowState {
   sampleFps: number | null;
   startMs: number | null;
   endMs: number | null;
+  /** Keyframe sampling: the probe cannot predict the count, so there is no estimate before `extracted`. */
+  keyframes: boolean;
   error: { code: string; message: string } | null;
   reason: string | null;
   processingMs: number | null;
@@ -41,6 +43,7 @@ export function initialState(): FollowState {
     sampleFps: null,
     startMs: null,
     endMs: null,
+    keyframes: false,
     error: null,
     reason: null,
     processingMs: null,
@@ -63,16 +66,18 @@ export function applyEvent(s: FollowState, ev: JobEvent, now = Date.now()): Foll
       next.sampleFps = d.submitted.sampleFps ?? null;
       next.startMs = d.submitted.startMs ?? null;
       next.endMs = d.submitted.endMs ?? null;
+      next.keyframes = d.submitted.sample === 'keyframes';
       break;
     case 'extracting': {
       next.status = 'running';
       const v = d.extracting.video;
-      const sampled = v
-        ? estimateSampledFrames(
-            { frame_count: v.frameCount ?? null, duration_ms: v.durationMs ?? null, fps: v.fps ?? null },
-            { frameStride: Math.max(1, s.stride), maxFrames: s.maxFrames, sampleFps: s.sampleFps, startMs: s.startMs, endMs: s.endMs },
-          )
-        : null;
+      const sampled =
+        v && !s.keyframes
+          ? estimateSampledFrames(
+              { frame_count: v.frameCount ?? null, duration_ms: v.durationMs ?? null, fps: v.fps ?? null },
+              { frameStride: Math.max(1, s.stride), maxFrames: s.maxFrames, sampleFps: s.sampleFps, startMs: s.startMs, endMs: s.endMs },
+            )
+          : null;
       if (sampled !== null) next.estimate = s.maxFrames === null ? sampled : Math.min(sampled, s.maxFrames);
       break;
     }

@@ -40,7 +40,7 @@ import { followJob, type FollowState } from './follow';
 import { bold, dim, formatBytes, formatMs, green, ProgressLine, red, statusColor, table, truncate, ttyOf, yellow } from './output';
 import { resultRow, ResultsWriter } from './results';
 import { trackFromMessage, writeTracks } from './tracks';
-import { describeSampling, parseSampleFps, parseVideoTime, type SamplingOptions } from './sampling';
+import { describeSampling, parseSampleFps, parseSampleMode, parseVideoTime, type SamplingOptions } from './sampling';
 
 const stdout = ttyOf(process.stdout);
 const stderr = ttyOf(process.stderr);
@@ -122,6 +122,7 @@ async function submit(video: string, o: SubmitOptions, g: GlobalOptions): Promis
         sampleFps: o.sampleFps,
         startMs: o.start,
         endMs: o.end,
+        sample: o.sample,
         clientTag: o.tag,
         idempotencyKey: o.idempotencyKey,
         // --no-reuse; absent: the server's default (on).
@@ -376,9 +377,18 @@ async function analyze(video: string, o: AnalyzeCliOptions): Promise<number> {
       sampleFps: o.sampleFps,
       startMs: o.start,
       endMs: o.end,
-      onVideo: (v) => {
+      sample: o.sample,
+      onVideo: (v, keyframeCount) => {
         probed = v;
-        const sampling = { frameStride: o.stride ?? 1, maxFrames: null, sampleFps: o.sampleFps, startMs: o.start, endMs: o.end };
+        const sampling = {
+          frameStride: o.stride ?? 1,
+          maxFrames: null,
+          sampleFps: o.sampleFps,
+          startMs: o.start,
+          endMs: o.end,
+          sample: o.sample,
+          keyframeCount,
+        };
         const count = estimateSampledFrames(v, sampling);
         if (count !== null) expected = o.maxFrames ? Math.min(count, o.maxFrames) : count;
         line.update(`loading ${o.pipeline} models · ${v.width}×${v.height} ${v.codec}`, null, 'loading', true);
@@ -434,7 +444,12 @@ function samplingOptions(cmd: Command): Command {
     .option('--stride <n>', 'keep every n-th frame', positiveInt)
     .option('--sample-fps <fps>', 'sample by time: n frames per second of video (e.g. 2 or 0.5; not with --stride)', parseSampleFps)
     .option('--start <time>', 'analyse from this video time on: 90 or 90s, 1500ms, 1:30, 1:02:03.5', parseVideoTime)
-    .option('--end <time>', 'analyse up to this video time (exclusive), same forms as --start', parseVideoTime);
+    .option('--end <time>', 'analyse up to this video time (exclusive), same forms as --start', parseVideoTime)
+    .option(
+      '--sample <mode>',
+      'keyframes: decode and analyse only the keyframes, a fast preview of a long video (not with --stride or --sample-fps); frames: every frame (the default)',
+      parseSampleMode,
+    );
 }
 
 // ---------------------------------------------------------------- program

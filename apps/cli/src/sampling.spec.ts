@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { describeSampling, formatVideoTime, parseSampleFps, parseVideoTime } from './sampling';
+import { describeSampling, formatVideoTime, parseSampleFps, parseSampleMode, parseVideoTime } from './sampling';
 
 describe('CLI sampling options', () => {
   it.each([
@@ -32,6 +32,9 @@ describe('CLI sampling options', () => {
     expect(describeSampling({ frameStride: 1, sampleFps: 2 })).toBe('2 fps');
     expect(describeSampling({ frameStride: 1, sampleFps: 0.5, startMs: 60_000, endMs: 90_500 })).toBe('0.5 fps, 1:00–1:30.500');
     expect(describeSampling({ frameStride: 3, startMs: 3_600_000 })).toBe('stride 3, 1:00:00–end');
+    expect(describeSampling({ frameStride: 1, sample: 'keyframes', startMs: 60_000 })).toBe('keyframes, 1:00–end');
+    expect(parseSampleMode('keyframes')).toBe('keyframes');
+    expect(() => parseSampleMode('iframes')).toThrow(/must be one of frames, keyframes/);
     expect(formatVideoTime(0)).toBe('0:00');
   });
 });

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { SAMPLE_MODES, type SampleMode } from '@framewire/contracts';
 
 /**
  * The CLI's sampling options (`--sample-fps`, `--start`, `--end`) and how a
@@ -10,6 +11,15 @@ export interface SamplingOptions {
   sampleFps?: number;
   start?: number;
   end?: number;
+  /** `--sample keyframes`: only the keyframes. */
+  sample?: SampleMode;
+}
+
+/** `--sample`: frames or keyframes. */
+export function parseSampleMode(value: string): SampleMode {
+  const v = value.trim();
+  if (!(SAMPLE_MODES as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${SAMPLE_MODES.join(', ')}`);
+  return v as SampleMode;
 }
 
 /** A video time → whole milliseconds. */
@@ -35,8 +45,14 @@ export function parseSampleFps(value: string): number {
 }
 
 /** "stride 5", "2 fps, 0:10–0:20": how a job samples, for one line of output. */
-export function describeSampling(job: { frameStride: number; sampleFps?: number; startMs?: number; endMs?: number }): string {
-  const how = job.sampleFps !== undefined ? `${job.sampleFps} fps` : `stride ${job.frameStride}`;
+export function describeSampling(job: {
+  frameStride: number;
+  sampleFps?: number;
+  startMs?: number;
+  endMs?: number;
+  sample?: string;
+}): string {
+  const how = job.sample === 'keyframes' ? 'keyframes' : job.sampleFps !== undefined ? `${job.sampleFps} fps` : `stride ${job.frameStride}`;
   if (job.startMs === undefined && job.endMs === undefined) return how;
   return `${how}, ${formatVideoTime(job.startMs ?? 0)}–${job.endMs === undefined ? 'end' : formatVideoTime(job.endMs)}`;
 }

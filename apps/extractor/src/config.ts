@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { COMMON_CONFIG, configPart, env, loadConfig, type ConfigOf, opsPortConfig, REPLICA_CORES_CONFIG } from '@framewire/runtime';
-import { DECODER_CONFIG, SIX_HOURS_MS, VIDEO_LIMITS_CONFIG } from '@framewire/media';
+import { DECODER_CONFIG, DEFAULT_DECODE_THREADS, SIX_HOURS_MS, VIDEO_LIMITS_CONFIG } from '@framewire/media';
 import { storageConfigFromEnv, type StorageConfig } from '@framewire/storage';
 
 export const EXTRACTOR_CONFIG_SPEC = {
@@ -44,6 +44,11 @@ export const EXTRACTOR_CONFIG_SPEC = {
     env: 'FW_MAX_FRAMES_PER_JOB',
     schema: env.int(100_000, 1, 10_000_000),
     doc: 'the most frames one job may sample: a job without max_frames that has more fails with TOO_MANY_FRAMES',
+  },
+  decodeThreads: {
+    env: 'FW_DECODE_THREADS',
+    schema: env.int(DEFAULT_DECODE_THREADS, 0, 64),
+    doc: "threads of ffmpeg's decoder for one video (`-threads`); 0: ffmpeg's own choice (one per core and more)",
   },
   decodeTimeoutMs: {
     env: 'FW_DECODE_TIMEOUT_MS',

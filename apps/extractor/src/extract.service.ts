@@ -10,10 +10,13 @@ import {
 } from '@framewire/contracts';
 import {
   checkVideoLimits,
+  decodeThreadsOption,
+  keyframesInRange,
   MediaToolkit,
   ReuseTracker,
   tooManyFramesWhileDecoding,
   type DecodedFrame,
+  type KeyframeTable,
   type ReuseDecision,
   type SamplingRequest,
 } from '@framewire/media';
@@ -67,7 +70,12 @@ export class ExtractService {
       const video = req.video ?? (await this.media.probeVideo(local.path));
       const probeMs = performance.now() - t1;
       const frameCap = this.config.maxFramesPerJob;
-      const sampling = samplingOf(req);
+      // Keyframe sampling: list the keyframes first (no decoding) for their indices and their exact count.
+      const keyframes = req.sample === 'keyframes' ? await this.listKeyframes(local.path, ctx, cancel.signal) : null;
+      const sampling = samplingOf(
+        req,
+        keyframes === null ? null : keyframesInRange(keyframes, { startMs: req.start_ms, endMs: req.end_ms }).length,
+      );
       checkVideoLimits(video, sampling, this.config);
       await this.broker.publishEvent(makeEvent('extracting', req.job_id, { video, worker_id: this.workerId }));
       this.logger.info(
@@ -80,6 +88,8 @@ export class ExtractService {
           end_ms: sampling.endMs,
           probed_by: req.video ? 'intake' : 'extractor',
           timings_ms: { materialize: Math.round(t1 - t0), probe: Math.round(probeMs) },
+          sample: sampling.sample,
+          keyframes: sampling.keyframeCount,
         },
         'decoding',
       );
@@ -110,6 +120,8 @@ export class ExtractService {
         sampleFps: sampling.sampleFps,
         startMs: sampling.startMs,
         endMs: sampling.endMs,
+        keyframes,
+        decodeThreads: decodeThreadsOption(this.config.decodeThreads),
         // Without max_frames, decode one past the cap: finding it fails the job rather than cutting it short unsaid.
         maxFrames: req.max_frames === null ? frameCap + 1 : Math.min(req.max_frames, frameCap),
         signal: AbortSignal.any([ctx.signal, cancel.signal]),
@@ -136,7 +148,8 @@ export class ExtractService {
         lastIndex = frame.index;
       }
       await window.drain();
-      decoded = Math.max(decoded, lastIndex + 1);
+      // A keyframe decode decodes only what it samples (and -progress counts just those).
+      decoded = keyframes === null ? Math.max(decoded, lastIndex + 1) : Math.max(decoded, sampled);
       await this.broker.publishEvent(
         makeEvent('extracted', req.job_id, {
           frames_total: sampled,
@@ -156,6 +169,16 @@ export class ExtractService {
     } finally {
       cancel.release();
       await local.release();
+    }
+  }
+
+  /** The video's keyframes (a demux pass over the whole file: seconds for hours of video), extending the work lease meanwhile. */
+  private async listKeyframes(path: string, ctx: HandlerContext, signal: AbortSignal): Promise<KeyframeTable> {
+    const lease = setInterval(() => ctx.working(), 5000);
+    try {
+      return await this.media.probeKeyframes(path, { signal: AbortSignal.any([ctx.signal, signal]) });
+    } finally {
+      clearInterval(lease);
     }
   }
 
@@ -221,9 +244,14 @@ export class ExtractService {
   }
 }
 
-/** What the message asks to sample; a message queued before sampling by time existed asks for none of it. */
-export function samplingOf(req: ExtractRequestV1): Required<SamplingRequest> {
+/**
+ * What the message asks to sample; a message queued before sampling by time or keyframes existed asks for none of it.
+ * keyframeCount: the keyframes in range, when listed.
+ */
+export function samplingOf(req: ExtractRequestV1, keyframeCount: number | null = null): Required<SamplingRequest> {
   return {
+    sample: req.sample ?? 'frames',
+    keyframeCount,
     frameStride: req.frame_stride,
     maxFrames: req.max_frames,
     sampleFps: req.sample_fps ?? null,

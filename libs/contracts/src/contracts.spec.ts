@@ -1,4 +1,13 @@
-import { eventSubject, frameResultV1, jobEventSchema, JOB_EVENT_TYPES, makeEvent, msgIds, submitParamsSchema } from './index';
+import {
+  eventSubject,
+  extractRequestV1,
+  frameResultV1,
+  jobEventSchema,
+  JOB_EVENT_TYPES,
+  makeEvent,
+  msgIds,
+  submitParamsSchema,
+} from './index';
 
 const JOB = '0b7e6f3e-4a53-4c38-9a4b-1f2d3c4e5f60';
 
@@ -41,6 +50,7 @@ describe('contracts', () => {
         max_frames: null,
         client_tag: null,
         retention_days: null,
+        sample: 'frames',
         sample_fps: null,
         start_ms: null,
         end_ms: null,
@@ -56,6 +66,7 @@ describe('contracts', () => {
         max_frames: 5,
         client_tag: null,
         retention_days: 0,
+        sample: 'frames',
         sample_fps: null,
         start_ms: null,
         end_ms: null,
@@ -71,6 +82,7 @@ describe('contracts', () => {
         max_frames: null,
         client_tag: null,
         retention_days: null,
+        sample: 'frames',
         sample_fps: 29.97,
         start_ms: 0,
         end_ms: 1500,
@@ -86,6 +98,7 @@ describe('contracts', () => {
         max_frames: null,
         client_tag: null,
         retention_days: null,
+        sample: 'frames',
         sample_fps: 0.5,
         start_ms: 60000,
         end_ms: null,
@@ -112,6 +125,21 @@ describe('contracts', () => {
     expect(submitParamsSchema.parse(input)).toEqual(expected);
   });
 
+  it('parses keyframe sampling, with a range (frame_stride 1 is the default, not a conflict)', () => {
+    const p = submitParamsSchema.parse({ pipeline_id: 'ocr', sample: 'keyframes', frame_stride: '1', start_ms: '1000', end_ms: '9000' });
+    expect(p).toMatchObject({ sample: 'keyframes', frame_stride: 1, sample_fps: null, start_ms: 1000, end_ms: 9000 });
+    expect(
+      extractRequestV1.parse({
+        v: 1,
+        job_id: '0b7e6f3e-4a53-4c38-9a4b-1f2d3c4e5f60',
+        input_key: 'k',
+        pipeline_id: 'ocr',
+        frame_stride: 1,
+        max_frames: null,
+      }).sample,
+    ).toBeUndefined();
+  });
+
   it.each([
     [{ pipeline_id: '../etc/passwd' }, /pipeline id/],
     [{ pipeline_id: 'ocr', frame_stride: '0' }, /frame_stride must be >= 1/],
@@ -126,6 +154,12 @@ describe('contracts', () => {
     [{ pipeline_id: 'ocr', sample_fps: '241' }, /sample_fps must be <= 240/],
     [{ pipeline_id: 'ocr', sample_fps: 'fast' }, /sample_fps must be a number/],
     [{ pipeline_id: 'ocr', sample_fps: '2', frame_stride: '5' }, /sample_fps and frame_stride are mutually exclusive/],
+    [
+      { pipeline_id: 'ocr', sample: 'keyframes', frame_stride: '5' },
+      /sample=keyframes .* cannot be combined with sample_fps or a frame_stride/,
+    ],
+    [{ pipeline_id: 'ocr', sample: 'keyframes', sample_fps: '1' }, /sample=keyframes .* cannot be combined/],
+    [{ pipeline_id: 'ocr', sample: 'iframes' }, /sample must be one of frames, keyframes/],
     [{ pipeline_id: 'ocr', start_ms: '-1' }, /start_ms must be >= 0/],
     [{ pipeline_id: 'ocr', start_ms: '1.5' }, /start_ms must be an integer/],
     [{ pipeline_id: 'ocr', end_ms: '0' }, /end_ms must be > start_ms \(0\)/],

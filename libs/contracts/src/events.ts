@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors';
-import { jobIdSchema, pipelineIdSchema, videoMetadataSchema } from './jobs';
+import { jobIdSchema, pipelineIdSchema, SAMPLE_MODES, videoMetadataSchema } from './jobs';
 import { STAGES } from './stages';
 
 /**
@@ -24,6 +24,8 @@ export const submittedEvent = z.object({
   sample_fps: z.number().positive().nullable().optional(),
   start_ms: z.number().int().nonnegative().nullable().optional(),
   end_ms: z.number().int().positive().nullable().optional(),
+  /** `keyframes` when only keyframes are sampled (absent in events published before it existed: `frames`). */
+  sample: z.enum(SAMPLE_MODES).optional(),
 });
 
 /** Extraction started: the video was probed. */

@@ -64,6 +64,10 @@ export const callbackUrlSchema = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
+/** What a job decodes: every frame (sampled by frame_stride or sample_fps), or only the keyframes (a fast preview). */
+export const SAMPLE_MODES = ['frames', 'keyframes'] as const;
+export type SampleMode = (typeof SAMPLE_MODES)[number];
+
 const rangeMsSchema = (name: string) =>
   z.coerce
     .number({ message: `${name} must be an integer (milliseconds)` })
@@ -113,6 +117,8 @@ export const submitParamsSchema = z
       .max(SUBMIT_LIMITS.maxSampleFps, `sample_fps must be <= ${SUBMIT_LIMITS.maxSampleFps}`)
       .nullable()
       .default(null),
+    /** `keyframes`: decode and analyse only the keyframes; `frames` (the default): every frame, sampled by frame_stride or sample_fps. */
+    sample: z.enum(SAMPLE_MODES, { message: `sample must be one of ${SAMPLE_MODES.join(', ')}` }).default('frames'),
     /** First ms of video time to analyse (inclusive, by frame pts); null: from the start. */
     start_ms: rangeMsSchema('start_ms'),
     /** End of the range (exclusive, by frame pts); null: to the end. Past the video's end means to the end. */
@@ -136,6 +142,14 @@ export const submitParamsSchema = z
         path: ['sample_fps'],
         message:
           'sample_fps and frame_stride are mutually exclusive: sample by time (sample_fps) or by frame count (frame_stride), not both',
+      });
+    }
+    if (p.sample === 'keyframes' && (p.sample_fps !== null || p.frame_stride !== 1)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sample'],
+        message:
+          'sample=keyframes analyses every keyframe: it cannot be combined with sample_fps or a frame_stride other than 1 (start_ms/end_ms may narrow it)',
       });
     }
     if (p.end_ms !== null && p.end_ms <= (p.start_ms ?? 0)) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jobIdSchema, pipelineIdSchema, videoMetadataSchema } from './jobs';
+import { jobIdSchema, pipelineIdSchema, SAMPLE_MODES, videoMetadataSchema } from './jobs';
 import { frameGeometrySchema } from './results';
 import { WORK_SUBJECTS } from './subjects';
 import { WEBHOOK_STATUSES } from './webhooks';
@@ -24,6 +24,8 @@ export const extractRequestV1 = z.object({
   video: videoMetadataSchema.optional(),
   /** Temporal reuse allowed (the job's `reuse`); absent in messages queued before it existed: allowed. */
   reuse: z.boolean().optional(),
+  /** Keyframe sampling; optional so that messages queued before it existed read as `frames`. */
+  sample: z.enum(SAMPLE_MODES).optional(),
 });
 export type ExtractRequestV1 = z.infer<typeof extractRequestV1>;
 

@@ -38,6 +38,20 @@
  * file's first frame (no -ss input seek: the index must count every frame
  * before the range); an input `-to` a second past the range's end stops
  * reading there.
+ *
+ * Keyframe sampling (`keyframes`): `-skip_frame nokey` (an input option) has
+ * the decoder decode only keyframes and drop the rest unread, so select's `n`
+ * and showinfo's counter only count keyframes. The index of each frame in the
+ * whole video comes from elsewhere: ffprobe lists the stream's packets
+ * without decoding (see keyframes.ts), a frame's index is the rank of its pts
+ * among them, and the pts showinfo prints (the file's start time subtracted,
+ * as ffmpeg does without -copyts) finds the frame. Ranks of timestamps assume
+ * no frame rate, so this is as exact on variable frame rate video as on
+ * constant; it assumes each packet decodes to one frame. A range selects by
+ * `t` (the keyframe's own time); stride and sample_fps do not combine with it.
+ * A decoder that ignores -skip_frame (VP9's) hands over every frame: the
+ * decode session drops those that are not keyframes, so no `-frames:v` here
+ * (it would count them); the session stops ffmpeg at maxFrames instead.
  */
 
 export interface DecodePlan {
@@ -52,6 +66,10 @@ export interface DecodePlan {
   /** The range of video time, [startMs, endMs) by pts. */
   startMs?: number | null | undefined;
   endMs?: number | null | undefined;
+  /** Decode only keyframes (`-skip_frame nokey`); stride is then 1 and sampleFps null. */
+  keyframes?: boolean | undefined;
+  /** The decoder's threads (`-threads` as an input option); null or absent: ffmpeg's own choice (one per core, and more). */
+  decodeThreads?: number | null | undefined;
 }
 
 /** A timed plan (sampling by time or range) packs the decoded index into the pts (see above): 2^32 ticks per index. */
@@ -60,8 +78,8 @@ export const TIMED_PTS_PACK = 2 ** 32;
 export const TIMED_TICKS_PER_S = 100_000;
 
 /** Whether the plan samples by time or range (packed pts), rather than by decoded-frame number alone. */
-export function isTimedPlan(plan: Pick<DecodePlan, 'sampleFps' | 'startMs' | 'endMs'>): boolean {
-  return plan.sampleFps != null || plan.startMs != null || plan.endMs != null;
+export function isTimedPlan(plan: Pick<DecodePlan, 'sampleFps' | 'startMs' | 'endMs' | 'keyframes'>): boolean {
+  return !plan.keyframes && (plan.sampleFps != null || plan.startMs != null || plan.endMs != null);
 }
 
 export function buildDecodeArgs(plan: DecodePlan): string[] {
@@ -69,12 +87,15 @@ export function buildDecodeArgs(plan: DecodePlan): string[] {
     ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info'],
     ...['-progress', 'pipe:3', '-vsync', 'passthrough'],
     ...(plan.endMs != null ? ['-to', secs(plan.endMs + INPUT_END_SLACK_MS)] : []),
+    ...(plan.keyframes ? ['-skip_frame', 'nokey'] : []),
+    ...(plan.decodeThreads != null ? ['-threads', String(plan.decodeThreads)] : []),
     ...['-reinit_filter', '0', '-i', `file:${plan.path}`],
     // output 0: every decoded frame, discarded — only counted by -progress
     ...['-map', '0:V:0', '-vf', RENUMBER, '-r', NOMINAL_FPS, '-f', 'null', '-'],
     // output 1: the sampled frames as concatenated JPEGs on stdout
     ...['-map', '0:V:0', '-vf', buildFilter(plan), '-r', NOMINAL_FPS],
-    ...(plan.maxFrames === null ? [] : ['-frames:v', String(plan.maxFrames)]),
+    // A keyframe decode may drop frames after ffmpeg (see decode.ts): the caller stops at maxFrames.
+    ...(plan.maxFrames === null || plan.keyframes ? [] : ['-frames:v', String(plan.maxFrames)]),
     ...['-pix_fmt', 'yuvj420p', '-c:v', 'mjpeg', '-q:v', String(jpegQualityToQscale(plan.jpegQuality))],
     ...['-f', 'image2pipe', 'pipe:1'],
   ];
@@ -91,10 +112,20 @@ const RENUMBER = `setpts=N/(${NOMINAL_FPS}*TB)`;
  */
 const INPUT_END_SLACK_MS = 1000;
 
-export function buildFilter(plan: Pick<DecodePlan, 'stride' | 'maxWidth' | 'sampleFps' | 'startMs' | 'endMs'>): string {
+export function buildFilter(plan: Pick<DecodePlan, 'stride' | 'maxWidth' | 'sampleFps' | 'startMs' | 'endMs' | 'keyframes'>): string {
   const size = plan.maxWidth === undefined ? '' : `w='min(iw\\,${plan.maxWidth})':h=-1:`;
-  const select = isTimedPlan(plan) ? [PACK_PTS, `select='${timedSelectExpr(plan)}'`] : [`select='not(mod(n\\,${plan.stride}))'`];
+  const select = plan.keyframes
+    ? keyframeSelect(plan)
+    : isTimedPlan(plan)
+      ? [PACK_PTS, `select='${timedSelectExpr(plan)}'`]
+      : [`select='not(mod(n\\,${plan.stride}))'`];
   return [...select, 'showinfo', RENUMBER, `scale=${size}out_range=full`].join(',');
+}
+
+/** Keyframes in [start, end) by their own time: every keyframe the decoder hands over when there is no range. */
+function keyframeSelect(plan: Pick<DecodePlan, 'startMs' | 'endMs'>): string[] {
+  const terms = [...(plan.startMs ? [`gte(t,${secs(plan.startMs)})`] : []), ...(plan.endMs != null ? [`lt(t,${secs(plan.endMs)})`] : [])];
+  return terms.length === 0 ? [] : [`select='${terms.join('*').replace(/,/g, '\\,')}'`];
 }
 
 /** pts := n·2^32 + max(time, 0) in 10 µs ticks (a slightly negative leading pts reads as 0, as frameTimeMs clamps it). */

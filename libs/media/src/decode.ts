@@ -6,6 +6,7 @@ import { buildDecodeArgs, isTimedPlan, unpackTimedPts } from './decode-args';
 import { classifyDecodeLine, frameTimeMs, parseProgressLine, type ShowinfoFrame } from './decode-log';
 import { LineSplitter, LineTail, summarizeStderr } from './ffmpeg-log';
 import { nonVideoFormatReason } from './formats';
+import { frameIndexAtPts, type KeyframeTable } from './keyframes';
 import { JpegSplitter, JpegStreamError, type SplitJpeg } from './jpeg-splitter';
 import { checkDuration, checkFrameSize } from './limits';
 import { abortReason, type ExitInfo, killIfRunning, spawnFailure, watchExit } from './process';
@@ -46,6 +47,14 @@ export interface DecodeOptions {
    * video). Frames keep their index in the whole video and their own pts.
    */
   sampleFps?: number | null;
+  /**
+   * Decode only the keyframes (`-skip_frame nokey`), with the video's table
+   * from probeKeyframes() which gives each its index in the whole video;
+   * stride must then be 1 and sampleFps null.
+   */
+  keyframes?: KeyframeTable | null;
+  /** Decoder threads (`-threads`); null or absent: ffmpeg's default. */
+  decodeThreads?: number | null;
   /** Keep only frames whose pts is in [startMs, endMs) (ms, like DecodedFrame.ptsMs). */
   startMs?: number | null;
   endMs?: number | null;
@@ -117,6 +126,9 @@ export function validateDecodeOptions(opts: DecodeOptions): void {
   const fps = opts.sampleFps ?? null;
   if (fps !== null && !(Number.isFinite(fps) && fps > 0)) bad('sampleFps must be a number > 0');
   if (fps !== null && opts.stride !== 1) bad('sampleFps and a stride other than 1 are mutually exclusive');
+  if (opts.keyframes && (fps !== null || opts.stride !== 1)) bad('keyframes cannot be combined with sampleFps or a stride other than 1');
+  const threads = opts.decodeThreads ?? null;
+  if (threads !== null && (!Number.isInteger(threads) || threads < 0)) bad('decodeThreads must be an integer >= 0');
   const start = opts.startMs ?? null;
   const end = opts.endMs ?? null;
   if (start !== null && !(Number.isFinite(start) && start >= 0)) bad('startMs must be a number >= 0');
@@ -152,6 +164,14 @@ class DecodeSession {
   private failure: Error | null = null;
   private stopped = false;
   private sampled = 0;
+  /** JPEG and showinfo line pairs taken (sampled frames, and in a keyframe decode the non-keyframes dropped too). */
+  private paired = 0;
+  /**
+   * A keyframe decode: the indices of the keyframes. A decoder that ignores
+   * -skip_frame hands over every frame; those that are not keyframes are
+   * dropped here, so what is sampled is what was counted.
+   */
+  private readonly keyIndexes: Set<number> | null;
   private lastPtsMs = 0;
   /** Sampling by time or range: showinfo's pts packs the decoded index and the time (see decode-args.ts). */
   private readonly timed: boolean;
@@ -173,8 +193,11 @@ class DecodeSession {
       sampleFps: opts.sampleFps,
       startMs: opts.startMs,
       endMs: opts.endMs,
+      keyframes: Boolean(opts.keyframes),
+      decodeThreads: opts.decodeThreads,
     });
-    this.timed = isTimedPlan(opts);
+    this.timed = isTimedPlan({ ...opts, keyframes: Boolean(opts.keyframes) });
+    this.keyIndexes = opts.keyframes ? new Set(opts.keyframes.keyframes.map((k) => k.index)) : null;
     this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     this.stdout = this.child.stdout as Readable;
     this.exited = watchExit(this.child).then(
@@ -253,6 +276,15 @@ class DecodeSession {
     if (this.splitter.pendingBytes > 0 || this.jpegs.length > 0) {
       throw new DomainError('INTERNAL', 'ffmpeg output ended inside a frame, or with frames showinfo did not report');
     }
+    if (this.sampled === 0 && this.opts.keyframes && (this.opts.startMs != null || this.opts.endMs != null)) {
+      throw new DomainError(
+        'RANGE_OUTSIDE_VIDEO',
+        `no keyframe of the video is in [${this.opts.startMs ?? 0}, ${this.opts.endMs ?? 'end'}) ms`,
+        {
+          details: { start_ms: this.opts.startMs ?? null, end_ms: this.opts.endMs ?? null },
+        },
+      );
+    }
     if (this.sampled === 0 && (this.opts.startMs ?? 0) > 0) {
       throw new DomainError('RANGE_OUTSIDE_VIDEO', `no frame of the video is at or after start_ms ${this.opts.startMs}`, {
         details: { start_ms: this.opts.startMs, end_ms: this.opts.endMs ?? null },
@@ -270,14 +302,22 @@ class DecodeSession {
   }
 
   private takeFrame(): DecodedFrame | null {
-    if (this.jpegs.length === 0 || this.infos.length === 0) return null;
-    const jpeg = this.jpegs.shift() as SplitJpeg;
-    const info = this.infos.shift() as ShowinfoFrame;
-    if (this.jpegs.length < READ_AHEAD_FRAMES) this.stdout.resume();
-    if (info.n !== this.sampled) {
-      throw new DomainError('INTERNAL', `frame bookkeeping out of step: showinfo frame ${info.n}, output frame ${this.sampled}`);
+    for (;;) {
+      if (this.jpegs.length === 0 || this.infos.length === 0) return null;
+      const jpeg = this.jpegs.shift() as SplitJpeg;
+      const info = this.infos.shift() as ShowinfoFrame;
+      if (this.jpegs.length < READ_AHEAD_FRAMES) this.stdout.resume();
+      if (info.n !== this.paired) {
+        throw new DomainError('INTERNAL', `frame bookkeeping out of step: showinfo frame ${info.n}, output frame ${this.paired}`);
+      }
+      this.paired += 1;
+      const { index, ptsMs } = this.indexAndTime(info);
+      if (this.keyIndexes !== null && !this.keyIndexes.has(index)) continue;
+      return this.handOut(jpeg, info, index, ptsMs);
     }
-    const { index, ptsMs } = this.indexAndTime(info);
+  }
+
+  private handOut(jpeg: SplitJpeg, info: ShowinfoFrame, index: number, ptsMs: number | null): DecodedFrame {
     this.sampled += 1;
     this.lastPtsMs = ptsMs ?? this.lastPtsMs;
     return {
@@ -294,6 +334,7 @@ class DecodeSession {
 
   /** A sampled frame's decoded index and time: unpacked from its pts when timed, else counted (k·stride). */
   private indexAndTime(info: ShowinfoFrame): { index: number; ptsMs: number | null } {
+    if (this.opts.keyframes) return this.keyframeIndexAndTime(info, this.opts.keyframes);
     if (!this.timed) return { index: this.sampled * this.opts.stride, ptsMs: frameTimeMs(info, this.timeBase) };
     const unpacked = info.pts === null ? null : unpackTimedPts(info.pts);
     if (unpacked === null) {
@@ -305,6 +346,18 @@ class DecodeSession {
       );
     }
     return unpacked;
+  }
+
+  /** A keyframe decode's frame: its index from the packet table, by its pts (see keyframes.ts). */
+  private keyframeIndexAndTime(info: ShowinfoFrame, table: KeyframeTable): { index: number; ptsMs: number | null } {
+    const index = info.pts === null ? null : frameIndexAtPts(table, info.pts);
+    if (index === null) {
+      throw new DomainError(
+        'INVALID_VIDEO',
+        `could not decode video: keyframe ${info.n} (pts ${info.pts ?? 'none'}) is not a frame of the stream`,
+      );
+    }
+    return { index, ptsMs: frameTimeMs(info, this.timeBase) };
   }
 
   private onJpegBytes(chunk: Buffer): void {

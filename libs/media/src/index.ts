@@ -33,6 +33,16 @@ export {
 export { type ShowinfoFrame, frameTimeMs, parseProgressLine, parseShowinfoLine } from './decode-log';
 export { nonVideoFormatReason } from './formats';
 export {
+  type Keyframe,
+  type KeyframeProbeOptions,
+  type KeyframeTable,
+  buildKeyframeProbeArgs,
+  frameIndexAtPts,
+  keyframesInRange,
+  parseKeyframeProbe,
+  probeKeyframes,
+} from './keyframes';
+export {
   type SamplingRequest,
   type VideoLimits,
   checkDuration,
@@ -46,7 +56,6 @@ export {
   framePixels,
   tooManyFramesWhileDecoding,
 } from './limits';
-export { DECODER_CONFIG, FRAME_PIXELS_8K, SIX_HOURS_MS, VIDEO_LIMITS_CONFIG } from './limits-config';
 export {
   BLOCK,
   THUMB_WIDTH,
@@ -57,4 +66,12 @@ export {
   frameDifference,
   reuseThumbnail,
 } from './reuse';
+export {
+  DECODER_CONFIG,
+  DEFAULT_DECODE_THREADS,
+  decodeThreadsOption,
+  FRAME_PIXELS_8K,
+  SIX_HOURS_MS,
+  VIDEO_LIMITS_CONFIG,
+} from './limits-config';
 export { type MediaToolkitOptions, MediaToolkit, readHead } from './toolkit';

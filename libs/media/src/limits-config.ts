@@ -18,6 +18,14 @@ export const VIDEO_LIMITS_CONFIG = {
   },
 };
 
+/** FW_DECODE_THREADS's default: ffmpeg's decoder threads for one video (0: ffmpeg's own choice). See bench/decoder.ts. */
+export const DEFAULT_DECODE_THREADS = 0;
+
+/** FW_DECODE_THREADS → the decode's `-threads` (null: ffmpeg's own choice, no option passed). */
+export function decodeThreadsOption(threads: number): number | null {
+  return threads === 0 ? null : threads;
+}
+
 /** Which ffmpeg/ffprobe pair runs (see binaries.ts); part of the config of the apps that probe or decode. */
 export const DECODER_CONFIG = {
   decoder: {

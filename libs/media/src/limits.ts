@@ -1,4 +1,4 @@
-import { DomainError, type VideoMetadata } from '@framewire/contracts';
+import { DomainError, type SampleMode, type VideoMetadata } from '@framewire/contracts';
 
 /**
  * Pure checks of what a video costs before (and while) it is decoded: pixels
@@ -25,6 +25,10 @@ export interface SamplingRequest {
   /** The range of video time, [startMs, endMs) by frame pts; null or absent: from the start / to the end. */
   startMs?: number | null;
   endMs?: number | null;
+  /** `keyframes`: only the keyframes are sampled (frameStride 1, no sampleFps); null or absent: `frames`. */
+  sample?: SampleMode | null;
+  /** Keyframe sampling: the keyframes in range when known (see keyframesInRange); absent: the frames in range bound them. */
+  keyframeCount?: number | null;
 }
 
 /**
@@ -112,6 +116,7 @@ export function estimateSampledFrames(
   const rangeMs = rangeDurationMs(video.duration_ms, request);
   const inRange =
     frames === null ? null : ranged && rangeMs !== null && video.duration_ms ? Math.ceil((frames * rangeMs) / video.duration_ms) : frames;
+  if (request.sample === 'keyframes') return request.keyframeCount ?? inRange;
   if (request.sampleFps != null) {
     if (rangeMs === null) return inRange;
     const byTime = Math.ceil(round6((rangeMs * request.sampleFps) / 1000));
@@ -139,6 +144,13 @@ export function checkSampledFrames(
   const orMaxFrames = `or max_frames <= ${maxFramesPerJob} to analyse the first frames only`;
   const over = `over this server's limit of ${maxFramesPerJob} per job (FW_MAX_FRAMES_PER_JOB)`;
   const rangeMs = rangeDurationMs(video.duration_ms, request);
+  if (request.sample === 'keyframes') {
+    throw new DomainError(
+      'TOO_MANY_FRAMES',
+      `job would sample ${sampled} keyframes, ${over}: pass a shorter start_ms/end_ms range, ${orMaxFrames}`,
+      { details: { sampled, limit: maxFramesPerJob } },
+    );
+  }
   if (request.sampleFps != null && rangeMs !== null && rangeMs > 0) {
     // The largest rate (in thousandths) that fits: sampled frames are ceil(range × fps).
     const fps = Math.floor((maxFramesPerJob * 1_000_000) / rangeMs) / 1000;
@@ -169,8 +181,17 @@ export function checkVideoLimits(video: VideoMetadata, request: SamplingRequest,
 
 /** The error of a job without max_frames whose decode found one more frame than the cap. */
 export function tooManyFramesWhileDecoding(maxFramesPerJob: number, request: SamplingRequest): DomainError {
-  const at = request.sampleFps != null ? `at sample_fps ${request.sampleFps}` : `at frame_stride ${request.frameStride}`;
-  const pass = request.sampleFps != null ? 'a smaller sample_fps, a shorter range' : 'a larger frame_stride';
+  const keyframes = request.sample === 'keyframes';
+  const at = keyframes
+    ? 'as keyframes'
+    : request.sampleFps != null
+      ? `at sample_fps ${request.sampleFps}`
+      : `at frame_stride ${request.frameStride}`;
+  const pass = keyframes
+    ? 'a shorter range'
+    : request.sampleFps != null
+      ? 'a smaller sample_fps, a shorter range'
+      : 'a larger frame_stride';
   return new DomainError(
     'TOO_MANY_FRAMES',
     `video has more than ${maxFramesPerJob} frames to sample ${at}, this server's limit per job ` +

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { VideoMetadata } from '@framewire/contracts';
 import { type DecodedFrame, type DecodeOptions, decodeFrames } from './decode';
+import { type KeyframeProbeOptions, type KeyframeTable, probeKeyframes } from './keyframes';
 import { type ProbeOptions, probeVideo } from './probe';
 import { type Thumbnail, reuseThumbnail } from './reuse';
 import { type ContainerName, SNIFF_HEAD_BYTES, sniffContainer } from './sniff';
@@ -31,6 +32,11 @@ export class MediaToolkit {
       }),
       ...opts,
     });
+  }
+
+  /** The video's keyframes and each one's index in the whole video (ffprobe lists packets, nothing is decoded). */
+  probeKeyframes(path: string, opts: KeyframeProbeOptions = {}): Promise<KeyframeTable> {
+    return probeKeyframes(path, { ...withDefined({ ffprobePath: this.options.ffprobePath }), ...opts });
   }
 
   decodeFrames(path: string, opts: DecodeOptions): AsyncGenerator<DecodedFrame, void, undefined> {

@@ -59,8 +59,8 @@ export class JobsRepository {
         inserted = await sql.query(
           `INSERT INTO "jobs" ("id", "status", "pipeline_id", "pipeline_version", "models", "input_key",
              "input_size", "input_sha256", "frame_stride", "max_frames", "idempotency_key", "client_tag", "retention_days",
-             "sample_fps", "start_ms", "end_ms", "callback_url", "reuse")
-           VALUES ($1, 'pending', $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+             "sample_fps", "start_ms", "end_ms", "callback_url", "reuse", "sample", "keyframe_count")
+           VALUES ($1, 'pending', $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
            ON CONFLICT ("idempotency_key") WHERE "idempotency_key" IS NOT NULL DO NOTHING
            RETURNING *`,
           [
@@ -81,6 +81,8 @@ export class JobsRepository {
             input.end_ms ?? null,
             input.callback_url ?? null,
             input.reuse ?? true,
+            input.sample ?? 'frames',
+            input.keyframe_count ?? null,
           ],
         );
       } catch (err) {
@@ -173,7 +175,8 @@ export class JobsRepository {
    * Admission control: an estimate of the frames the jobs that are not yet
    * extracted (pending, or running without frames_total) will still queue for
    * inference. A job the extractor has probed counts its sampled frames
-   * (range duration × sample_fps, or its frames in range / stride, capped by
+   * (range duration × sample_fps, or its frames in range / stride, or the
+   * keyframes in range intake counted, capped by
    * max_frames or `maxFramesPerJob`); a job
    * not yet probed counts the mean frames_total of the jobs completed in the
    * last hour (capped the same way; max_frames, or 0, when there is none).
@@ -190,7 +193,9 @@ export class JobsRepository {
             WHERE "status" = 'completed' AND "frames_total" IS NOT NULL AND "finished_at" > now() - interval '1 hour'
          )
          SELECT COALESCE(SUM(GREATEST(0,
-                  CASE WHEN j."sample_fps" IS NOT NULL AND j."duration_ms" IS NOT NULL
+                  CASE WHEN j."keyframe_count" IS NOT NULL
+                       THEN LEAST(j."keyframe_count", COALESCE(j."max_frames", $1))
+                       WHEN j."sample_fps" IS NOT NULL AND j."duration_ms" IS NOT NULL
                        THEN LEAST(CEIL(${RANGE_MS} / 1000.0 * j."sample_fps"), COALESCE(j."max_frames", $1))
                        WHEN j."frame_count" IS NOT NULL
                        THEN LEAST(CEIL(j."frame_count"::float8 * ${RANGE_FRACTION} / j."frame_stride"), COALESCE(j."max_frames", $1))

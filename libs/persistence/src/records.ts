@@ -1,5 +1,5 @@
 import { ERROR_CODES, JOB_STATUSES } from '@framewire/contracts';
-import type { ErrorCode, FrameGeometry, JobEventType, JobStatus, VideoMetadata } from '@framewire/contracts';
+import type { ErrorCode, FrameGeometry, JobEventType, JobStatus, SampleMode, VideoMetadata } from '@framewire/contracts';
 
 /**
  * What the repositories hand out: plain, typed, snake_case records shaped like
@@ -27,6 +27,10 @@ export interface JobRecord {
   /** The range of video time asked for, [start_ms, end_ms) by frame pts; null: from the start / to the end. */
   start_ms: number | null;
   end_ms: number | null;
+  /** `keyframes`: only the keyframes are decoded and analysed; `frames`: every frame, sampled by frame_stride or sample_fps. */
+  sample: SampleMode;
+  /** The keyframes in range, as intake counted them (keyframe jobs only); null otherwise. */
+  keyframe_count: number | null;
   /** Null until the extractor has probed the video. */
   video: VideoMetadata | null;
   /** Null until extraction has ended. */
@@ -69,6 +73,8 @@ export interface CreateJobInput {
   reuse?: boolean;
   start_ms?: number | null;
   end_ms?: number | null;
+  sample?: SampleMode;
+  keyframe_count?: number | null;
   idempotency_key?: string | null;
   client_tag?: string | null;
   retention_days?: number | null;
@@ -233,6 +239,8 @@ export function toJobRecord(row: Row): JobRecord {
     sample_fps: numOrNull(row.sample_fps),
     start_ms: numOrNull(row.start_ms),
     end_ms: numOrNull(row.end_ms),
+    sample: row.sample === 'keyframes' ? 'keyframes' : 'frames',
+    keyframe_count: numOrNull(row.keyframe_count),
     video:
       row.width === null || row.width === undefined
         ? null

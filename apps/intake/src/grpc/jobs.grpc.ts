@@ -144,6 +144,7 @@ export class JobsGrpcHandlers {
         client_tag: p.clientTag,
         retention_days: p.retentionDays === undefined ? undefined : String(p.retentionDays),
         sample_fps: p.sampleFps === undefined ? undefined : String(p.sampleFps),
+        sample: p.sample,
         start_ms: p.startMs === undefined ? undefined : String(p.startMs),
         end_ms: p.endMs === undefined ? undefined : String(p.endMs),
         callback_url: p.callbackUrl,

@@ -67,6 +67,7 @@ export function jobMessage(job: JobRecord): Job {
     endMs: job.end_ms ?? undefined,
     callbackUrl: job.callback_url ?? undefined,
     reuse: job.reuse,
+    sample: job.sample,
   };
 }
 
@@ -273,6 +274,7 @@ function eventDetail(event: DomainEvent): JobEvent['detail'] {
           sampleFps: event.sample_fps ?? undefined,
           startMs: event.start_ms ?? undefined,
           endMs: event.end_ms ?? undefined,
+          sample: event.sample,
         },
       };
     case 'extracting':

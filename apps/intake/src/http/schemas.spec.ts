@@ -27,6 +27,8 @@ const job: JobRecord = {
   frame_stride: 2,
   max_frames: 5,
   sample_fps: null,
+  sample: 'frames',
+  keyframe_count: null,
   start_ms: 0,
   end_ms: 1000,
   video: { duration_ms: 1000, fps: 30, width: 320, height: 240, codec: 'h264', frame_count: 30 },

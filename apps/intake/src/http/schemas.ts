@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  SAMPLE_MODES,
   bboxSchema,
   dominantColourSchema,
   ERROR_CODES,
@@ -105,6 +106,7 @@ export const jobSchema = z
       max_frames: z.number().int().nullable(),
       retention_days: z.number().int().nullable(),
       sample_fps: z.number().nullable().describe('frames per second of video time; null: sampled by frame_stride'),
+      sample: z.enum(SAMPLE_MODES).describe('`keyframes`: only the keyframes were decoded and analysed; `frames`: every frame, sampled'),
       start_ms: z.number().int().nullable().describe('start of the range analysed (inclusive, by frame pts); null: the start'),
       end_ms: z.number().int().nullable().describe('end of the range analysed (exclusive, by frame pts); null: the end'),
       reuse: z.boolean().describe('temporal reuse allowed (submit reuse=false: every sampled frame runs the models)'),

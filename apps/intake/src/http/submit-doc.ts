@@ -24,6 +24,13 @@ export const ApiSubmitBody = (): MethodDecorator =>
             description:
               'sample by time: the first frame at or after each multiple of 1/sample_fps s from start_ms (right on variable frame rate video); not with a frame_stride other than 1',
           },
+          sample: {
+            type: 'string',
+            enum: ['frames', 'keyframes'],
+            default: 'frames',
+            description:
+              '`keyframes`: decode and analyse only the keyframes (`-skip_frame nokey`: a fast preview of a long video), each at its index in the whole video; not with sample_fps or a frame_stride other than 1, start_ms/end_ms narrow it',
+          },
           start_ms: {
             type: 'integer',
             minimum: 0,

@@ -18,6 +18,8 @@ export function jobRecord(over: Partial<JobRecord> = {}): JobRecord {
     sample_fps: null,
     start_ms: null,
     end_ms: null,
+    sample: 'frames',
+    keyframe_count: null,
     video: null,
     frames_total: null,
     frames_done: 0,

@@ -32,6 +32,7 @@ export function submitMessages(job: JobRecord, traceId: string, video?: VideoMet
         sample_fps: job.sample_fps,
         start_ms: job.start_ms,
         end_ms: job.end_ms,
+        ...keyframeSampling(job),
       },
       job.created_at,
     ),
@@ -48,11 +49,17 @@ export function submitMessages(job: JobRecord, traceId: string, video?: VideoMet
     end_ms: job.end_ms,
     ...(video ? { video } : {}),
     reuse: job.reuse,
+    ...keyframeSampling(job),
   };
   return [
     { subject: eventSubject(job.id, event.type), msg_id: msgIds.event(job.id, event.type), payload: json(event), headers },
     { subject: WORK_SUBJECTS.extract, msg_id: msgIds.extract(job.id), payload: json(work), headers },
   ];
+}
+
+/** `sample` only for keyframe jobs: a `frames` job's messages stay as they were (absent reads as `frames`). */
+function keyframeSampling(job: JobRecord): { sample?: 'keyframes' } {
+  return job.sample === 'keyframes' ? { sample: 'keyframes' } : {};
 }
 
 function json(value: unknown): Uint8Array {

@@ -11,7 +11,7 @@ import type { PipelineCatalog } from './pipeline-catalog';
 import type { ReceivedUpload } from '../upload/multipart';
 import { AdmissionService } from '../admission/admission.service';
 import { receiveChunks } from '../upload/stream';
-import { checkVideoLimits, MediaToolkit, type SamplingRequest } from '@framewire/media';
+import { checkVideoLimits, keyframesInRange, MediaToolkit, type SamplingRequest } from '@framewire/media';
 import { resolveWebhookTarget } from '@framewire/webhooks';
 import { OutboxRelay } from './outbox-relay';
 import { submitMessages } from './submit-messages';
@@ -103,6 +103,7 @@ export class SubmitService {
       client_tag: fields.client_tag,
       retention_days: fields.retention_days,
       sample_fps: fields.sample_fps,
+      sample: fields.sample,
       start_ms: fields.start_ms,
       end_ms: fields.end_ms,
       callback_url: fields.callback_url,
@@ -138,7 +139,10 @@ export class SubmitService {
     await resolveWebhookTarget(params.callback_url, { allowPrivate: this.config.webhookAllowPrivate });
   }
 
-  /** The upload checked by content and by its probe (which travels on to the extractor), and how long the probe took. */
+  /**
+   * The upload checked by content and by its probe (which travels on to the extractor), and how long the probe took;
+   * keyframe sampling also lists the keyframes (no decoding) for their count in range.
+   */
   private async checkVideo(upload: ReceivedUpload, params: SubmitParams): Promise<CheckedUpload> {
     const file = upload.file;
     if (!file) throw new DomainError('INVALID_ARGUMENT', 'missing file: send the video in a multipart part named "file"');
@@ -153,13 +157,20 @@ export class SubmitService {
     const t0 = performance.now();
     const video = await this.admission.probe(() => this.media.probeVideo(file.path));
     const probeMs = performance.now() - t0;
-    checkVideoLimits(video, samplingRequest(params), this.config);
-    return { file, video, probeMs };
+    const keyframeCount =
+      params.sample === 'keyframes'
+        ? keyframesInRange(await this.admission.probe(() => this.media.probeKeyframes(file.path)), {
+            startMs: params.start_ms,
+            endMs: params.end_ms,
+          }).length
+        : null;
+    checkVideoLimits(video, { ...samplingRequest(params), keyframeCount }, this.config);
+    return { file, video, probeMs, keyframeCount };
   }
 
   private async createJob(
     params: SubmitParams,
-    { file, video, probeMs }: CheckedUpload,
+    { file, video, probeMs, keyframeCount }: CheckedUpload,
     idempotencyKey: string | null,
   ): Promise<SubmitOutcome> {
     if (idempotencyKey !== null) {
@@ -197,6 +208,8 @@ export class SubmitService {
           end_ms: params.end_ms,
           callback_url: params.callback_url,
           reuse: params.reuse,
+          sample: params.sample,
+          keyframe_count: keyframeCount,
         },
         (job) => submitMessages(job, traceId, video),
       );
@@ -228,6 +241,8 @@ interface CheckedUpload {
   file: NonNullable<ReceivedUpload['file']>;
   video: VideoMetadata;
   probeMs: number;
+  /** Keyframe sampling: the keyframes in range (listed without decoding); null otherwise. */
+  keyframeCount: number | null;
 }
 
 function ms(x: number): number {
@@ -241,6 +256,7 @@ const KNOWN_FIELDS = new Set([
   'client_tag',
   'retention_days',
   'sample_fps',
+  'sample',
   'start_ms',
   'end_ms',
   'callback_url',
@@ -257,7 +273,7 @@ export function withDefaults(
   defaultSampleFps: number | null,
 ): Record<string, string | undefined> {
   const merged: Record<string, string | undefined> = { ...defaults, ...fields };
-  if (defaultSampleFps !== null && merged.frame_stride === undefined && merged.sample_fps === undefined) {
+  if (defaultSampleFps !== null && merged.frame_stride === undefined && merged.sample_fps === undefined && merged.sample === undefined) {
     merged.sample_fps = String(defaultSampleFps);
   }
   return merged;
@@ -265,7 +281,14 @@ export function withDefaults(
 
 /** The sampling the limits check (and the extractor decodes). */
 export function samplingRequest(p: SubmitParams): SamplingRequest {
-  return { frameStride: p.frame_stride, maxFrames: p.max_frames, sampleFps: p.sample_fps, startMs: p.start_ms, endMs: p.end_ms };
+  return {
+    frameStride: p.frame_stride,
+    maxFrames: p.max_frames,
+    sampleFps: p.sample_fps,
+    startMs: p.start_ms,
+    endMs: p.end_ms,
+    sample: p.sample,
+  };
 }
 
 /** An Idempotency-Key (HTTP header, gRPC field): 1-128 printable ASCII characters, or none. */
@@ -285,6 +308,7 @@ export function sameRequestOrConflict(job: JobRecord, params: SubmitParams, sha2
   if (job.client_tag !== params.client_tag) differs.push('client_tag');
   if (job.retention_days !== params.retention_days) differs.push('retention_days');
   if (job.sample_fps !== params.sample_fps) differs.push('sample_fps');
+  if (job.sample !== params.sample) differs.push('sample');
   if (job.start_ms !== params.start_ms) differs.push('start_ms');
   if (job.end_ms !== params.end_ms) differs.push('end_ms');
   if (job.callback_url !== params.callback_url) differs.push('callback_url');

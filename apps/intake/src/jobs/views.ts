@@ -13,6 +13,7 @@ export function jobView(job: JobRecord) {
       max_frames: job.max_frames,
       retention_days: job.retention_days,
       sample_fps: job.sample_fps,
+      sample: job.sample,
       start_ms: job.start_ms,
       end_ms: job.end_ms,
       reuse: job.reuse,

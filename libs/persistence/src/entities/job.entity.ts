@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { JobStatus } from '@framewire/contracts';
+import type { JobStatus, SampleMode } from '@framewire/contracts';
 import { bigintToNumber } from './transformers';
 
 /**
@@ -19,6 +19,10 @@ import { bigintToNumber } from './transformers';
 @Check(
   'CHK_jobs_sampling',
   `("sample_fps" IS NULL OR "sample_fps" > 0) AND ("start_ms" IS NULL OR "start_ms" >= 0) AND ("end_ms" IS NULL OR "end_ms" > COALESCE("start_ms", 0))`,
+)
+@Check(
+  'CHK_jobs_sample',
+  `"sample" IN ('frames', 'keyframes') AND ("sample" = 'frames' OR ("sample_fps" IS NULL AND "frame_stride" = 1)) AND ("keyframe_count" IS NULL OR "keyframe_count" >= 0)`,
 )
 @Index('IDX_jobs_finished_terminal', ['finishedAt'], { where: `"status" IN ('completed', 'failed', 'cancelled')` })
 @Index('UQ_jobs_idempotency_key', ['idempotencyKey'], { unique: true, where: `"idempotency_key" IS NOT NULL` })
@@ -63,6 +67,12 @@ export class JobEntity {
 
   @Column({ name: 'sample_fps', type: 'double precision', nullable: true })
   sampleFps!: number | null;
+
+  @Column({ name: 'sample', type: 'varchar', length: 16, default: 'frames' })
+  sample!: SampleMode;
+
+  @Column({ name: 'keyframe_count', type: 'integer', nullable: true })
+  keyframeCount!: number | null;
 
   @Column({ name: 'start_ms', type: 'integer', nullable: true })
   startMs!: number | null;

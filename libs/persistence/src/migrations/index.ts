@@ -8,6 +8,7 @@ import { TextTracks1796400000000 } from './1796400000000-TextTracks';
 import { JobSampling1796500000000 } from './1796500000000-JobSampling';
 import { Webhooks1796600000000 } from './1796600000000-Webhooks';
 import { TemporalReuse1796800000000 } from './1796800000000-TemporalReuse';
+import { KeyframeSampling1796900000000 } from './1796900000000-KeyframeSampling';
 
 /** Committed migrations, oldest first. Add new ones at the end; never edit one that has shipped. */
 export const MIGRATIONS: readonly (new () => MigrationInterface)[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly (new () => MigrationInterface)[] = [
   JobSampling1796500000000,
   Webhooks1796600000000,
   TemporalReuse1796800000000,
+  KeyframeSampling1796900000000,
 ];

@@ -211,7 +211,16 @@ export interface SubmitParams {
    * (FrameResult.reused_from says which). Absent: true; false: every sampled
    * frame runs the models.
    */
-  reuse?: boolean | undefined;
+  reuse?:
+    | boolean
+    | undefined;
+  /**
+   * "keyframes": decode and analyse only the keyframes (a fast preview of a
+   * long video), each at its index in the whole video; not with sample_fps or
+   * a frame_stride other than 1 (start_ms/end_ms narrow it). Absent or
+   * "frames": every frame, sampled by frame_stride or sample_fps.
+   */
+  sample?: string | undefined;
 }
 
 export interface VideoMetadata {
@@ -276,6 +285,8 @@ export interface Job {
     | undefined;
   /** Temporal reuse allowed (SubmitParams.reuse). */
   reuse: boolean;
+  /** "frames" or "keyframes" (see SubmitParams.sample). */
+  sample: string;
 }
 
 /** Durations in milliseconds; each is absent until both of its ends are known. */
@@ -639,7 +650,11 @@ export interface SubmittedEvent {
   maxFrames?: number | undefined;
   sampleFps?: number | undefined;
   startMs?: number | undefined;
-  endMs?: number | undefined;
+  endMs?:
+    | number
+    | undefined;
+  /** "keyframes" when only keyframes are sampled; absent: "frames". */
+  sample?: string | undefined;
 }
 
 /** Extraction started: the video was probed. */
@@ -912,6 +927,7 @@ function createBaseSubmitParams(): SubmitParams {
     endMs: undefined,
     callbackUrl: undefined,
     reuse: undefined,
+    sample: undefined,
   };
 }
 
@@ -952,6 +968,9 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     }
     if (message.reuse !== undefined) {
       writer.uint32(168).bool(message.reuse);
+    }
+    if (message.sample !== undefined) {
+      writer.uint32(178).string(message.sample);
     }
     return writer;
   },
@@ -1065,6 +1084,14 @@ export const SubmitParams: MessageFns<SubmitParams> = {
             message.reuse = reader.bool();
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.sample = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1131,6 +1158,7 @@ export const SubmitParams: MessageFns<SubmitParams> = {
         ? globalThis.String(object.callback_url)
         : undefined,
       reuse: isSet(object.reuse) ? globalThis.Boolean(object.reuse) : undefined,
+      sample: isSet(object.sample) ? globalThis.String(object.sample) : undefined,
     };
   },
 
@@ -1172,6 +1200,9 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     if (message.reuse !== undefined) {
       obj.reuse = message.reuse;
     }
+    if (message.sample !== undefined) {
+      obj.sample = message.sample;
+    }
     return obj;
   },
 
@@ -1192,6 +1223,7 @@ export const SubmitParams: MessageFns<SubmitParams> = {
     message.endMs = object.endMs ?? undefined;
     message.callbackUrl = object.callbackUrl ?? undefined;
     message.reuse = object.reuse ?? undefined;
+    message.sample = object.sample ?? undefined;
     return message;
   },
 };
@@ -1469,6 +1501,7 @@ function createBaseJob(): Job {
     endMs: undefined,
     callbackUrl: undefined,
     reuse: false,
+    sample: "",
   };
 }
 
@@ -1560,6 +1593,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.reuse !== false) {
       writer.uint32(328).bool(message.reuse);
+    }
+    if (message.sample !== "") {
+      writer.uint32(338).string(message.sample);
     }
     return writer;
   },
@@ -1809,6 +1845,14 @@ export const Job: MessageFns<Job> = {
             message.reuse = reader.bool();
             continue;
           }
+          case 42: {
+            if (tag !== 338) {
+              break;
+            }
+
+            message.sample = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1944,6 +1988,7 @@ export const Job: MessageFns<Job> = {
         ? globalThis.String(object.callback_url)
         : undefined,
       reuse: isSet(object.reuse) ? globalThis.Boolean(object.reuse) : false,
+      sample: isSet(object.sample) ? globalThis.String(object.sample) : "",
     };
   },
 
@@ -2036,6 +2081,9 @@ export const Job: MessageFns<Job> = {
     if (message.reuse !== false) {
       obj.reuse = message.reuse;
     }
+    if (message.sample !== "") {
+      obj.sample = message.sample;
+    }
     return obj;
   },
 
@@ -2077,6 +2125,7 @@ export const Job: MessageFns<Job> = {
     message.endMs = object.endMs ?? undefined;
     message.callbackUrl = object.callbackUrl ?? undefined;
     message.reuse = object.reuse ?? false;
+    message.sample = object.sample ?? "";
     return message;
   },
 };
@@ -5925,6 +5974,7 @@ function createBaseSubmittedEvent(): SubmittedEvent {
     sampleFps: undefined,
     startMs: undefined,
     endMs: undefined,
+    sample: undefined,
   };
 }
 
@@ -5947,6 +5997,9 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
     }
     if (message.endMs !== undefined) {
       writer.uint32(48).uint32(message.endMs);
+    }
+    if (message.sample !== undefined) {
+      writer.uint32(58).string(message.sample);
     }
     return writer;
   },
@@ -6012,6 +6065,14 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
             message.endMs = reader.uint32();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.sample = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6056,6 +6117,7 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
         : isSet(object.end_ms)
         ? globalThis.Number(object.end_ms)
         : undefined,
+      sample: isSet(object.sample) ? globalThis.String(object.sample) : undefined,
     };
   },
 
@@ -6079,6 +6141,9 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
     if (message.endMs !== undefined) {
       obj.endMs = Math.round(message.endMs);
     }
+    if (message.sample !== undefined) {
+      obj.sample = message.sample;
+    }
     return obj;
   },
 
@@ -6093,6 +6158,7 @@ export const SubmittedEvent: MessageFns<SubmittedEvent> = {
     message.sampleFps = object.sampleFps ?? undefined;
     message.startMs = object.startMs ?? undefined;
     message.endMs = object.endMs ?? undefined;
+    message.sample = object.sample ?? undefined;
     return message;
   },
 };
