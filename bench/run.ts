@@ -32,8 +32,8 @@ import { benchPeer, peerTables, type PeerResult } from './peer';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client } from 'pg';
-import { msgIds, WORK_SUBJECTS, type FrameResultV1 } from '@framewire/contracts';
-import { startSystem, type AppName, type TestSystem } from '../test/support/system';
+import { msgIds, WORK_SUBJECTS, type FrameResultV1, STAGES } from '@framewire/contracts';
+import { startSystem, type TestSystem } from '../test/support/system';
 import { parsePersisterVariants, persisterBench, type PersisterBenchResult } from './persister';
 import {
   benchVideo,
@@ -110,8 +110,6 @@ function parseOptions(argv: string[]): Options {
 }
 
 // ---------------------------------------------------------------- results
-
-const STAGES: AppName[] = ['intake', 'extractor', 'inference', 'persister', 'status'];
 
 interface LimitConfig {
   name: string;

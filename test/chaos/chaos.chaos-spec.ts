@@ -19,6 +19,7 @@
  *   jest --selectProjects chaos       the short version CI runs (6 jobs, 3 kills)
  * CHAOS_RESTART_POSTGRES=0 skips the Postgres restart (it restarts the machine's cluster).
  */
+import { STAGES } from '@framewire/contracts';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -27,7 +28,7 @@ import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { makeFixtureDir, makeFrameSizeBomb, makeVideo, removeFixtureDir } from '../support/fixtures';
-import { eventually, startSystem, type AppName, type TestSystem } from '../support/system';
+import { eventually, startSystem, type TestSystem } from '../support/system';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
 const JOBS = Number(process.env.CHAOS_JOBS ?? 6);
@@ -36,7 +37,6 @@ const OUTAGE_MS = Number(process.env.CHAOS_OUTAGE_MS ?? 30_000);
 const RESTART_POSTGRES = process.env.CHAOS_RESTART_POSTGRES !== '0';
 jest.setTimeout(Math.max(900_000, JOBS * 60_000));
 
-const STAGES: AppName[] = ['intake', 'extractor', 'inference', 'persister', 'status'];
 const TERMINAL = ['completed', 'failed', 'cancelled'];
 
 interface S3rverInstance {
