@@ -119,6 +119,7 @@ describe('contracts', () => {
         end_ms: null,
         callback_url: null,
         reuse: false,
+        sample: 'frames',
       },
     ],
   ])('parses submit parameters %j', (input, expected) => {
