@@ -259,6 +259,16 @@ describe('chaos: kills, outages and poison lose no job, fail no job and double n
     const poisonRows = (await sys.db.dataSource.query('SELECT count(*)::int AS n FROM frame_results WHERE job_id = $1', [
       poisonJob,
     ])) as Array<{ n: number }>;
+    // Temporal reuse through the kills: every reused row of a completed job holds its anchor's result, none still pending.
+    const [reuse] = (await sys.db.dataSource.query(
+      `SELECT count(*) FILTER (WHERE r.reused_from IS NOT NULL)::int AS reused,
+              count(*) FILTER (WHERE r.reuse_pending)::int AS pending,
+              count(*) FILTER (WHERE r.reused_from IS NOT NULL
+                AND (a.frame_index IS NULL OR r.result IS DISTINCT FROM a.result OR r.error IS DISTINCT FROM a.error))::int AS wrong
+       FROM frame_results r LEFT JOIN frame_results a ON a.job_id = r.job_id AND a.frame_index = r.reused_from
+       WHERE r.job_id = ANY($1::uuid[])`,
+      [ids],
+    )) as Array<{ reused: number; pending: number; wrong: number }>;
     const deadLetters = (await (await fetch(`${sys.baseUrl}/v1/dlq?limit=500`)).json()) as { items?: Array<{ job_id?: string | null }> };
     const realDeadLetters = (deadLetters.items ?? []).filter((d) => d.job_id && ids.includes(d.job_id)).length;
     await nc.close();
@@ -276,6 +286,9 @@ describe('chaos: kills, outages and poison lose no job, fail no job and double n
       duplicated: dup[0]!.n,
       poison_rows: poisonRows[0]!.n,
       dead_letters_of_real_jobs: realDeadLetters,
+      reused_rows: reuse!.reused,
+      reused_pending: reuse!.pending,
+      reused_wrong: reuse!.wrong,
     };
     process.stdout.write(`\nchaos summary: ${JSON.stringify(summary)}\n${failures.map((f) => `  failed: ${f}\n`).join('')}`);
     process.stdout.write(`chaos log: ${log.join(' · ')}\n`);
@@ -284,6 +297,9 @@ describe('chaos: kills, outages and poison lose no job, fail no job and double n
     expect(summary.duplicated).toBe(0);
     expect(summary.poison_rows).toBe(0);
     expect(realDeadLetters).toBe(0);
+    expect(summary.reused_rows).toBeGreaterThan(0);
+    expect(summary.reused_pending).toBe(0);
+    expect(summary.reused_wrong).toBe(0);
     expect(bombRes.status).toBe(422);
     expect(bombBody.code).toBe('VIDEO_TOO_LARGE');
   });
