@@ -104,7 +104,8 @@ export async function benchDefaults(opts: DefaultsOptions): Promise<DefaultsResu
   log(`  ${loop.frames} frames, ${round(singleLoopFps, 2)} frames/s, ${loop.regions} regions`);
 
   log('defaults: `npm start` as shipped (no concurrency variable set)');
-  const system = await startSystem();
+  // The test systems turn temporal reuse off; shipped, it is on (its thumbnail costs every frame, even when nothing is reused).
+  const system = await startSystem({ env: { FW_REUSE_THRESHOLD: '2' } });
   const nc = await connect({ ...system.nats.clientOptions, servers: system.nats.url });
   let stopped = false;
   const stop = async () => {
