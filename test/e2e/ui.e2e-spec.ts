@@ -86,6 +86,7 @@ describe('dashboard (headless chromium)', () => {
       await page.setInputFiles('#file-input', video);
       await page.selectOption('#pipeline', 'ocr');
       await page.fill('#frame-stride', '5');
+      await page.uncheck('#reuse'); // the form sends reuse=false (checked below on the job)
       await page.click('#submit');
       await page.waitForURL(/\/ui\/jobs\/[0-9a-f-]{36}$/);
       return /\/ui\/jobs\/([0-9a-f-]{36})$/.exec(page.url())![1];
@@ -94,10 +95,14 @@ describe('dashboard (headless chromium)', () => {
     await step('progress', async () => {
       await page.locator('#job-progress [data-percent="100"]').waitFor({ timeout: 90_000 });
       await page.locator('#job-head [data-status="completed"]').waitFor({ timeout: 30_000 });
-      const job = await api<{ status: string; progress: { frames_done: number; frames_total: number } }>(`/v1/jobs/${jobId}`);
+      const job = await api<{ status: string; params: { reuse: boolean }; progress: { frames_done: number; frames_total: number } }>(
+        `/v1/jobs/${jobId}`,
+      );
       expect(job.status).toBe('completed');
+      expect(job.params.reuse).toBe(false);
       await page.locator('#job-progress', { hasText: `${job.progress.frames_total}/${job.progress.frames_total} frames` }).waitFor();
       await page.locator('#metrics td', { hasText: /\d/ }).first().waitFor();
+      await page.locator('#metrics', { hasText: 'frames reused' }).waitFor();
     });
 
     await step('frame-viewer', async () => {

@@ -144,6 +144,7 @@ function renderDetails(el: HTMLElement, job: Job, metrics: Record<string, unknow
         ['processing', ms(num('processing_ms'))],
         ['end to end', ms(num('end_to_end_ms'))],
         ['frames / s', num('frames_per_second')],
+        ['frames reused', num('frames_reused')],
       ]),
     ),
   );
@@ -287,7 +288,8 @@ class FrameViewer {
     this.shown = index;
     this.prev.disabled = index === 0;
     this.next.disabled = index === this.results.length - 1;
-    clear(this.caption, `frame ${r.frame_index} · ${ms(r.pts_ms)} · ${index + 1} / ${this.results.length}`);
+    const reused = r.reused_from == null ? '' : ` · reused from frame ${r.reused_from}`;
+    clear(this.caption, `frame ${r.frame_index} · ${ms(r.pts_ms)} · ${index + 1} / ${this.results.length}${reused}`);
     const video = this.job.video;
     const size = r.geometry?.source ?? (video ? { width: video.width, height: video.height } : { width: 16, height: 9 });
     const overlays = overlaysOf(r.result, r.geometry ?? null, video);

@@ -78,6 +78,18 @@ function submitPanel(signal: AbortSignal): HTMLElement {
   const pipeline = h('select', { id: 'pipeline', name: 'pipeline_id', required: true }, h('option', { value: '' }, 'loading…'));
   const stride = h('input', { id: 'frame-stride', name: 'frame_stride', type: 'number', min: 1, value: 5, required: true });
   const maxFrames = h('input', { id: 'max-frames', name: 'max_frames', type: 'number', min: 1, placeholder: 'all' });
+  // Keyframes only: a fast preview of a long video (the stride does not apply).
+  const sample = h(
+    'select',
+    { id: 'sample', name: 'sample' },
+    h('option', { value: 'frames', selected: true }, 'sampled frames'),
+    h('option', { value: 'keyframes' }, 'keyframes only'),
+  );
+  sample.addEventListener('change', () => {
+    stride.disabled = sample.value === 'keyframes';
+  });
+  // Temporal reuse (on by default): unchecked, every sampled frame runs the models.
+  const reuse = h('input', { id: 'reuse', name: 'reuse', type: 'checkbox', checked: true });
   const submit = h('button', { type: 'submit', id: 'submit', disabled: true }, 'Submit');
   const message = h('p', { class: 'message' });
 
@@ -125,6 +137,8 @@ function submitPanel(signal: AbortSignal): HTMLElement {
       h('label', {}, 'Pipeline ', pipeline),
       h('label', {}, 'Every n-th frame ', stride),
       h('label', {}, 'At most ', maxFrames, ' frames'),
+      h('label', {}, 'Analyse ', sample),
+      h('label', { title: 'a frame that looks like the last computed one takes its result' }, reuse, ' reuse unchanged frames'),
       submit,
     ),
     message,
@@ -134,7 +148,9 @@ function submitPanel(signal: AbortSignal): HTMLElement {
     if (file === null) return;
     const body = new FormData();
     body.append('pipeline_id', pipeline.value);
-    body.append('frame_stride', stride.value);
+    if (sample.value === 'keyframes') body.append('sample', 'keyframes');
+    else body.append('frame_stride', stride.value);
+    if (!reuse.checked) body.append('reuse', 'false');
     if (maxFrames.value !== '') body.append('max_frames', maxFrames.value);
     body.append('file', file, file.name);
     submit.disabled = true;

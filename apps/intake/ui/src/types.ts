@@ -24,6 +24,8 @@ export interface FrameResult {
   result: unknown;
   error: unknown;
   timings_ms: Record<string, number> | null;
+  /** Temporal reuse: the frame whose result this one took (null: computed). */
+  reused_from?: number | null;
   geometry?: { analysed: { width: number; height: number }; source: { width: number; height: number } } | null;
 }
 
