@@ -18,12 +18,10 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { jetstream } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect } from '@nats-io/transport-node';
 import { Client } from 'pg';
-import { msgIds, WORK_SUBJECTS, type FrameResultV1 } from '@framewire/contracts';
 import { startSystem, waitForLog, type RunningApp, type TestSystem } from '../test/support/system';
-import { cpuTotalMs, postgresCpuMs, readCpu, round, ROOT, sampleRegions, sleep } from './support';
+import { cpuTotalMs, postgresCpuMs, readCpu, round, ROOT, publishPersistBacklog, sleep } from './support';
 
 export interface PersisterVariant {
   /** A label for the tables (`before`, `after`, `in-flight 1`). */
@@ -76,7 +74,7 @@ export async function persisterBench(opts: {
     for (let round = 1; round <= opts.rounds; round++) {
       for (const variant of opts.variants) {
         const jobIds = await createJobs(pg, opts.jobs, perJob);
-        await publishBacklog(nc, jobIds, perJob);
+        await publishPersistBacklog(nc, jobIds, perJob);
         const drain = await drainWith(system, pg, variant, jobIds.length * perJob, opts.nodeOptions);
         drains.push({ variant: variant.name, round, ...drain });
         opts.log(`  persister [${variant.name}] round ${round}: ${JSON.stringify(drain)}`);
@@ -126,30 +124,6 @@ async function createJobs(pg: Client, jobs: number, perJob: number): Promise<str
     [ids, perJob],
   );
   return ids;
-}
-
-async function publishBacklog(nc: NatsConnection, jobIds: string[], perJob: number): Promise<void> {
-  const js = jetstream(nc);
-  const pending = new Set<Promise<unknown>>();
-  for (const jobId of jobIds) {
-    for (let k = 0; k < perJob; k++) {
-      const msg: FrameResultV1 = {
-        v: 1,
-        job_id: jobId,
-        frame_index: k,
-        pts_ms: k * 33.333,
-        result: { detect: { regions: sampleRegions(k) } },
-        error: null,
-        timings_ms: { detect: 150 + (k % 20) },
-        worker_id: 'bench',
-      };
-      const p = js.publish(WORK_SUBJECTS.persist, JSON.stringify(msg), { msgID: msgIds.persist(jobId, k) });
-      pending.add(p);
-      void p.finally(() => pending.delete(p));
-      if (pending.size >= 256) await Promise.race(pending);
-    }
-  }
-  await Promise.all(pending);
 }
 
 async function drainWith(

@@ -29,10 +29,9 @@ import { join } from 'node:path';
 import { benchDecoder, decoderTables, type DecoderResult } from './decoder';
 import { benchKeyframes, keyframesTable, type KeyframesResult } from './keyframes';
 import { benchPeer, peerTables, type PeerResult } from './peer';
-import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client } from 'pg';
-import { msgIds, WORK_SUBJECTS, type FrameResultV1, STAGES } from '@framewire/contracts';
+import { WORK_SUBJECTS, STAGES } from '@framewire/contracts';
 import { startSystem, type TestSystem } from '../test/support/system';
 import { parsePersisterVariants, persisterBench, type PersisterBenchResult } from './persister';
 import {
@@ -41,7 +40,7 @@ import {
   percentile,
   postgresCpuMs,
   readCpu,
-  sampleRegions,
+  publishPersistBacklog,
   readMemory,
   round,
   ROOT,
@@ -639,28 +638,8 @@ async function services(
   persister.proc.kill('SIGTERM');
   await persister.exited;
   const perJob = Math.ceil(opts.persistRows / jobIds.length);
-  const js = jetstream(watcher.nc);
-  const pending = new Set<Promise<unknown>>();
   log(`persister: publishing a backlog of ${perJob * jobIds.length} frame results`);
-  for (const jobId of jobIds) {
-    for (let k = 1; k <= perJob; k++) {
-      const msg: FrameResultV1 = {
-        v: 1,
-        job_id: jobId,
-        frame_index: k,
-        pts_ms: k * 33.333,
-        result: { detect: { regions: sampleRegions(k) } },
-        error: null,
-        timings_ms: { detect: 150 + (k % 20) },
-        worker_id: 'bench',
-      };
-      const p = js.publish(WORK_SUBJECTS.persist, JSON.stringify(msg), { msgID: msgIds.persist(jobId, k) });
-      pending.add(p);
-      void p.finally(() => pending.delete(p));
-      if (pending.size >= 256) await Promise.race(pending);
-    }
-  }
-  await Promise.all(pending);
+  await publishPersistBacklog(watcher.nc, jobIds, perJob, 1);
   const pg = new Client({ connectionString: system.db.url });
   await pg.connect();
   try {

@@ -8,6 +8,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { msgIds, WORK_SUBJECTS, type FrameResultV1 } from '@framewire/contracts';
 import { resolveFfmpegPath } from '@framewire/media';
 import { escapeFilterValue, FIXTURE_FONT_FILE } from '../test/support/fixtures';
 
@@ -245,4 +248,33 @@ export function sampleRegions(k: number): unknown[] {
     score: 0.9,
     bbox: { x: 80 + i, y: 60 + k, width: 560, height: 50 },
   }));
+}
+
+/**
+ * Publish a backlog of frame results on fw.work.persist (for a persister to
+ * drain): `perJob` results per job, frame indices from `firstIndex`, at most
+ * 256 publishes awaiting their acknowledgement.
+ */
+export async function publishPersistBacklog(nc: NatsConnection, jobIds: string[], perJob: number, firstIndex = 0): Promise<void> {
+  const js = jetstream(nc);
+  const pending = new Set<Promise<unknown>>();
+  for (const jobId of jobIds) {
+    for (let k = firstIndex; k < firstIndex + perJob; k++) {
+      const msg: FrameResultV1 = {
+        v: 1,
+        job_id: jobId,
+        frame_index: k,
+        pts_ms: k * 33.333,
+        result: { detect: { regions: sampleRegions(k) } },
+        error: null,
+        timings_ms: { detect: 150 + (k % 20) },
+        worker_id: 'bench',
+      };
+      const p = js.publish(WORK_SUBJECTS.persist, JSON.stringify(msg), { msgID: msgIds.persist(jobId, k) });
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+      if (pending.size >= 256) await Promise.race(pending);
+    }
+  }
+  await Promise.all(pending);
 }
